@@ -1,0 +1,259 @@
+import { type CloudEnvironment, cloudEnvironments, type CloudName, usGovernmentChannelService } from './cloudEnvironment';
+import { errorCodes, type ErrorDetail, GatewayError } from './errors';
+import { connectionSettingNames } from './resourceNames';
+
+export type MicrosoftAppType = 'UserAssignedMSI' | 'SingleTenant' | 'MultiTenant';
+
+export interface BotIdentity {
+  /** The bot's Entra app id (for UserAssignedMSI: the managed identity's client id). */
+  appId: string;
+  appType: MicrosoftAppType;
+  /** Required for SingleTenant and UserAssignedMSI. */
+  tenantId?: string;
+  /** Client secret; only where a secret is used. Never logged. */
+  password?: string;
+  /** PEM with certificate and private key, for SingleTenant/MultiTenant certificate auth. Never logged. */
+  certificatePem?: string;
+}
+
+export type TablesConnection =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; serviceUri: string; clientId?: string };
+
+export type ServiceBusConnection =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; fullyQualifiedNamespace: string; clientId?: string };
+
+export interface DeliverySettings {
+  /** Attempts before a retryable failure is dead-lettered as RetriesExhausted. */
+  maxAttempts: number;
+  /** Per-request timeout to the Bot Connector, well under the function's lock duration. */
+  requestTimeoutInMs: number;
+  /** Base of the exponential backoff for 412/5xx/timeouts. */
+  backoffBaseInMs: number;
+  /** Cap of a single backoff delay. */
+  backoffMaxInMs: number;
+  /** Per-tenant request pacing (Teams: 50 requests per second per app per tenant). */
+  perTenantRequestsPerSecond: number;
+}
+
+export interface GatewayConfig {
+  bot: BotIdentity;
+  cloud: CloudEnvironment;
+  /** Exact hosts (optionally host:port) allowed to receive the bot's token: cloud preset plus config. */
+  trustedServiceUrlHosts: readonly string[];
+  /** Where a GCC tenant's conversations are reached after 403 InvalidBotApiHost. */
+  gccServiceUrl: string;
+  tables: TablesConnection;
+  /** Absent only where the host supplies its own queue (the local host's in-process queue). */
+  serviceBus?: ServiceBusConnection;
+  delivery: DeliverySettings;
+  /** Public base URL of this app, used to build `statusUrl`; relative URLs when absent. */
+  publicBaseUrl?: string;
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Names of every app setting the code reads; the Bicep test checks each is set (or documented optional). */
+export const settingNames = {
+  appId: 'MicrosoftAppId',
+  appType: 'MicrosoftAppType',
+  appTenantId: 'MicrosoftAppTenantId',
+  appPassword: 'MicrosoftAppPassword',
+  appCertificatePem: 'MicrosoftAppCertificatePem',
+  channelService: 'ChannelService',
+  openIdMetadataUrl: 'ToBotFromChannelOpenIdMetadataUrl',
+  tokenIssuer: 'ToBotFromChannelTokenIssuer',
+  loginUrl: 'ToChannelFromBotLoginUrl',
+  oauthScope: 'ToChannelFromBotOAuthScope',
+  cloud: 'TeamsCloud',
+  trustedServiceUrlHosts: 'TrustedServiceUrlHosts',
+  gccServiceUrl: 'GccServiceUrl',
+  tablesConnectionString: connectionSettingNames.tables,
+  tablesServiceUri: `${connectionSettingNames.tables}__serviceUri`,
+  tablesClientId: `${connectionSettingNames.tables}__clientId`,
+  serviceBusConnectionString: connectionSettingNames.serviceBus,
+  serviceBusNamespace: `${connectionSettingNames.serviceBus}__fullyQualifiedNamespace`,
+  serviceBusClientId: `${connectionSettingNames.serviceBus}__clientId`,
+  deliveryMaxAttempts: 'DeliveryMaxAttempts',
+  deliveryRequestTimeoutMs: 'DeliveryRequestTimeoutMs',
+  perTenantRequestsPerSecond: 'PerTenantRequestsPerSecond',
+  publicBaseUrl: 'PublicBaseUrl',
+} as const;
+
+const appTypes: readonly MicrosoftAppType[] = ['UserAssignedMSI', 'SingleTenant', 'MultiTenant'];
+const cloudNames: readonly CloudName[] = ['public', 'gcc', 'gccHigh', 'dod'];
+
+/** Secrets are replaced by this in any summary. */
+const redacted = '***';
+
+/**
+ * Reads and validates every setting once, at start-up. A bad or missing value stops start-up with one
+ * error naming every problem (details carry the setting names).
+ */
+export function loadConfig(env: Environment): GatewayConfig {
+  const problems: ErrorDetail[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const require = (name: string, why: string): string => {
+    const value = read(name);
+    if (value === undefined) problems.push({ path: name, message: `is required ${why}` });
+    return value ?? '';
+  };
+  const positiveInt = (name: string, fallback: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      problems.push({ path: name, message: `must be a whole number from 1 to ${max}, got "${raw}"` });
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string): string | undefined => {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    try {
+      new URL(raw);
+      return raw;
+    } catch {
+      problems.push({ path: name, message: `must be an absolute URL, got "${raw}"` });
+      return undefined;
+    }
+  };
+
+  const appId = require(settingNames.appId, 'to identify the bot');
+  const appTypeRaw = read(settingNames.appType) ?? 'MultiTenant';
+  const appType = appTypes.find((t) => t.toLowerCase() === appTypeRaw.toLowerCase());
+  if (appType === undefined) {
+    problems.push({ path: settingNames.appType, message: `must be one of ${appTypes.join(', ')}, got "${appTypeRaw}"` });
+  }
+  const tenantId = read(settingNames.appTenantId);
+  const password = read(settingNames.appPassword);
+  const certificatePem = read(settingNames.appCertificatePem);
+  if ((appType === 'SingleTenant' || appType === 'UserAssignedMSI') && tenantId === undefined) {
+    problems.push({ path: settingNames.appTenantId, message: `is required when ${settingNames.appType} is ${appType}` });
+  }
+  if ((appType === 'SingleTenant' || appType === 'MultiTenant') && password === undefined && certificatePem === undefined) {
+    problems.push({
+      path: settingNames.appPassword,
+      message: `${settingNames.appPassword} or ${settingNames.appCertificatePem} is required when ${settingNames.appType} is ${appType}`,
+    });
+  }
+  if (appType === 'UserAssignedMSI' && (password !== undefined || certificatePem !== undefined)) {
+    problems.push({ path: settingNames.appPassword, message: 'must not be set for UserAssignedMSI (the identity has no secret)' });
+  }
+
+  // Cloud: explicit TeamsCloud, else derived from the Bot Framework's ChannelService convention.
+  const cloudRaw = read(settingNames.cloud);
+  const channelService = read(settingNames.channelService);
+  let cloudName: CloudName = channelService?.toLowerCase() === usGovernmentChannelService ? 'gccHigh' : 'public';
+  if (cloudRaw !== undefined) {
+    const match = cloudNames.find((c) => c.toLowerCase() === cloudRaw.toLowerCase());
+    if (match === undefined) problems.push({ path: settingNames.cloud, message: `must be one of ${cloudNames.join(', ')}, got "${cloudRaw}"` });
+    else cloudName = match;
+  }
+  const preset = cloudEnvironments[cloudName];
+  const cloud: CloudEnvironment = {
+    ...preset,
+    toBotFromChannelOpenIdMetadataUrl: url(settingNames.openIdMetadataUrl) ?? preset.toBotFromChannelOpenIdMetadataUrl,
+    toBotFromChannelTokenIssuer: read(settingNames.tokenIssuer) ?? preset.toBotFromChannelTokenIssuer,
+    toChannelFromBotLoginUrl: url(settingNames.loginUrl) ?? preset.toChannelFromBotLoginUrl,
+    toChannelFromBotOAuthScope: read(settingNames.oauthScope) ?? preset.toChannelFromBotOAuthScope,
+  };
+  const loginOverride = read(settingNames.loginUrl);
+  if (loginOverride !== undefined) {
+    // An overridden login URL (sovereign or local emulator) also moves the per-tenant authority prefix.
+    const parsed = new URL(cloud.toChannelFromBotLoginUrl);
+    cloud.toChannelFromBotLoginUrlPrefix = `${parsed.origin}/`;
+  }
+
+  const extraHosts = (read(settingNames.trustedServiceUrlHosts) ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+  for (const host of extraHosts) {
+    if (/[/\s]/.test(host)) problems.push({ path: settingNames.trustedServiceUrlHosts, message: `"${host}" is not a host name (host or host:port)` });
+  }
+  const gccServiceUrl = url(settingNames.gccServiceUrl) ?? preset.gccServiceUrl;
+
+  const tables = readTablesConnection(read, problems);
+  const serviceBus = readServiceBusConnection(read);
+
+  const delivery: DeliverySettings = {
+    maxAttempts: positiveInt(settingNames.deliveryMaxAttempts, 8, 100),
+    requestTimeoutInMs: positiveInt(settingNames.deliveryRequestTimeoutMs, 20_000, 120_000),
+    backoffBaseInMs: 1_000,
+    backoffMaxInMs: 5 * 60_000,
+    perTenantRequestsPerSecond: positiveInt(settingNames.perTenantRequestsPerSecond, 40, 1_000),
+  };
+
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.path} ${p.message}`).join('; ');
+    throw new GatewayError(errorCodes.ConfigurationInvalid, `Configuration is invalid: ${list}`, problems);
+  }
+
+  const bot: BotIdentity = { appId, appType: appType ?? 'MultiTenant' };
+  if (tenantId !== undefined) bot.tenantId = tenantId;
+  if (password !== undefined) bot.password = password;
+  if (certificatePem !== undefined) bot.certificatePem = certificatePem;
+  const config: GatewayConfig = {
+    bot,
+    cloud,
+    trustedServiceUrlHosts: [...new Set([...preset.trustedServiceUrlHosts, ...extraHosts])],
+    gccServiceUrl,
+    tables,
+    delivery,
+  };
+  if (serviceBus !== undefined) config.serviceBus = serviceBus;
+  const publicBaseUrl = url(settingNames.publicBaseUrl);
+  if (publicBaseUrl !== undefined) config.publicBaseUrl = publicBaseUrl.replace(/\/+$/, '');
+  return config;
+}
+
+function readTablesConnection(read: (name: string) => string | undefined, problems: ErrorDetail[]): TablesConnection {
+  const connectionString = read(settingNames.tablesConnectionString);
+  if (connectionString !== undefined) return { kind: 'connectionString', connectionString };
+  const serviceUri = read(settingNames.tablesServiceUri);
+  if (serviceUri !== undefined) {
+    const clientId = read(settingNames.tablesClientId);
+    return clientId === undefined ? { kind: 'identity', serviceUri } : { kind: 'identity', serviceUri, clientId };
+  }
+  problems.push({
+    path: settingNames.tablesConnectionString,
+    message: `${settingNames.tablesConnectionString} or ${settingNames.tablesServiceUri} is required`,
+  });
+  return { kind: 'connectionString', connectionString: '' };
+}
+
+function readServiceBusConnection(read: (name: string) => string | undefined): ServiceBusConnection | undefined {
+  const connectionString = read(settingNames.serviceBusConnectionString);
+  if (connectionString !== undefined) return { kind: 'connectionString', connectionString };
+  const fullyQualifiedNamespace = read(settingNames.serviceBusNamespace);
+  if (fullyQualifiedNamespace === undefined) return undefined;
+  const clientId = read(settingNames.serviceBusClientId);
+  return clientId === undefined ? { kind: 'identity', fullyQualifiedNamespace } : { kind: 'identity', fullyQualifiedNamespace, clientId };
+}
+
+/** A summary safe to log: secrets and connection strings are replaced. */
+export function describeConfig(config: GatewayConfig): Record<string, unknown> {
+  return {
+    appId: config.bot.appId,
+    appType: config.bot.appType,
+    tenantId: config.bot.tenantId,
+    password: config.bot.password === undefined ? undefined : redacted,
+    certificate: config.bot.certificatePem === undefined ? undefined : redacted,
+    cloud: config.cloud.name,
+    trustedServiceUrlHosts: config.trustedServiceUrlHosts,
+    tables: config.tables.kind === 'connectionString' ? 'connection string (***)' : config.tables.serviceUri,
+    serviceBus:
+      config.serviceBus === undefined
+        ? 'host-provided queue'
+        : config.serviceBus.kind === 'connectionString'
+          ? 'connection string (***)'
+          : config.serviceBus.fullyQualifiedNamespace,
+    delivery: config.delivery,
+  };
+}

@@ -1,5 +1,5 @@
 /**
- * Names the code and the Bicep must agree on. test/unit/infraSettings.test.ts reads infra/ and fails when
+ * Names the code and the Bicep must agree on. test/unit/infra/ reads infra/ and fails when
  * these drift.
  */
 export const queueNames = {

@@ -1,0 +1,96 @@
+import { loadConfig, settingNames } from '../../../shared/config';
+import { connectionSettingNames } from '../../../shared/resourceNames';
+import { paramDefault, readBicep, variableObject } from './bicepSource';
+
+/**
+ * The app settings infra/modules/functionApp.bicep sets in Azure against what shared/config.ts reads: every
+ * setting production needs is set, and every one that is not is listed here with the reason.
+ */
+const functionApp = readBicep('modules/functionApp.bicep');
+const main = readBicep('main.bicep');
+const hostSettings = variableObject(functionApp, 'hostSettings');
+const gatewaySettings = variableObject(functionApp, 'gatewaySettings');
+const singleTenantSettings = variableObject(functionApp, 'singleTenantSettings');
+
+/** Settings the code reads that the deployment deliberately leaves unset. */
+const notSetInAzure: Readonly<Record<string, string>> = {
+  [settingNames.appPassword]: 'SingleTenant only, and then from Key Vault (singleTenantSettings); UserAssignedMSI has no secret',
+  [settingNames.appCertificatePem]: 'alternative to the client secret; the Bicep deploys the secret form',
+  [settingNames.channelService]: 'TeamsCloud is set explicitly and takes precedence',
+  [settingNames.openIdMetadataUrl]: 'override of the TeamsCloud preset, for the local emulator or unusual clouds',
+  [settingNames.tokenIssuer]: 'override of the TeamsCloud preset, for the local emulator or unusual clouds',
+  [settingNames.loginUrl]: 'override of the TeamsCloud preset, for the local emulator or unusual clouds',
+  [settingNames.oauthScope]: 'override of the TeamsCloud preset, for the local emulator or unusual clouds',
+  [settingNames.trustedServiceUrlHosts]: 'extra trusted Bot Connector hosts: the local emulator only; Azure uses the preset',
+  [settingNames.gccServiceUrl]: 'override of the preset GCC host: the local emulator only',
+  [settingNames.tablesConnectionString]: 'connection-string form for Azurite; in Azure it would win over the identity form',
+  [settingNames.serviceBusConnectionString]: 'connection-string form; Service Bus local auth is off in Azure',
+};
+
+describe('app settings in infra/modules/functionApp.bicep', () => {
+  const everySettingRead = Object.values(settingNames) as string[];
+
+  it('sets every setting the code reads, except those documented as not set in Azure', () => {
+    const unaccounted = everySettingRead.filter((name) => !gatewaySettings.has(name) && !(name in notSetInAzure));
+    expect(unaccounted).toEqual([]);
+  });
+
+  it('documents only settings the code reads, and sets none of them unconditionally', () => {
+    for (const name of Object.keys(notSetInAzure)) {
+      expect(everySettingRead).toContain(name);
+      expect(gatewaySettings.has(name)).toBe(false);
+      expect(hostSettings.has(name)).toBe(false);
+    }
+  });
+
+  it('sets MicrosoftAppPassword only for SingleTenant, as a Key Vault reference', () => {
+    expect([...singleTenantSettings.keys()]).toEqual([settingNames.appPassword]);
+    expect(singleTenantSettings.get(settingNames.appPassword)).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=\$\{\w+\}\)'$/);
+    expect(functionApp.text).toMatch(/union\(hostSettings, gatewaySettings, isSingleTenant \? singleTenantSettings : \{\}\)/);
+  });
+
+  it.each([
+    ['tables', connectionSettingNames.tables],
+    ['service bus', connectionSettingNames.serviceBus],
+    ['host storage', 'AzureWebJobsStorage'],
+  ])('connects to %s with the user-assigned identity, never a key', (_what, prefix) => {
+    const settings = new Map([...hostSettings, ...gatewaySettings]);
+    expect(settings.get(`${prefix}__credential`)).toBe("'managedidentity'");
+    expect(settings.get(`${prefix}__clientId`)).toBe('identityClientId');
+    expect(settings.has(prefix)).toBe(false);
+  });
+
+  it('points the bot identity settings at the deployment parameters', () => {
+    expect(gatewaySettings.get(settingNames.appId)).toBe('botAppId');
+    expect(gatewaySettings.get(settingNames.appType)).toBe('botAppType');
+    expect(gatewaySettings.get(settingNames.appTenantId)).toBe('botTenantId');
+    expect(gatewaySettings.get(settingNames.publicBaseUrl)).toBe("'https://${site.properties.defaultHostName}'");
+  });
+
+  it('sends telemetry with Entra auth and sets nothing Flex Consumption rejects', () => {
+    expect(hostSettings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toMatch(/Authorization=AAD/);
+    const all = new Set([...hostSettings.keys(), ...gatewaySettings.keys(), ...singleTenantSettings.keys()]);
+    for (const rejected of ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_NODE_DEFAULT_VERSION', 'WEBSITE_CONTENTSHARE']) {
+      expect(all.has(rejected)).toBe(false);
+    }
+  });
+
+  it('deploys the same delivery defaults the code falls back to', () => {
+    const config = loadConfig({
+      [settingNames.appId]: '00000000-0000-0000-0000-000000000001',
+      [settingNames.appType]: 'UserAssignedMSI',
+      [settingNames.appTenantId]: '00000000-0000-0000-0000-000000000002',
+      [settingNames.tablesServiceUri]: 'https://example.table.core.windows.net/',
+    });
+    const expected: [string, string, number][] = [
+      ['deliveryMaxAttempts', settingNames.deliveryMaxAttempts, config.delivery.maxAttempts],
+      ['deliveryRequestTimeoutMs', settingNames.deliveryRequestTimeoutMs, config.delivery.requestTimeoutInMs],
+      ['perTenantRequestsPerSecond', settingNames.perTenantRequestsPerSecond, config.delivery.perTenantRequestsPerSecond],
+    ];
+    for (const [param, setting, codeDefault] of expected) {
+      expect(Number(paramDefault(main, param))).toBe(codeDefault);
+      expect(Number(paramDefault(functionApp, param))).toBe(codeDefault);
+      expect(gatewaySettings.get(setting)).toBe(`string(${param})`);
+    }
+  });
+});

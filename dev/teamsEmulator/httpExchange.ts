@@ -1,0 +1,71 @@
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+
+/**
+ * What a handler decides; the server shell writes it. Handlers stay free of sockets and timers, so the
+ * decisions can be read (and tested) as data.
+ */
+export interface Reply {
+  status: number;
+  /** Serialized as JSON; absent means an empty body. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Answer only after this long (a "slow" fault or token answer). */
+  delayInMs?: number;
+  /** `hang`: never answer; `reset`: drop the connection without an answer. */
+  drop?: 'hang' | 'reset';
+}
+
+export interface IncomingExchange {
+  method: string;
+  /** Path segments, each percent-decoded exactly once (ids carry `:`, `;`, `@` and, in tests, `/`, `#`, `?`). */
+  segments: string[];
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  bodyText: string;
+}
+
+export function jsonReply(status: number, body?: unknown, headers?: Record<string, string>): Reply {
+  return headers === undefined ? { status, body } : { status, body, headers };
+}
+
+/** The emulator's own (control API and routing) errors, shaped like Teams' so one parser reads both. */
+export function controlError(status: number, code: string, message: string, details?: unknown): Reply {
+  return jsonReply(status, { error: details === undefined ? { code, message } : { code, message, details } });
+}
+
+/** Splits a raw request target into decoded segments and the query; undefined when a segment is not valid percent-encoding. */
+export function parseTarget(rawUrl: string): { segments: string[]; query: URLSearchParams } | undefined {
+  const queryStart = rawUrl.indexOf('?');
+  const rawPath = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
+  const query = new URLSearchParams(queryStart === -1 ? '' : rawUrl.slice(queryStart + 1));
+  const segments: string[] = [];
+  for (const raw of rawPath.split('/')) {
+    if (raw === '') continue;
+    try {
+      segments.push(decodeURIComponent(raw));
+    } catch {
+      return undefined;
+    }
+  }
+  return { segments, query };
+}
+
+/** Reads the body as UTF-8, refusing more than `maxBytes` (the emulator's own guard, far above Teams' limit). */
+export async function readBody(request: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) return undefined;
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+}
+
+export function writeReply(response: ServerResponse, reply: Reply): void {
+  const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+  const headers: Record<string, string | number> = { ...reply.headers, 'content-length': Buffer.byteLength(payload) };
+  if (reply.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
+  response.writeHead(reply.status, headers);
+  response.end(payload);
+}

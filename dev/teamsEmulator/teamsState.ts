@@ -1,0 +1,194 @@
+import { teamsIds } from './teamsIds';
+
+export type ConversationType = 'personal' | 'groupChat' | 'channel';
+/** What a send meets, in precedence order: deleted, then uninstalled, then blocked. */
+export type ConversationStatus = 'active' | 'uninstalled' | 'blocked' | 'deleted';
+export type TenantCloud = 'public' | 'gcc';
+
+export interface TeamsUser {
+  id: string;
+  aadObjectId: string;
+  name: string;
+}
+
+export interface EmulatedConversation {
+  id: string;
+  type: ConversationType;
+  tenantId: string;
+  serviceUrl: string;
+  locale: string;
+  /** The user who installed the bot here (the personal chat's only user). */
+  user: TeamsUser;
+  members: TeamsUser[];
+  team?: { id: string; name: string; aadGroupId: string };
+  channelId?: string;
+  installed: boolean;
+  blocked: boolean;
+  deleted: boolean;
+  createdAt: string;
+  changedAt: string;
+}
+
+export interface TenantState {
+  id: string;
+  cloud: TenantCloud;
+  disabled: boolean;
+}
+
+/** One message the bot posted, as the conversation shows it now. */
+export interface PostedActivity {
+  id: string;
+  /** The payload as last received (the update's, after a PUT). */
+  activity: Record<string, unknown>;
+  /** How many times this exact payload arrived; more than 1 is a duplicate send. */
+  receivedCount: number;
+  updateCount: number;
+  deleted: boolean;
+  createdAt: string;
+  updatedAt?: string;
+  deletedAt?: string;
+}
+
+/** The messages of one conversation id (a channel's thread `...;messageid=N` has its own). */
+export class ActivityLog {
+  readonly activities: PostedActivity[] = [];
+  private readonly byId = new Map<string, PostedActivity>();
+  private readonly byContent = new Map<string, PostedActivity>();
+
+  /**
+   * Records a post. An identical payload (ignoring id and timestamps) is the same message arriving again: it
+   * keeps its id and counts the extra delivery, so a retried send is visible as `receivedCount > 1`.
+   */
+  post(activity: Record<string, unknown>, newId: () => string, nowIso: string): { posted: PostedActivity; duplicate: boolean } {
+    const key = contentKey(activity);
+    const previous = this.byContent.get(key);
+    if (previous !== undefined && !previous.deleted) {
+      previous.receivedCount += 1;
+      return { posted: previous, duplicate: true };
+    }
+    const id = newId();
+    const posted: PostedActivity = { id, activity: { ...activity, id }, receivedCount: 1, updateCount: 0, deleted: false, createdAt: nowIso };
+    this.activities.push(posted);
+    this.byId.set(id, posted);
+    this.byContent.set(key, posted);
+    return { posted, duplicate: false };
+  }
+
+  get(id: string): PostedActivity | undefined {
+    const posted = this.byId.get(id);
+    return posted?.deleted === false ? posted : undefined;
+  }
+
+  update(id: string, activity: Record<string, unknown>, nowIso: string): PostedActivity | undefined {
+    const posted = this.get(id);
+    if (posted === undefined) return undefined;
+    posted.activity = { ...activity, id };
+    posted.updateCount += 1;
+    posted.updatedAt = nowIso;
+    return posted;
+  }
+
+  delete(id: string, nowIso: string): boolean {
+    const posted = this.get(id);
+    if (posted === undefined) return false;
+    posted.deleted = true;
+    posted.deletedAt = nowIso;
+    return true;
+  }
+}
+
+function contentKey(activity: Record<string, unknown>): string {
+  const { id: _id, timestamp: _timestamp, localTimestamp: _localTimestamp, ...content } = activity;
+  return JSON.stringify(content);
+}
+
+const threadMarker = ';messageid=';
+
+/** Conversations, tenants, users and what the bot posted: the Teams side of the world, in memory. */
+export class TeamsState {
+  readonly conversations = new Map<string, EmulatedConversation>();
+  private readonly tenants = new Map<string, TenantState>();
+  private readonly usersByTenantAndAad = new Map<string, TeamsUser>();
+  private readonly logs = new Map<string, ActivityLog>();
+
+  /**
+   * The conversation an id addresses. A channel thread (`19:...@thread.tacv2;messageid=N`) is addressed in
+   * its own right but lives in, and is governed by, its channel.
+   */
+  resolve(conversationId: string): EmulatedConversation | undefined {
+    const exact = this.conversations.get(conversationId);
+    if (exact !== undefined) return exact;
+    const marker = conversationId.indexOf(threadMarker);
+    if (marker === -1) return undefined;
+    const channel = this.conversations.get(conversationId.slice(0, marker));
+    return channel?.type === 'channel' ? channel : undefined;
+  }
+
+  add(conversation: EmulatedConversation): void {
+    this.conversations.set(conversation.id, conversation);
+  }
+
+  tenant(tenantId: string): TenantState {
+    let tenant = this.tenants.get(tenantId);
+    if (tenant === undefined) {
+      tenant = { id: tenantId, cloud: 'public', disabled: false };
+      this.tenants.set(tenantId, tenant);
+    }
+    return tenant;
+  }
+
+  listTenants(): TenantState[] {
+    return [...this.tenants.values()];
+  }
+
+  /** A user's Teams identity; the same Entra object id in the same tenant is always the same `29:` id. */
+  user(tenantId: string, aadObjectId: string | undefined, name: string | undefined): TeamsUser {
+    const aad = aadObjectId ?? teamsIds.aadObjectId();
+    const key = `${tenantId}|${aad.toLowerCase()}`;
+    let user = this.usersByTenantAndAad.get(key);
+    if (user === undefined) {
+      user = { id: teamsIds.user(), aadObjectId: aad, name: name ?? `User ${aad.slice(0, 8)}` };
+      this.usersByTenantAndAad.set(key, user);
+    } else if (name !== undefined) {
+      user.name = name;
+    }
+    return user;
+  }
+
+  /** The personal chat of the user a Connector `members[0].id` names (a `29:` id, or an Entra object id). */
+  findPersonal(tenantId: string, memberId: string): EmulatedConversation | undefined {
+    const wanted = memberId.toLowerCase().replace(/^8:orgid:/, '');
+    for (const conversation of this.conversations.values()) {
+      if (conversation.type !== 'personal' || conversation.tenantId !== tenantId || conversation.deleted) continue;
+      if (conversation.user.id.toLowerCase() === wanted || conversation.user.aadObjectId.toLowerCase() === wanted) return conversation;
+    }
+    return undefined;
+  }
+
+  log(conversationId: string): ActivityLog {
+    let log = this.logs.get(conversationId);
+    if (log === undefined) {
+      log = new ActivityLog();
+      this.logs.set(conversationId, log);
+    }
+    return log;
+  }
+
+  existingLog(conversationId: string): ActivityLog | undefined {
+    return this.logs.get(conversationId);
+  }
+
+  reset(): void {
+    this.conversations.clear();
+    this.tenants.clear();
+    this.usersByTenantAndAad.clear();
+    this.logs.clear();
+  }
+}
+
+export function conversationStatus(conversation: EmulatedConversation): ConversationStatus {
+  if (conversation.deleted) return 'deleted';
+  if (!conversation.installed) return 'uninstalled';
+  if (conversation.blocked) return 'blocked';
+  return 'active';
+}

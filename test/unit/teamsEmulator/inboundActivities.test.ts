@@ -1,0 +1,84 @@
+import { inboundActivities } from '../../../dev/teamsEmulator/inboundActivities';
+import { type EmulatedConversation } from '../../../dev/teamsEmulator/teamsState';
+
+const bot = { id: '28:app-id', name: 'Gateway Bot' };
+const now = new Date('2026-03-01T12:00:00.000Z');
+const user = { id: '29:1user', aadObjectId: '6f3b2a4e-0000-4000-8000-000000000001', name: 'Ada Lovelace' };
+
+function conversation(type: EmulatedConversation['type'], overrides: Partial<EmulatedConversation> = {}): EmulatedConversation {
+  const base: EmulatedConversation = {
+    id: type === 'personal' ? 'a:1xyz' : type === 'groupChat' ? '19:abc@thread.v2' : '19:team@thread.tacv2',
+    type,
+    tenantId: 'tenant-1',
+    serviceUrl: 'https://127.0.0.1:9/amer/',
+    locale: 'en-GB',
+    user,
+    members: [user],
+    installed: true,
+    blocked: false,
+    deleted: false,
+    createdAt: now.toISOString(),
+    changedAt: now.toISOString(),
+  };
+  if (type === 'channel') {
+    base.team = { id: '19:team@thread.tacv2', name: 'Ops', aadGroupId: 'group-guid' };
+    base.channelId = '19:team@thread.tacv2';
+  }
+  return { ...base, ...overrides };
+}
+
+describe('inboundActivities', () => {
+  it('shapes a personal installationUpdate as Teams does', () => {
+    const activity = inboundActivities.installationUpdate(conversation('personal'), bot, 'add', 'f:1', now);
+    expect(activity).toMatchObject({
+      type: 'installationUpdate',
+      action: 'add',
+      id: 'f:1',
+      timestamp: '2026-03-01T12:00:00.000Z',
+      channelId: 'msteams',
+      serviceUrl: 'https://127.0.0.1:9/amer/',
+      from: { id: '29:1user', aadObjectId: user.aadObjectId },
+      recipient: { id: '28:app-id', name: 'Gateway Bot' },
+      conversation: { id: 'a:1xyz', conversationType: 'personal', tenantId: 'tenant-1' },
+      channelData: { tenant: { id: 'tenant-1' } },
+      locale: 'en-GB',
+    });
+    expect(activity.conversation).not.toHaveProperty('isGroup');
+  });
+
+  it('marks group chats and channels as groups with their conversation type', () => {
+    const group = inboundActivities.conversationUpdate(conversation('groupChat'), bot, 'added', 'f:2', now);
+    expect(group.conversation).toEqual({ isGroup: true, conversationType: 'groupChat', tenantId: 'tenant-1', id: '19:abc@thread.v2' });
+    expect(group.membersAdded).toEqual([{ id: '28:app-id' }]);
+  });
+
+  it('gives team events team, channel and eventType in channelData', () => {
+    const added = inboundActivities.conversationUpdate(conversation('channel'), bot, 'added', 'f:3', now);
+    expect(added.channelData).toEqual({
+      team: { id: '19:team@thread.tacv2', name: 'Ops', aadGroupId: 'group-guid' },
+      channel: { id: '19:team@thread.tacv2' },
+      tenant: { id: 'tenant-1' },
+      eventType: 'teamMemberAdded',
+    });
+    const removed = inboundActivities.conversationUpdate(conversation('channel'), bot, 'removed', 'f:4', now);
+    expect(removed.membersRemoved).toEqual([{ id: '28:app-id' }]);
+    expect(removed.channelData).toMatchObject({ eventType: 'teamMemberRemoved' });
+    const install = inboundActivities.installationUpdate(conversation('channel'), bot, 'remove', 'f:5', now);
+    expect(install.action).toBe('remove');
+    expect(install.channelData).toMatchObject({ settings: { selectedChannel: { id: '19:team@thread.tacv2' } }, team: { id: '19:team@thread.tacv2' } });
+  });
+
+  it('sends personal messages as plain text', () => {
+    const message = inboundActivities.message(conversation('personal'), bot, 'hello', '1772366400000', now);
+    expect(message).toMatchObject({ type: 'message', text: 'hello', textFormat: 'plain', id: '1772366400000' });
+  });
+
+  it('mentions the bot in group chats and addresses channel posts to their thread', () => {
+    const group = inboundActivities.message(conversation('groupChat'), bot, 'status?', '1', now);
+    expect(group.text).toBe('<at>Gateway Bot</at> status?');
+    expect(group.entities).toContainEqual({ type: 'mention', text: '<at>Gateway Bot</at>', mentioned: bot });
+    const channel = inboundActivities.message(conversation('channel'), bot, 'deploy', '1772366400001', now);
+    expect(channel.conversation.id).toBe('19:team@thread.tacv2;messageid=1772366400001');
+    expect(channel.channelData).toMatchObject({ teamsTeamId: '19:team@thread.tacv2', teamsChannelId: '19:team@thread.tacv2' });
+  });
+});

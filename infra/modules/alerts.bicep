@@ -1,8 +1,9 @@
 // What pages an operator: dead letters the deadLetter function is not draining, a backlog the send function is
 // not working off, failing function executions, and 401/429 rates from the gateway's delivery outcome log.
 //
-// The delivery queries read the one structured trace the gateway writes per delivery outcome, whose
-// customDimensions carry notificationId, conversationId, tenantId, outcome, status, code and failureClass.
+// The delivery queries read the one JSON line the gateway logs per delivery outcome ({"event":"delivery",...}
+// with notificationId, conversationId, tenantId, outcome, status, code, failureClass). The Functions Node
+// worker does not turn log arguments into customDimensions, so the queries parse the message.
 
 @description('Required. Region of the log search alert rules.')
 param location string
@@ -91,15 +92,19 @@ var queueDimension = [
 // Multi-line strings take no interpolation, so the minimum sample is substituted.
 var unauthorizedQuery = replace('''
 traces
-| where isnotempty(tostring(customDimensions.outcome))
-| summarize outcomes = count(), unauthorized = countif(toint(customDimensions.status) == 401)
+| where message startswith '{"event":"delivery"'
+| extend d = parse_json(message)
+| where isnotempty(tostring(d.outcome))
+| summarize outcomes = count(), unauthorized = countif(toint(d.status) == 401)
 | where outcomes >= MINIMUM_OUTCOMES
 | extend unauthorizedPercent = 100.0 * unauthorized / outcomes
 ''', 'MINIMUM_OUTCOMES', string(minimumOutcomes))
 var throttledQuery = replace('''
 traces
-| where isnotempty(tostring(customDimensions.outcome))
-| summarize outcomes = count(), throttled = countif(toint(customDimensions.status) == 429)
+| where message startswith '{"event":"delivery"'
+| extend d = parse_json(message)
+| where isnotempty(tostring(d.outcome))
+| summarize outcomes = count(), throttled = countif(toint(d.status) == 429)
 | where outcomes >= MINIMUM_OUTCOMES
 | extend throttledPercent = 100.0 * throttled / outcomes
 ''', 'MINIMUM_OUTCOMES', string(minimumOutcomes))

@@ -1,4 +1,11 @@
+import { getConversationFunction, listConversationsFunction } from './conversations';
+import { deadLetterFunction } from './deadLetter';
 import { type GatewayFunctionDefinition } from './functionDefinition';
+import { healthFunction } from './health';
+import { messagesFunction } from './messages';
+import { notificationByIdFunction, postNotificationFunction } from './notifications';
+import { openApiFunction } from './openApi';
+import { sendFunction } from './send';
 
 /** The one list of function definitions. Add a function by adding its definition here. */
-export const gatewayFunctions: readonly GatewayFunctionDefinition[] = [];
+export const gatewayFunctions: readonly GatewayFunctionDefinition[] = [messagesFunction, getConversationFunction, listConversationsFunction, healthFunction, postNotificationFunction, notificationByIdFunction, sendFunction, deadLetterFunction, openApiFunction];

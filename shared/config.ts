@@ -148,8 +148,13 @@ export function loadConfig(env: Environment): GatewayConfig {
 
   // Cloud: explicit TeamsCloud, else derived from the Bot Framework's ChannelService convention.
   const cloudRaw = read(settingNames.cloud);
-  const channelService = read(settingNames.channelService);
-  let cloudName: CloudName = channelService?.toLowerCase() === usGovernmentChannelService ? 'gccHigh' : 'public';
+  // Bot Framework accepts only empty (public) or the US Government URL; anything else it refuses at start-up,
+  // so an unknown value (or a typo) must not silently mean the public cloud.
+  const channelService = read(settingNames.channelService)?.replace(/\/+$/, '').toLowerCase();
+  if (channelService !== undefined && channelService !== usGovernmentChannelService) {
+    problems.push({ path: settingNames.channelService, message: `must be empty (public cloud) or ${usGovernmentChannelService}, got "${channelService}"` });
+  }
+  let cloudName: CloudName = channelService === usGovernmentChannelService ? 'gccHigh' : 'public';
   if (cloudRaw !== undefined) {
     const match = cloudNames.find((c) => c.toLowerCase() === cloudRaw.toLowerCase());
     if (match === undefined) problems.push({ path: settingNames.cloud, message: `must be one of ${cloudNames.join(', ')}, got "${cloudRaw}"` });

@@ -1,5 +1,19 @@
-import { type GatewayConfig, loadConfig } from './config';
+import { createBotFrameworkInboundAuthenticator, type InboundAuthenticator } from './auth/inboundAuthenticator';
+import { createOutboundTokenProvider, type OutboundTokenProvider } from './auth/outboundTokenProvider';
+import { describeConfig, type GatewayConfig, loadConfig } from './config';
+import { type BotConnectorClient, createBotConnectorClient } from './connector/botConnectorClient';
+import { SendPacer } from './delivery/sendPacer';
+import { errorCodes, GatewayError } from './errors';
+import { type NotificationStore } from './notifications/notificationStore';
+import { createTableNotificationStore } from './notifications/tableNotificationStore';
+import { createTableTenantAudience } from './notifications/tableTenantAudience';
+import { type TenantAudience } from './notifications/tenantAudience';
 import { type DeliveryQueue } from './queue/deliveryQueue';
+import { createServiceBusDeliveryQueue } from './queue/serviceBusDeliveryQueue';
+import { connectionSettingNames, tableNames } from './resourceNames';
+import { type ConversationStore } from './store/conversationStore';
+import { createTableClient } from './store/tableClientFactory';
+import { createTableConversationStore } from './store/tableConversationStore';
 
 /**
  * The composition root: every function handler gets its adapters from here, built once per process from
@@ -15,8 +29,24 @@ export interface HostProvidedParts {
 export interface GatewayServices {
   config: GatewayConfig;
   now: () => Date;
-  // Adapters (conversation store, notification store, delivery queue, connector client) are added here by
-  // the work that builds them.
+  /** Conversation references and their lifecycle (Table Storage). */
+  conversationStore: ConversationStore;
+  /** Bot Framework channel JWT validation for /api/messages. */
+  inboundAuthenticator: InboundAuthenticator;
+  /** Notification and delivery status records (Table Storage). */
+  notificationStore: NotificationStore;
+  /** The `notifications` queue: Service Bus when configured, else the host's (local in-process queue). */
+  deliveryQueue: DeliveryQueue;
+  /** A tenant's active conversations page by page, for tenant broadcasts (fan-out steps). */
+  tenantAudience: TenantAudience;
+  /** Bot tokens for the Bot Connector: one cache per process, refreshed ahead of expiry. */
+  tokens: OutboundTokenProvider;
+  /** The Bot Connector REST calls (one request per attempt; the delivery policy owns retries). */
+  connector: BotConnectorClient;
+  /** In-process send pacing per conversation and tenant; one per process so every send shares it. */
+  sendPacer: SendPacer;
+  // Further adapters (notification store, delivery queue, connector client) are added here by the work that
+  // builds them.
 }
 
 let hostParts: HostProvidedParts = {};
@@ -38,7 +68,43 @@ export async function getGatewayServices(): Promise<GatewayServices> {
 
 async function buildServices(): Promise<GatewayServices> {
   const config = loadConfig(process.env);
-  return Promise.resolve({ config, now: hostParts.now ?? (() => new Date()) });
+  // Once per process, redacted: no secret or connection string reaches the log.
+  console.info(`Gateway configuration: ${JSON.stringify(describeConfig(config))}`);
+  const now = hostParts.now ?? ((): Date => new Date());
+  // Tables are created on first use, so building never waits for (or fails on) storage.
+  const conversationStore = createTableConversationStore({
+    conversations: createTableClient(config.tables, tableNames.conversations),
+    index: createTableClient(config.tables, tableNames.conversationIndex),
+    now,
+  });
+  const inboundAuthenticator = createBotFrameworkInboundAuthenticator({ appId: config.bot.appId, cloud: config.cloud });
+  const notificationStore = createTableNotificationStore({
+    notifications: createTableClient(config.tables, tableNames.notifications),
+    deliveries: createTableClient(config.tables, tableNames.deliveries),
+    now,
+  });
+  const deliveryQueue =
+    config.serviceBus !== undefined ? createServiceBusDeliveryQueue(config.serviceBus, { now }) : (hostParts.deliveryQueue ?? unconfiguredDeliveryQueue());
+  const tenantAudience = createTableTenantAudience(createTableClient(config.tables, tableNames.conversationIndex));
+  const tokens = createOutboundTokenProvider(config, { now });
+  const connector = createBotConnectorClient(config, tokens, { now });
+  const sendPacer = new SendPacer({ perTenantRequestsPerSecond: config.delivery.perTenantRequestsPerSecond });
+  return Promise.resolve({ config, now, conversationStore, inboundAuthenticator, notificationStore, deliveryQueue, tenantAudience, tokens, connector, sendPacer });
+}
+
+/**
+ * No Service Bus setting and no host queue: the functions that never enqueue (messages, health, conversations)
+ * still serve; enqueuing fails with the setting to add, which the API answers as a configuration error.
+ */
+function unconfiguredDeliveryQueue(): DeliveryQueue {
+  return {
+    enqueue: async () =>
+      Promise.reject(
+        new GatewayError(errorCodes.ConfigurationInvalid, `No delivery queue: set ${connectionSettingNames.serviceBus} or ${connectionSettingNames.serviceBus}__fullyQualifiedNamespace`, [
+          { path: connectionSettingNames.serviceBus, message: 'is required to queue deliveries' },
+        ]),
+      ),
+  };
 }
 
 /** For tests: forget built services (e.g. after changing process.env). */

@@ -1,6 +1,6 @@
+import { parseRetryAfter } from '../delivery/retryAfter';
 import { parseConnectorErrorBody } from './connectorErrorBody';
 import { type ConnectorOutcome } from './connectorOutcome';
-import { parseRetryAfter } from './retryAfterHeader';
 
 /** How the request ended on our side, known only to the client that ran it. */
 export interface FailureContext {

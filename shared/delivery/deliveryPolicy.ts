@@ -94,7 +94,7 @@ export function decideDelivery(input: DeliveryDecisionInput): DeliveryDecision {
   }
 
   if (failure.kind === 'gccRedirect') {
-    if (isSameHost(input.serviceUrlUsed, input.gccServiceUrl) || isSameHost(message.serviceUrlOverride, input.gccServiceUrl)) {
+    if (isSameBase(input.serviceUrlUsed, input.gccServiceUrl) || isSameBase(message.serviceUrlOverride, input.gccServiceUrl)) {
       // The GCC host said it too: a second redirect would loop.
       return deadLetter(teamsErrorCodes.InvalidBotApiHost, 'the GCC host was already used');
     }
@@ -222,11 +222,16 @@ function parseTime(iso: string | undefined): number | undefined {
   return Number.isNaN(at) ? undefined : at;
 }
 
-/** Exact host (and port) comparison, as for trusted hosts: never by suffix. */
-function isSameHost(a: string | undefined, b: string): boolean {
+/**
+ * Same service base: exact origin (never by suffix) and the same path. The path matters because one host can
+ * serve several bases (Teams' regional `/amer/`, `/emea/`; the local emulator's `/amer/` and `/gcc/`).
+ */
+function isSameBase(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;
   try {
-    return new URL(a).host.toLowerCase() === new URL(b).host.toLowerCase();
+    const [left, right] = [new URL(a), new URL(b)];
+    const path = (url: URL): string => url.pathname.replace(/\/+$/, '').toLowerCase();
+    return left.origin.toLowerCase() === right.origin.toLowerCase() && path(left) === path(right);
   } catch {
     return false;
   }

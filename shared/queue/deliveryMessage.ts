@@ -2,12 +2,31 @@ import { createHash } from 'node:crypto';
 
 import { z } from 'zod';
 
+import { tenantTargetScopes } from '../notifications/notificationTarget';
+
 /**
  * The body of one queued delivery: one (notification, conversation, operation). It carries the activity to
  * post so that a send needs no read of the notification; everything else (reference, status) is read fresh.
  */
-export const deliveryOperations = ['send', 'update', 'delete'] as const;
+export const deliveryOperations = ['send', 'update', 'delete', 'fanOut'] as const;
 export type DeliveryOperation = (typeof deliveryOperations)[number];
+/** The operations that address one conversation's copy (fanOut addresses a tenant's audience instead). */
+export type CopyOperation = Exclude<DeliveryOperation, 'fanOut'>;
+
+/**
+ * A tenant target's broadcast, expanded one page of the tenant's conversations per message so the HTTP call
+ * never waits for it (tenantFanOut.ts). `targetIndex` tells two tenant targets of one notification apart;
+ * `page` numbers the chain's messages so each page has its own deterministic messageId.
+ */
+export const fanOutStepSchema = z.object({
+  targetIndex: z.number().int().min(0),
+  tenantId: z.string().min(1),
+  scope: z.enum(tenantTargetScopes),
+  page: z.number().int().min(0),
+  /** Where the previous step stopped in the tenant's conversation index; absent on the first page. */
+  continuationToken: z.string().min(1).optional(),
+});
+export type FanOutStep = z.infer<typeof fanOutStepSchema>;
 
 /** The outbound message activity the gateway posts (built from the notification's `message`). */
 export const outboundActivitySchema = z
@@ -31,7 +50,16 @@ export const deliveryMessageSchema = z.object({
   /** The stored conversation; absent only for a user target whose personal chat is created at send time. */
   conversationId: z.string().min(1).optional(),
   /** For a personal chat created at send time (POST /v3/conversations). */
-  createFor: z.object({ tenantId: z.string().min(1), userAadObjectId: z.string().min(1) }).optional(),
+  createFor: z
+    .object({
+      tenantId: z.string().min(1),
+      userAadObjectId: z.string().min(1),
+      /** A stored conversation of the tenant whose reference (serviceUrl, bot, channelId) the create call uses. */
+      referenceConversationId: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** For operation `fanOut` only. */
+  fanOut: fanOutStepSchema.optional(),
   /** 1 for the first attempt; a rescheduled retry carries attempt + 1. */
   attempt: z.number().int().min(1),
   /** For send and update; absent for delete. */
@@ -45,8 +73,12 @@ export const deliveryMessageSchema = z.object({
 });
 export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
 
-/** The key a delivery's status record and session use: the conversation, or the user whose chat is created. */
-export function deliveryKey(message: Pick<DeliveryMessage, 'conversationId' | 'createFor'>): string {
+/**
+ * The key a delivery's status record and session use: the conversation, or the user whose chat is created.
+ * A fanOut step's key is `fanout:<notificationId>`: one session per notification keeps its fan-out pages in order.
+ */
+export function deliveryKey(message: Pick<DeliveryMessage, 'conversationId' | 'createFor'> & Partial<Pick<DeliveryMessage, 'notificationId' | 'fanOut'>>): string {
+  if (message.fanOut !== undefined && message.notificationId !== undefined) return `fanout:${message.notificationId}`;
   if (message.conversationId !== undefined) return message.conversationId;
   if (message.createFor !== undefined) return `user:${message.createFor.tenantId}:${message.createFor.userAadObjectId}`;
   return '';
@@ -57,9 +89,12 @@ export function deliveryKey(message: Pick<DeliveryMessage, 'conversationId' | 'c
  * revision, attempt) always yields the same id, so duplicate detection drops a repeated enqueue while a
  * rescheduled retry (attempt + 1) is a new message.
  */
-export function deliveryMessageId(message: Pick<DeliveryMessage, 'notificationId' | 'operation' | 'revision' | 'attempt' | 'conversationId' | 'createFor'>): string {
-  const digest = createHash('sha256')
-    .update([message.notificationId, deliveryKey(message), message.operation, String(message.revision), String(message.attempt)].join('\u0000'))
-    .digest('base64url');
+export function deliveryMessageId(
+  message: Pick<DeliveryMessage, 'notificationId' | 'operation' | 'revision' | 'attempt' | 'conversationId' | 'createFor'> & Partial<Pick<DeliveryMessage, 'fanOut'>>,
+): string {
+  const parts = [message.notificationId, deliveryKey(message), message.operation, String(message.revision), String(message.attempt)];
+  // A fanOut step is one (target, page) of the chain; a repeated step re-enqueues the same next page only once.
+  if (message.fanOut !== undefined) parts.push(String(message.fanOut.targetIndex), String(message.fanOut.page));
+  const digest = createHash('sha256').update(parts.join('\u0000')).digest('base64url');
   return `${message.operation}-${digest}`;
 }

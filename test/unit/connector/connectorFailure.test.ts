@@ -17,6 +17,16 @@ describe('classifyConnectorFailure', () => {
     expect(classifyConnectorFailure(thrown, context)).toEqual({ kind: 'httpError', status: 429, code: 'Throttled', message: 'slow down', retryAfterInMs: 2_000 });
   });
 
+  it.each(['soon', '-5', '1e3', '86401', 'Sun, 31 Feb 2026 08:00:00 GMT'])('leaves out a Retry-After it cannot trust (%j), so the policy backs off', (value) => {
+    const thrown = restError(429, '{"error":{"code":"Throttled","message":"slow down"}}', { 'retry-after': value });
+    expect(classifyConnectorFailure(thrown, context)).toEqual({ kind: 'httpError', status: 429, code: 'Throttled', message: 'slow down' });
+  });
+
+  it('reads a Retry-After HTTP-date against the clock of the request', () => {
+    const thrown = restError(503, '', { 'retry-after': 'Sun, 01 Mar 2026 08:00:30 GMT' });
+    expect(classifyConnectorFailure(thrown, context)).toEqual({ kind: 'httpError', status: 503, retryAfterInMs: 30_000 });
+  });
+
   it('reports a 2xx the SDK did not expect as success, with the id when the body has one', () => {
     expect(classifyConnectorFailure(restError(204, ''), context)).toEqual({ kind: 'success', status: 204 });
     expect(classifyConnectorFailure(restError(202, '{"id":"act-7"}'), context)).toEqual({ kind: 'success', status: 202, id: 'act-7' });

@@ -386,8 +386,10 @@ describe('decideDelivery: GCC host after 403 InvalidBotApiHost', () => {
     expect(expectKind(decision, 'deadLetter').reason).toBe('InvalidBotApiHost');
   });
 
-  it('compares hosts exactly, ignoring case and path', () => {
-    expect(decide(invalidHost, { serviceUrlUsed: 'https://SMBA.infra.gcc.teams.microsoft.com/teams/' }).kind).toBe('deadLetter');
+  it('compares service bases exactly: origin (case-insensitive, never by suffix) and path', () => {
+    expect(decide(invalidHost, { serviceUrlUsed: gccUrl.toUpperCase() }).kind).toBe('deadLetter');
+    // One host can serve several bases (the local emulator's /amer/ and /gcc/): a different path is another base.
+    expect(decide(invalidHost, { serviceUrlUsed: `${new URL(gccUrl).origin}/amer/` }).kind).toBe('retry');
     expect(decide(invalidHost, { serviceUrlUsed: 'https://smba.infra.gcc.teams.microsoft.com.evil.example/' }).kind).toBe('retry');
     expect(decide(invalidHost, { serviceUrlUsed: 'not a url' }).kind).toBe('retry');
   });

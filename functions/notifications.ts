@@ -1,0 +1,92 @@
+import { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+
+import { type GatewayServices, getGatewayServices } from '../shared/gatewayServices';
+import { errorResponse } from '../shared/http/errorResponse';
+import { jsonResponse } from '../shared/http/jsonResponse';
+import { acceptNotification, type IntakeServices } from '../shared/notifications/notificationIntake';
+import { parseNotificationIdParam, parseStatusQuery, readNotificationStatus } from '../shared/notifications/notificationStatus';
+import { type CopyOperationServices, deleteNotification, updateNotification } from '../shared/notifications/sentCopyOperations';
+import { type ValidationResult } from '../shared/notifications/validationIssue';
+import { type GatewayFunctionDefinition } from './functionDefinition';
+
+/**
+ * `POST /api/notifications` (function key): validate, resolve targets, queue one delivery per conversation,
+ * answer 202 with what was queued and what could not be. Tenant broadcasts are expanded after the answer.
+ */
+export async function postNotificationHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    const services = await getGatewayServices();
+    const result = await acceptNotification(await request.text(), intakeServices(services));
+    if (result.ok) {
+      context.log(`notifications: accepted ${result.value.id}: ${result.value.deliveries} deliveries, ${result.value.unresolved.length} unresolved, ${result.value.fanOut?.length ?? 0} fan-outs`);
+      return jsonResponse(202, result.value, { location: result.value.statusUrl });
+    }
+    return refused(context, 'POST', result);
+  } catch (error) {
+    return failed(context, 'POST', error);
+  }
+}
+
+/** `GET | PATCH | DELETE /api/notifications/{id}` (function key): status, update every copy, delete every copy. */
+export async function notificationByIdHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const method = request.method.toUpperCase();
+  try {
+    const id = parseNotificationIdParam(request.params.id);
+    if (!id.ok) return refused(context, method, id);
+    const services = await getGatewayServices();
+    switch (method) {
+      case 'PATCH': {
+        const result = await updateNotification(id.value, await request.text(), copyOperationServices(services));
+        return result.ok ? jsonResponse(202, result.value) : refused(context, method, result);
+      }
+      case 'DELETE': {
+        const result = await deleteNotification(id.value, copyOperationServices(services));
+        return result.ok ? jsonResponse(202, result.value) : refused(context, method, result);
+      }
+      default: {
+        const query = parseStatusQuery(request.query);
+        if (!query.ok) return refused(context, method, query);
+        const result = await readNotificationStatus(id.value, query.value, services.notificationStore);
+        return result.ok ? jsonResponse(200, result.value) : refused(context, method, result);
+      }
+    }
+  } catch (error) {
+    return failed(context, method, error);
+  }
+}
+
+function intakeServices(services: GatewayServices): IntakeServices {
+  const intake: IntakeServices = { conversations: services.conversationStore, notifications: services.notificationStore, queue: services.deliveryQueue, now: services.now };
+  if (services.config.publicBaseUrl !== undefined) intake.publicBaseUrl = services.config.publicBaseUrl;
+  return intake;
+}
+
+function copyOperationServices(services: GatewayServices): CopyOperationServices {
+  const operations: CopyOperationServices = { notifications: services.notificationStore, queue: services.deliveryQueue, now: services.now };
+  if (services.config.publicBaseUrl !== undefined) operations.publicBaseUrl = services.config.publicBaseUrl;
+  return operations;
+}
+
+function refused(context: InvocationContext, method: string, result: Extract<ValidationResult<unknown>, { ok: false }>): HttpResponseInit {
+  context.warn(`notifications: ${method} refused (${result.error.code}): ${result.error.message}`);
+  return errorResponse(result.error);
+}
+
+function failed(context: InvocationContext, method: string, error: unknown): HttpResponseInit {
+  const response = errorResponse(error);
+  if ((response.status ?? 500) >= 500) context.error(`notifications: ${method} failed`, error);
+  else context.warn(`notifications: ${method} refused`, error);
+  return response;
+}
+
+export const postNotificationFunction: GatewayFunctionDefinition = {
+  kind: 'http',
+  name: 'notifications',
+  options: { methods: ['POST'], authLevel: 'function', route: 'notifications', handler: postNotificationHandler },
+};
+
+export const notificationByIdFunction: GatewayFunctionDefinition = {
+  kind: 'http',
+  name: 'notificationById',
+  options: { methods: ['GET', 'PATCH', 'DELETE'], authLevel: 'function', route: 'notifications/{id}', handler: notificationByIdHandler },
+};

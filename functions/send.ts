@@ -1,0 +1,69 @@
+import { type InvocationContext } from '@azure/functions';
+
+import { type GatewayServices, getGatewayServices } from '../shared/gatewayServices';
+import { runFanOutStep } from '../shared/notifications/tenantFanOut';
+import { type MessageSettlement } from '../shared/queue/messageSettlement';
+import { toReceivedDeliveries } from '../shared/queue/serviceBusTrigger';
+import { connectionSettingNames, queueNames } from '../shared/resourceNames';
+import { logDeliveryOutcome } from '../shared/sending/deliveryOutcomeLog';
+import { createDeliverySender, type DeliverySenderDependencies, type SettlementAction } from '../shared/sending/deliverySender';
+import { type GatewayFunctionDefinition } from './functionDefinition';
+
+/**
+ * Service Bus trigger on `notifications` (sessions: one conversation's messages in order). Each message is
+ * settled explicitly: completed (sent, skipped, rescheduled), or dead-lettered with a classified reason.
+ * Only a crash (storage or queue down) throws, so the host abandons it and Service Bus redelivers.
+ */
+export async function sendHandler(trigger: unknown, context: InvocationContext): Promise<void> {
+  const deliveries = toReceivedDeliveries(trigger);
+  const services = await getGatewayServices();
+  const sender = createDeliverySender(senderDependencies(services));
+  for (const { message, settlement } of deliveries) {
+    let result;
+    try {
+      result = await sender.process(message);
+    } catch (error) {
+      context.error(`send: message ${message.messageId} (delivery ${message.deliveryCount + 1}) failed; Service Bus redelivers it`, error);
+      throw error;
+    }
+    for (const note of result.notes) context.log(`send: ${note}`);
+    // Before settling: a settlement that fails redelivers a message that then finds its work done, silently.
+    if (result.outcome !== undefined) logDeliveryOutcome(context, result.outcome);
+    await settle(settlement, result.settlement);
+  }
+}
+
+export function senderDependencies(services: GatewayServices): DeliverySenderDependencies {
+  return {
+    conversations: services.conversationStore,
+    deliveries: services.notificationStore,
+    connector: services.connector,
+    queue: services.deliveryQueue,
+    pacer: services.sendPacer,
+    settings: services.config.delivery,
+    gccServiceUrl: services.config.gccServiceUrl,
+    now: services.now,
+    runFanOutStep: async (message) =>
+      runFanOutStep(message, { notifications: services.notificationStore, audience: services.tenantAudience, queue: services.deliveryQueue, now: services.now }),
+  };
+}
+
+async function settle(settlement: MessageSettlement, action: SettlementAction): Promise<void> {
+  if (action.kind === 'deadLetter') await settlement.deadLetter(action.reason, action.description);
+  else await settlement.complete();
+}
+
+export const sendFunction: GatewayFunctionDefinition = {
+  kind: 'serviceBusQueue',
+  name: 'send',
+  options: {
+    connection: connectionSettingNames.serviceBus,
+    queueName: queueNames.notifications,
+    isSessionsEnabled: true,
+    // Settlement through the SDK binding's message actions (@azure/functions-extensions-servicebus).
+    sdkBinding: true,
+    autoCompleteMessages: false,
+    cardinality: 'one',
+    handler: sendHandler,
+  },
+};

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+import { errorCodes, GatewayError } from '../errors';
+import { zodIssuesToDetails } from '../http/zodErrorDetails';
+import { isKeyEncodable } from '../store/tableKeyEncoding';
+
+/**
+ * The inbound Bot Framework activity as Teams sends it to `/api/messages`: only the fields the gateway reads
+ * are typed; every object passes through unknown properties so a stored reference keeps what Teams sent.
+ * Shapes from Teams' "send and receive messages" and "conversation events" pages (seeds/004).
+ */
+
+/**
+ * Conversation ids become Table keys (base64url, 4/3 larger) inside a 1 KiB key limit with a short prefix;
+ * Teams ids are a few hundred characters at most.
+ */
+export const maxConversationIdBytes = 600;
+
+export const channelAccountSchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().optional(),
+    aadObjectId: z.string().optional(),
+    role: z.string().optional(),
+  })
+  .passthrough();
+export type ChannelAccount = z.infer<typeof channelAccountSchema>;
+
+export const conversationAccountSchema = z
+  .object({
+    id: z
+      .string()
+      .min(1)
+      .refine((id) => Buffer.byteLength(id, 'utf8') <= maxConversationIdBytes, `must be at most ${maxConversationIdBytes} bytes`)
+      .refine(isKeyEncodable, 'must be well-formed Unicode'),
+    name: z.string().optional(),
+    conversationType: z.string().optional(),
+    tenantId: z.string().optional(),
+    isGroup: z.boolean().optional(),
+  })
+  .passthrough();
+export type ConversationAccount = z.infer<typeof conversationAccountSchema>;
+
+const idObject = z.object({ id: z.string().min(1), name: z.string().optional() }).passthrough();
+
+/** Teams' channelData: the definitive source of tenant, team and channel ids, and of conversation event types. */
+export const teamsChannelDataSchema = z
+  .object({
+    tenant: z.object({ id: z.string().min(1) }).passthrough().optional(),
+    team: idObject.extend({ aadGroupId: z.string().optional() }).optional(),
+    channel: idObject.optional(),
+    eventType: z.string().optional(),
+  })
+  .passthrough();
+export type TeamsChannelData = z.infer<typeof teamsChannelDataSchema>;
+
+export const inboundActivitySchema = z
+  .object({
+    type: z.string().min(1),
+    id: z.string().optional(),
+    /** UTC time Teams stamped the activity with; orders lifecycle events that arrive out of order. */
+    timestamp: z.string().optional(),
+    serviceUrl: z.string().url(),
+    channelId: z.string().min(1),
+    from: channelAccountSchema.optional(),
+    recipient: channelAccountSchema,
+    conversation: conversationAccountSchema,
+    channelData: teamsChannelDataSchema.optional(),
+    locale: z.string().optional(),
+    /** installationUpdate: add | remove | add-upgrade | remove-upgrade. */
+    action: z.string().optional(),
+    membersAdded: z.array(channelAccountSchema).optional(),
+    membersRemoved: z.array(channelAccountSchema).optional(),
+  })
+  .passthrough()
+  .superRefine((activity, ctx) => {
+    if (activity.conversation.tenantId === undefined && activity.channelData?.tenant?.id === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['channelData', 'tenant', 'id'], message: 'a tenant id is required (conversation.tenantId or channelData.tenant.id)' });
+    }
+  });
+export type InboundActivity = z.infer<typeof inboundActivitySchema>;
+
+/** Parses a request body at the edge; anything that is not a Teams activity is a coded 400. */
+export function parseInboundActivity(bodyText: string): InboundActivity {
+  let json: unknown;
+  try {
+    json = JSON.parse(bodyText);
+  } catch {
+    throw new GatewayError(errorCodes.BadRequest, 'The body is not JSON.', [{ path: '', message: 'expected a JSON activity' }]);
+  }
+  const parsed = inboundActivitySchema.safeParse(json);
+  if (!parsed.success) {
+    throw new GatewayError(errorCodes.BadRequest, 'The body is not a Bot Framework activity.', zodIssuesToDetails(parsed.error));
+  }
+  return parsed.data;
+}
+
+/** Teams puts the tenant in conversation.tenantId and channelData.tenant.id; either is authoritative. */
+export function activityTenantId(activity: InboundActivity): string {
+  return activity.conversation.tenantId ?? activity.channelData?.tenant?.id ?? '';
+}

@@ -1,0 +1,150 @@
+import { errorCodes, GatewayError } from '../errors';
+import { isNotificationId } from './notificationId';
+import {
+  type CopyOperationState,
+  type DeliveryCounts,
+  type DeliveryError,
+  type DeliveryRecord,
+  type DeliveryStatus,
+  type NotificationStore,
+  type UnresolvedReason,
+} from './notificationStore';
+import { type NotificationTargetAsGiven, type TenantTargetScope } from './notificationTarget';
+import { type ValidationResult } from './validationIssue';
+
+/** `GET /api/notifications/{id}`: what became of a notification, one page of its deliveries at a time. */
+export interface NotificationStatusBody {
+  id: string;
+  createdAt: string;
+  status: 'accepting' | 'accepted' | 'deleted';
+  /** PATCHes applied. */
+  revision: number;
+  sendAt?: string;
+  expiresAt?: string;
+  /** Over every delivery, not just this page. */
+  counts: DeliveryCounts;
+  /** Tenant broadcasts and how far their fan-out has come. */
+  fanOut?: FanOutView[];
+  deliveries: DeliveryView[];
+  continuationToken?: string;
+}
+
+export interface FanOutView {
+  target: { tenantId: string; scope: TenantTargetScope };
+  status: 'expanding' | 'done' | 'stopped';
+  pages: number;
+  deliveries: number;
+}
+
+export interface DeliveryView {
+  /** Absent only for a personal chat still to be created (then `user` says whose). */
+  conversationId?: string;
+  user?: { tenantId: string; userId: string };
+  status: DeliveryStatus;
+  activityId?: string;
+  attempts: number;
+  lastError?: DeliveryError;
+  failureClass?: string;
+  /** The latest update or delete of the sent copy. */
+  lastOperation?: CopyOperationState;
+  /** For a direct target: the target as the request gave it. */
+  target?: NotificationTargetAsGiven;
+  /** For a target that was reported instead of queued. */
+  reason?: UnresolvedReason;
+  removalReason?: string;
+  updatedAt: string;
+}
+
+export interface StatusQuery {
+  pageSize: number;
+  continuationToken?: string;
+}
+
+export const defaultStatusPageSize = 100;
+export const maxStatusPageSize = 1000;
+
+/** Where the status of a notification is read: absolute when the public base URL is configured. */
+export function notificationStatusUrl(id: string, publicBaseUrl: string | undefined): string {
+  const base = publicBaseUrl === undefined ? '' : publicBaseUrl.replace(/\/+$/, '');
+  return `${base}/api/notifications/${encodeURIComponent(id)}`;
+}
+
+/** The `{id}` of a notification route; anything that cannot be an id is a 400 (it never reaches storage). */
+export function parseNotificationIdParam(value: string | undefined): ValidationResult<string> {
+  if (value !== undefined && isNotificationId(value)) return { ok: true, value };
+  return {
+    ok: false,
+    error: new GatewayError(errorCodes.BadRequest, 'The notification id in the path is not valid', [
+      { path: 'id', message: 'A notification id is 1–128 characters of A–Z, a–z, 0–9, ".", "_", "-", starting with a letter or digit' },
+    ]),
+  };
+}
+
+/** `?pageSize=1..1000&continuationToken=…`; other parameters (the function key's `code`) are ignored. */
+export function parseStatusQuery(query: URLSearchParams): ValidationResult<StatusQuery> {
+  const rawSize = query.get('pageSize');
+  const token = query.get('continuationToken');
+  let pageSize = defaultStatusPageSize;
+  if (rawSize !== null) {
+    pageSize = /^\d{1,4}$/.test(rawSize) ? Number(rawSize) : Number.NaN;
+    if (!(pageSize >= 1 && pageSize <= maxStatusPageSize)) {
+      return {
+        ok: false,
+        error: new GatewayError(errorCodes.BadRequest, 'The query is not valid', [{ path: 'pageSize', message: `must be a whole number from 1 to ${maxStatusPageSize}` }]),
+      };
+    }
+  }
+  if (token === '') {
+    return { ok: false, error: new GatewayError(errorCodes.BadRequest, 'The query is not valid', [{ path: 'continuationToken', message: 'is empty; leave it out for the first page' }]) };
+  }
+  return { ok: true, value: token === null ? { pageSize } : { pageSize, continuationToken: token } };
+}
+
+/** The status body, or 404 for an unknown id (a bad continuation token is a 400 from the store). */
+export async function readNotificationStatus(id: string, query: StatusQuery, store: NotificationStore): Promise<ValidationResult<NotificationStatusBody>> {
+  const notification = await store.getNotification(id);
+  if (notification === undefined) {
+    return { ok: false, error: new GatewayError(errorCodes.NotFound, `No notification ${id}`, [{ path: 'id', message: `unknown notification "${id}"` }]) };
+  }
+  const [counts, page, fanOuts] = await Promise.all([
+    store.countDeliveries(id),
+    store.listDeliveries(id, { pageSize: query.pageSize, ...(query.continuationToken === undefined ? {} : { continuationToken: query.continuationToken }) }),
+    store.listFanOutProgress(id),
+  ]);
+  const body: NotificationStatusBody = {
+    id,
+    createdAt: notification.createdAt,
+    status: notification.deleted ? 'deleted' : notification.state,
+    revision: notification.revision,
+    counts,
+    deliveries: page.deliveries.map(deliveryView),
+  };
+  if (notification.sendAt !== undefined) body.sendAt = notification.sendAt;
+  if (notification.expiresAt !== undefined) body.expiresAt = notification.expiresAt;
+  if (fanOuts.length > 0) {
+    body.fanOut = fanOuts.map((progress) => ({
+      target: { tenantId: progress.tenantId, scope: progress.scope },
+      status: progress.state,
+      pages: progress.pagesDone,
+      deliveries: progress.deliveries,
+    }));
+  }
+  if (page.continuationToken !== undefined) body.continuationToken = page.continuationToken;
+  return { ok: true, value: body };
+}
+
+export function deliveryView(record: DeliveryRecord): DeliveryView {
+  const view: DeliveryView = { status: record.status, attempts: record.attempts, updatedAt: record.updatedAt };
+  if (record.conversationId !== undefined) view.conversationId = record.conversationId;
+  if (record.createFor !== undefined) view.user = { tenantId: record.createFor.tenantId, userId: record.createFor.userAadObjectId };
+  if (record.activityId !== undefined) view.activityId = record.activityId;
+  if (record.lastError !== undefined) view.lastError = record.lastError;
+  if (record.failureClass !== undefined) view.failureClass = record.failureClass;
+  if (record.lastOperation !== undefined) view.lastOperation = record.lastOperation;
+  if (record.target !== undefined) view.target = record.target;
+  if (record.unresolved !== undefined) {
+    view.reason = record.unresolved.reason;
+    if (record.unresolved.removalReason !== undefined) view.removalReason = record.unresolved.removalReason;
+  }
+  return view;
+}

@@ -1,0 +1,194 @@
+import { classifyDeadLetter, type DeadLetterClassification } from '../delivery/failureClassification';
+import { type DeliveryError, type DeliveryRecord, type DeliveryStatusStore } from '../notifications/notificationStore';
+import { deliveryKey, type DeliveryMessage } from '../queue/deliveryMessage';
+import { type ReceivedQueueMessage } from '../queue/messageSettlement';
+import { parseDeliveryBody } from '../queue/serviceBusMessageShape';
+import { type ConversationStore } from '../store/conversationStore';
+import { seenAtIn, sentCopyIn, sentNotRecordedReason } from './deadLetterFacts';
+import { type DeliveryOutcomeLine } from './deliveryOutcomeLog';
+
+/**
+ * The deadLetter function's work for one message of `notifications/$DeadLetterQueue`: classify it (the
+ * gateway's reasons, Teams' codes and Service Bus's own MaxDeliveryCountExceeded / TTLExpiredException), write
+ * the delivery's final status, prune a conversation that is gone, and say what to log. Every message ends
+ * completed: one that is not ours is logged with what is wrong with it. Throws only when storage fails, so
+ * the host abandons and the message is recorded on a later delivery (the dead-letter queue never gives up).
+ */
+export interface DeadLetterRecorderDependencies {
+  conversations: Pick<ConversationStore, 'get' | 'markRemoved'>;
+  deliveries: DeliveryStatusStore;
+  now: () => Date;
+}
+
+export interface DeadLetterRecord {
+  /** The one structured line (outcome `failed`, `skipped`, or `sent` for a SentNotRecorded message); absent when a newer state stands. */
+  outcome?: DeliveryOutcomeLine;
+  classification: DeadLetterClassification;
+  /** Whether the conversation was marked removed by this message. */
+  pruned: boolean;
+  notes: string[];
+}
+
+export interface DeadLetterRecorder {
+  record(received: ReceivedQueueMessage): Promise<DeadLetterRecord>;
+}
+
+/** Rounds of read → conditional prune when an unrelated write (not a status decision) slips in between. */
+const maxPruneRounds = 3;
+
+export function createDeadLetterRecorder(deps: DeadLetterRecorderDependencies): DeadLetterRecorder {
+  const { conversations, deliveries } = deps;
+
+  async function record(received: ReceivedQueueMessage): Promise<DeadLetterRecord> {
+    const reason = received.deadLetterReason;
+    const description = received.deadLetterErrorDescription;
+    const classification = classifyDeadLetter({ deadLetterReason: reason, deadLetterErrorDescription: description });
+    const parsed = parseDeliveryBody(received);
+    if (!parsed.ok) {
+      const problem = [parsed.error.message, ...parsed.error.details.map((d) => `${d.path === '' ? '(body)' : d.path}: ${d.message}`)].join('; ');
+      return {
+        outcome: line(received, undefined, classification, 'failed', {
+          notificationId: textProperty(received, 'notificationId'),
+          conversationId: textProperty(received, 'conversationId'),
+          detail: `not a delivery message (${problem}); ${description ?? ''}`.trim(),
+        }),
+        classification,
+        pruned: false,
+        notes: [],
+      };
+    }
+    const message = parsed.delivery;
+    if (reason === sentNotRecordedReason && message.operation === 'send') {
+      const copy = sentCopyIn(description);
+      if (copy !== undefined) return recordLateSent(received, message, copy, classification);
+    }
+    if (message.operation === 'fanOut') {
+      // No delivery row exists for a step: the pages it would have added were never queued. The line says so.
+      return {
+        outcome: line(received, message, classification, 'failed', { tenantId: message.fanOut?.tenantId, detail: `fan-out step ${message.fanOut?.page ?? '?'} failed: ${description ?? ''}` }),
+        classification,
+        pruned: false,
+        notes: [],
+      };
+    }
+
+    const key = deliveryKey(message);
+    const error: DeliveryError = { code: classification.code, message: description?.trim() || classification.code };
+    if (classification.httpStatus !== undefined) error.status = classification.httpStatus;
+    const notes: string[] = [];
+    let delivery: DeliveryRecord | undefined;
+    let stands = false;
+    if (message.operation === 'send') {
+      const result = await deliveries.markFinished(message.notificationId, key, { status: classification.finalStatus, error, failureClass: classification.failureClass });
+      if (result.outcome === 'notFound') notes.push(`no delivery row ${message.notificationId}/${key}`);
+      else delivery = result.delivery;
+      // A sent or cancelled delivery keeps its state: this message was a stale copy.
+      stands = result.outcome === 'unchanged' && (result.delivery.status === 'sent' || result.delivery.status === 'cancelled');
+    } else {
+      const status = classification.finalStatus === 'skipped' ? 'skipped' : 'failed';
+      const result = await deliveries.recordCopyOperation(message.notificationId, key, { operation: message.operation, revision: message.revision, status, error });
+      if (result.outcome === 'notFound') notes.push(`no delivery row ${message.notificationId}/${key}`);
+      else delivery = result.delivery;
+    }
+
+    const conversationId = message.conversationId ?? delivery?.conversationId;
+    let pruned = false;
+    let tenantId = delivery?.tenantId ?? message.createFor?.tenantId;
+    if (classification.prune && conversationId !== undefined) {
+      const at = seenAtIn(description) ?? received.enqueuedTimeUtc ?? deps.now();
+      const prune = await pruneConversation(conversationId, classification.code, at);
+      pruned = prune.pruned;
+      tenantId ??= prune.tenantId;
+      notes.push(prune.note);
+    }
+    if (stands) {
+      notes.push(`${message.notificationId}/${key} is ${delivery?.status ?? 'final'} already; ${reason ?? 'the dead-letter'} of attempt ${message.attempt} changes nothing`);
+      return { classification, pruned, notes };
+    }
+    const outcome = message.operation === 'send' && classification.finalStatus === 'skipped' ? 'skipped' : 'failed';
+    return {
+      outcome: line(received, message, classification, outcome, { conversationId, tenantId, pruned, detail: description ?? undefined }),
+      classification,
+      pruned,
+      notes,
+    };
+  }
+
+  /** The send posted the copy but could not write `sent`: record it now, with the ids it handed over. */
+  async function recordLateSent(
+    received: ReceivedQueueMessage,
+    message: DeliveryMessage,
+    copy: { activityId: string; conversationId?: string },
+    classification: DeadLetterClassification,
+  ): Promise<DeadLetterRecord> {
+    const key = deliveryKey(message);
+    const result = await deliveries.markSent(message.notificationId, key, { ...copy, attempt: message.attempt });
+    const tenantId = result.outcome === 'notFound' ? message.createFor?.tenantId : result.delivery.tenantId;
+    return {
+      outcome: {
+        ...line(received, message, classification, 'sent', { conversationId: copy.conversationId ?? message.conversationId, tenantId }),
+        status: undefined,
+        code: undefined,
+        failureClass: undefined,
+        activityId: copy.activityId,
+      },
+      classification,
+      pruned: false,
+      notes: result.outcome === 'notFound' ? [`${message.notificationId}/${key} was posted but its row is gone`] : [`${message.notificationId}/${key} recorded sent after a failed status write`],
+    };
+  }
+
+  /**
+   * Marks the conversation removed, ordered by when the send saw the failure: a re-install stamped later
+   * wins (conversationTransitions.ts), and the write is conditional on the ETag just read, so nothing that
+   * happened in between is overwritten. A concurrent write that was not a newer decision is re-read and
+   * the prune tried again.
+   */
+  async function pruneConversation(conversationId: string, reason: string, at: Date): Promise<{ pruned: boolean; tenantId?: string; note: string }> {
+    for (let round = 1; round <= maxPruneRounds; round++) {
+      const conversation = await conversations.get(conversationId);
+      if (conversation === undefined) return { pruned: false, note: `conversation ${conversationId} is not stored; nothing to prune` };
+      const tenantId = conversation.tenantId;
+      if (conversation.status === 'removed') return { pruned: false, tenantId, note: `conversation ${conversationId} was already removed (${conversation.removedReason ?? 'unknown'})` };
+      if (Date.parse(conversation.statusChangedAt) > at.getTime()) {
+        return { pruned: false, tenantId, note: `conversation ${conversationId} became active at ${conversation.statusChangedAt}, after the failure at ${at.toISOString()}: kept` };
+      }
+      const result = await conversations.markRemoved(conversationId, reason, at, { ifMatch: conversation.etag });
+      if (result.outcome === 'applied') return { pruned: true, tenantId, note: `conversation ${conversationId} marked removed (${reason})` };
+      if (result.outcome === 'notFound') return { pruned: false, tenantId, note: `conversation ${conversationId} is not stored; nothing to prune` };
+    }
+    return { pruned: false, note: `conversation ${conversationId} kept changing; not pruned after ${maxPruneRounds} rounds` };
+  }
+
+  return { record };
+}
+
+function line(
+  received: ReceivedQueueMessage,
+  message: DeliveryMessage | undefined,
+  classification: DeadLetterClassification,
+  outcome: DeliveryOutcomeLine['outcome'],
+  extra: { notificationId?: string; conversationId?: string; tenantId?: string; pruned?: boolean; detail?: string },
+): DeliveryOutcomeLine {
+  const result: DeliveryOutcomeLine = {
+    event: 'delivery',
+    notificationId: message?.notificationId ?? extra.notificationId,
+    conversationId: extra.conversationId ?? message?.conversationId ?? (message === undefined ? undefined : deliveryKey(message)),
+    tenantId: extra.tenantId,
+    operation: message?.operation,
+    outcome,
+    status: classification.httpStatus,
+    code: classification.code,
+    failureClass: classification.failureClass,
+    attempt: message?.attempt,
+    messageId: received.messageId,
+  };
+  if (extra.pruned === true) result.pruned = true;
+  if (extra.detail !== undefined && extra.detail !== '') result.detail = extra.detail;
+  return result;
+}
+
+function textProperty(received: ReceivedQueueMessage, name: string): string | undefined {
+  const value = received.applicationProperties[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -1,0 +1,37 @@
+import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+
+import { type TablesConnection } from '../config';
+
+/**
+ * A TableClient from the `TablesConnection` setting, the way the Functions host reads it: a connection string
+ * (Azurite locally), or `__serviceUri` with a managed identity (`__clientId` for a user-assigned one, else
+ * DefaultAzureCredential). Plain http is allowed only where the endpoint itself is http (Azurite).
+ */
+export function createTableClient(connection: TablesConnection, tableName: string, options: TableServiceClientOptions = {}): TableClient {
+  if (connection.kind === 'connectionString') {
+    const insecure = isHttpConnectionString(connection.connectionString);
+    return TableClient.fromConnectionString(connection.connectionString, tableName, { ...options, allowInsecureConnection: insecure });
+  }
+  const credential: TokenCredential =
+    connection.clientId === undefined ? new DefaultAzureCredential() : new ManagedIdentityCredential({ clientId: connection.clientId });
+  const insecure = new URL(connection.serviceUri).protocol === 'http:';
+  return new TableClient(connection.serviceUri, tableName, credential, { ...options, allowInsecureConnection: insecure });
+}
+
+export function isHttpConnectionString(connectionString: string): boolean {
+  const settings = new Map(
+    connectionString
+      .split(';')
+      .map((part) => part.trim())
+      .filter((part) => part.includes('='))
+      .map((part) => {
+        const at = part.indexOf('=');
+        return [part.slice(0, at).toLowerCase(), part.slice(at + 1)] as const;
+      }),
+  );
+  if (settings.get('usedevelopmentstorage')?.toLowerCase() === 'true') return true;
+  const endpoint = settings.get('tableendpoint');
+  if (endpoint !== undefined) return endpoint.toLowerCase().startsWith('http://');
+  return settings.get('defaultendpointsprotocol')?.toLowerCase() === 'http';
+}

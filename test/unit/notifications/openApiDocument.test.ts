@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { HttpRequest } from '@azure/functions';
+
+import openApiDocument from '../../../docs/openapi.json';
+import { gatewayFunctions } from '../../../functions/gatewayFunctions';
+import { openApiHandler } from '../../../functions/openApi';
+import { validateNotificationRequest } from '../../../shared/notifications/notificationRequest';
+import { validateNotificationUpdate } from '../../../shared/notifications/notificationUpdate';
+import { resolveRef, schemaProblems } from './openApiSchemaCheck';
+
+/**
+ * docs/openapi.json against the code: every HTTP function is documented and nothing else, every $ref
+ * resolves, and every example (in the document and in docs/api.md) is accepted by the real validators.
+ */
+const paths = openApiDocument.paths as Record<string, Record<string, unknown>>;
+const httpMethods = ['get', 'put', 'post', 'delete', 'patch'];
+
+describe('docs/openapi.json', () => {
+  it('is OpenAPI 3.0 and documents exactly the HTTP functions the gateway registers', () => {
+    const registered = gatewayFunctions.flatMap((definition) =>
+      definition.kind === 'http' ? (definition.options.methods ?? ['GET']).map((method) => `${method.toLowerCase()} /api/${definition.options.route ?? definition.name}`) : [],
+    );
+    const documented = Object.entries(paths).flatMap(([route, item]) => Object.keys(item).filter((key) => httpMethods.includes(key)).map((method) => `${method} ${route}`));
+
+    expect(openApiDocument.openapi).toMatch(/^3\.0\.\d+$/);
+    expect(documented.sort()).toEqual(registered.sort());
+  });
+
+  it('resolves every $ref', () => {
+    const refs: string[] = [];
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(walk);
+      else if (typeof value === 'object' && value !== null) {
+        for (const [key, child] of Object.entries(value)) {
+          if (key === '$ref' && typeof child === 'string') refs.push(child);
+          else walk(child);
+        }
+      }
+    };
+    walk(openApiDocument);
+    const components = openApiDocument.components as unknown as Record<string, Record<string, unknown>>;
+
+    expect(refs.length).toBeGreaterThan(50);
+    for (const ref of refs) {
+      const [, section, name] = /^#\/components\/(\w+)\/(.+)$/.exec(ref) ?? [];
+      expect(section !== undefined && name !== undefined && components[section]?.[name] !== undefined).toBe(true);
+    }
+  });
+
+  it('has request examples the validator accepts and that match their schema', () => {
+    const post = paths['/api/notifications']?.post as { requestBody: { content: { 'application/json': { examples: Record<string, { value: { sendAt?: string } }> } } } };
+    const examples = Object.values(post.requestBody.content['application/json'].examples);
+
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+    for (const { value } of examples) {
+      const now = value.sendAt === undefined ? new Date('2026-03-01T10:00:00Z') : new Date(Date.parse(value.sendAt) - 3_600_000);
+      expect(validateNotificationRequest(value, now)).toMatchObject({ ok: true });
+      expect(schemaProblems('NotificationRequest', value)).toEqual([]);
+    }
+    const patch = paths['/api/notifications/{id}']?.patch as { requestBody: { content: { 'application/json': { example: unknown } } } };
+    expect(validateNotificationUpdate(patch.requestBody.content['application/json'].example)).toMatchObject({ ok: true });
+  });
+
+  it('has a 202 example that matches its schema, and the schema checker catches a wrong one', () => {
+    const post = paths['/api/notifications']?.post as { responses: { '202': { content: { 'application/json': { example: Record<string, unknown> } } } } };
+    const example = post.responses['202'].content['application/json'].example;
+
+    expect(schemaProblems('AcceptedNotification', example)).toEqual([]);
+    expect(schemaProblems('AcceptedNotification', { ...example, deliveries: -1, extra: true })).toEqual([
+      'AcceptedNotification.deliveries: below 0',
+      'AcceptedNotification.extra: not in the schema',
+    ]);
+    expect(schemaProblems('Target', { teamId: 'x', scope: 'all' })).toEqual(['Target: matches 0 of oneOf, not exactly 1']);
+    expect(() => resolveRef('#/components/schemas/Nope')).toThrow('unresolvable');
+  });
+
+  it('is served with this gateway as its server', async () => {
+    const response = await openApiHandler(new HttpRequest({ method: 'GET', url: 'https://gw.example.com/api/openapi.json' }));
+
+    expect(response.status).toBe(200);
+    expect(response.jsonBody).toMatchObject({ openapi: openApiDocument.openapi, servers: [{ url: 'https://gw.example.com' }], paths: expect.any(Object) });
+  });
+});
+
+describe('docs/api.md', () => {
+  const text = readFileSync(path.join(__dirname, '../../../docs/api.md'), 'utf8');
+  /** Every `curl … -d '<json>'` of the page, with its method. */
+  const bodies = [...text.matchAll(/curl [^\n]*-X (POST|PATCH) [^\n]*-d '([^']*)'/g)].map(([, method, body]) => ({ method, body: JSON.parse(body ?? '') as unknown }));
+
+  it('shows curl bodies the API accepts', () => {
+    expect(bodies.filter((b) => b.method === 'POST')).toHaveLength(3);
+    expect(bodies.filter((b) => b.method === 'PATCH')).toHaveLength(1);
+    for (const { method, body } of bodies) {
+      if (method === 'POST') {
+        const sendAt = (body as { sendAt?: string }).sendAt;
+        const now = sendAt === undefined ? new Date('2026-03-01T10:00:00Z') : new Date(Date.parse(sendAt) - 3_600_000);
+        expect(validateNotificationRequest(body, now)).toMatchObject({ ok: true });
+        expect(schemaProblems('NotificationRequest', body)).toEqual([]);
+      } else {
+        expect(validateNotificationUpdate(body)).toMatchObject({ ok: true });
+      }
+    }
+  });
+});

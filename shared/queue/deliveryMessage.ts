@@ -62,6 +62,12 @@ export const deliveryMessageSchema = z.object({
   fanOut: fanOutStepSchema.optional(),
   /** 1 for the first attempt; a rescheduled retry carries attempt + 1. */
   attempt: z.number().int().min(1),
+  /**
+   * Times this attempt was put off without being tried (pacing, an update waiting for its send). A deferral
+   * is a new message, so it needs its own messageId, but it is not a failed attempt and must not count
+   * toward maxAttempts.
+   */
+  deferral: z.number().int().min(1).optional(),
   /** For send and update; absent for delete. */
   activity: outboundActivitySchema.optional(),
   /** Revision of an update (PATCH count) so two updates are two messages. */
@@ -86,15 +92,18 @@ export function deliveryKey(message: Pick<DeliveryMessage, 'conversationId' | 'c
 
 /**
  * Deterministic Service Bus `messageId` (≤ 128 chars): the same (notification, conversation, operation,
- * revision, attempt) always yields the same id, so duplicate detection drops a repeated enqueue while a
- * rescheduled retry (attempt + 1) is a new message.
+ * revision, attempt, deferral) always yields the same id, so duplicate detection drops a repeated enqueue
+ * while a rescheduled retry (attempt + 1) or deferral (deferral + 1) is a new message.
  */
 export function deliveryMessageId(
-  message: Pick<DeliveryMessage, 'notificationId' | 'operation' | 'revision' | 'attempt' | 'conversationId' | 'createFor'> & Partial<Pick<DeliveryMessage, 'fanOut'>>,
+  message: Pick<DeliveryMessage, 'notificationId' | 'operation' | 'revision' | 'attempt' | 'conversationId' | 'createFor'> &
+    Partial<Pick<DeliveryMessage, 'fanOut' | 'deferral'>>,
 ): string {
   const parts = [message.notificationId, deliveryKey(message), message.operation, String(message.revision), String(message.attempt)];
   // A fanOut step is one (target, page) of the chain; a repeated step re-enqueues the same next page only once.
   if (message.fanOut !== undefined) parts.push(String(message.fanOut.targetIndex), String(message.fanOut.page));
+  // Only present when > 0, so ids of undeferred messages stay what they always were.
+  if (message.deferral !== undefined) parts.push(`deferral:${message.deferral}`);
   const digest = createHash('sha256').update(parts.join('\u0000')).digest('base64url');
   return `${message.operation}-${digest}`;
 }

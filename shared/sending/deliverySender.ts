@@ -203,11 +203,9 @@ export function createDeliverySender(deps: DeliverySenderDependencies): Delivery
       if (reservation.delayInMs > 0) await sleep(reservation.delayInMs);
       return undefined;
     }
-    // A deferral is a new message, so it needs a new messageId (duplicate detection would drop a copy with
-    // the same id): the attempt number is the only part of the id that may change. It counts toward
-    // maxAttempts, which a delivery deferred that often has effectively used up anyway.
+    // A deferral is a new message with its own messageId, but not an attempt: it never counts toward maxAttempts.
     const notBefore = new Date(now.getTime() + reservation.delayInMs);
-    await queue.enqueue([{ body: { ...ctx.message, attempt: ctx.message.attempt + 1 }, notBefore }]);
+    await queue.enqueue([{ body: { ...ctx.message, deferral: (ctx.message.deferral ?? 0) + 1 }, notBefore }]);
     return completed([...ctx.notes, `${ctx.message.operation} ${ctx.message.notificationId}/${ctx.key} paced: rescheduled to ${notBefore.toISOString()}`]);
   }
 

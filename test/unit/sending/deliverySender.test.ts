@@ -1,4 +1,5 @@
 import { GatewayError } from '../../../shared/errors';
+import { deliveryMessageId } from '../../../shared/queue/deliveryMessage';
 import { type DeliveryMessage } from '../../../shared/queue/deliveryMessage';
 import { seenAtIn, sentCopyIn, sentNotRecordedReason } from '../../../shared/sending/deadLetterFacts';
 import { createDeliverySender, type DeliverySenderDependencies } from '../../../shared/sending/deliverySender';
@@ -210,7 +211,7 @@ describe('send: pacing', () => {
     expect(env.connector.calls).toHaveLength(1);
   });
 
-  it('reschedules a copy (new message id: attempt + 1) when the wait exceeds the budget, without writing `sending`', async () => {
+  it('reschedules a copy (new message id: deferral + 1, same attempt) when the wait exceeds the budget, without writing `sending`', async () => {
     const env = setUp();
     env.deps.pacer.coolDownTenant(tenantId, 30_000, env.clock.now());
     const message = withDelivery(env);
@@ -219,7 +220,8 @@ describe('send: pacing', () => {
 
     expect(result.settlement).toEqual({ kind: 'complete' });
     expect(env.connector.calls).toHaveLength(0);
-    expect(env.queue.enqueued).toEqual([{ body: { ...message, attempt: 2 }, notBefore: new Date(env.clock.now().getTime() + 30_000) }]);
+    expect(env.queue.enqueued).toEqual([{ body: { ...message, deferral: 1 }, notBefore: new Date(env.clock.now().getTime() + 30_000) }]);
+    expect(deliveryMessageId(env.queue.enqueued[0]!.body)).not.toBe(deliveryMessageId(message));
     expect(env.deliveries.row(message)!.status).toBe('queued');
     expect(env.deliveries.methods()).not.toContain('markSending');
   });

@@ -1,0 +1,62 @@
+import { adaptiveCardContentType, adaptiveCardElement } from './adaptiveCardView.js';
+import { timeOf } from './displayText.js';
+import { el } from './elementBuilder.js';
+
+/**
+ * The messages the bot posted in one conversation, as the emulator received them: the latest payload (so
+ * updates are applied), deleted ones as Teams shows them, and a counter when one payload arrived more than
+ * once (a duplicate send).
+ */
+export function teamsChatMessages(activities, onCardAction) {
+  if (activities.length === 0) return [el('p', { class: 'muted small empty-chat' }, 'No messages from the bot yet.')];
+  return activities.map((posted) => message(posted, onCardAction));
+}
+
+function message(posted, onCardAction) {
+  const activity = posted.activity ?? {};
+  const badges = [
+    posted.updateCount > 0 ? el('span', { class: 'badge edited', 'data-testid': 'message-edited' }, posted.updateCount === 1 ? 'edited' : `edited ×${posted.updateCount}`) : null,
+    posted.receivedCount > 1
+      ? el('span', { class: 'badge duplicate', 'data-testid': 'message-duplicates', title: 'The same payload arrived more than once: a duplicate send' }, `received ×${posted.receivedCount}`)
+      : null,
+    posted.deleted ? el('span', { class: 'badge deleted', 'data-testid': 'message-deleted' }, 'deleted') : null,
+  ];
+  return el(
+    'article',
+    {
+      class: `message${posted.deleted ? ' is-deleted' : ''}`,
+      'data-testid': 'teams-message',
+      'data-activity-id': posted.id,
+      'data-received-count': String(posted.receivedCount),
+      'data-update-count': String(posted.updateCount),
+      'data-deleted': String(posted.deleted),
+    },
+    el(
+      'header',
+      { class: 'row message-header' },
+      el('span', { class: 'avatar', 'aria-hidden': 'true' }, 'B'),
+      el('strong', {}, activity.from?.name ?? 'Bot'),
+      el('time', { class: 'muted small', datetime: posted.createdAt, title: posted.createdAt }, timeOf(posted.createdAt)),
+      badges,
+    ),
+    posted.deleted ? el('p', { class: 'muted deleted-text' }, 'This message has been deleted.') : messageBody(activity, onCardAction),
+  );
+}
+
+function messageBody(activity, onCardAction) {
+  const parts = [];
+  if (typeof activity.text === 'string' && activity.text !== '') parts.push(el('div', { class: 'message-text', 'data-testid': 'message-text' }, activity.text));
+  for (const attachment of activity.attachments ?? []) {
+    parts.push(
+      attachment.contentType === adaptiveCardContentType
+        ? adaptiveCardElement(attachment.content, onCardAction)
+        : el('div', { class: 'card-frame card-fallback' }, el('p', { class: 'muted small' }, `attachment ${attachment.contentType}`), el('pre', {}, JSON.stringify(attachment.content ?? attachment, null, 2))),
+    );
+  }
+  const actions = activity.suggestedActions?.actions ?? [];
+  if (actions.length > 0) {
+    parts.push(el('div', { class: 'row suggested', 'data-testid': 'suggested-actions' }, actions.map((action) => el('span', { class: 'chip' }, action.title ?? action.value))));
+  }
+  if (parts.length === 0) parts.push(el('p', { class: 'muted small' }, `(${activity.type ?? 'activity'} without text or attachments)`));
+  return el('div', { class: 'message-body' }, parts);
+}

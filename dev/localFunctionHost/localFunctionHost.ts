@@ -1,0 +1,103 @@
+import { type HttpFunctionOptions, type ServiceBusQueueFunctionOptions } from '@azure/functions';
+
+import { type GatewayFunctionDefinition } from '../../functions/functionDefinition';
+import { type InProcessServiceBus } from '../inProcessServiceBus/inProcessServiceBus';
+import { type HostJsonSettings } from './hostJsonSettings';
+import { type HostLog } from './hostLog';
+import { type LocalHttpRequest, type LocalHttpResponse } from './httpAdapter';
+import { createHttpDispatcher } from './httpDispatcher';
+import { startHttpFunctionServer } from './httpFunctionServer';
+import { HttpRouteTable } from './httpRouteTable';
+import { bindServiceBusTriggers, type ServiceBusTriggerBindings } from './serviceBusTriggerBinding';
+
+export interface LocalFunctionHostOptions {
+  /** The one list functions/index.ts registers with @azure/functions, unchanged. */
+  definitions: readonly GatewayFunctionDefinition[];
+  port: number;
+  hostJson: HostJsonSettings;
+  /** Feeds the Service Bus triggers; absent when a real Service Bus is configured (then `func start` runs them). */
+  bus: InProcessServiceBus | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  log: HostLog;
+  outsidePrefix?: (request: LocalHttpRequest) => Promise<LocalHttpResponse | undefined>;
+}
+
+export interface LocalFunctionHost {
+  url: string;
+  port: number;
+  /** `METHOD /api/route` per HTTP function, for the banner. */
+  httpRoutes: readonly { functionName: string; methods: readonly string[]; path: string }[];
+  /** Service Bus functions and the entity each consumes; empty when they are not served here. */
+  triggers: ServiceBusTriggerBindings['bound'];
+  /** Service Bus functions not served because the queue is not in process. */
+  unservedTriggers: readonly string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the gateway's function definitions the way the Functions host does: HTTP functions on `port` under
+ * the route prefix, Service Bus functions fed from the in-process queue.
+ */
+export async function startLocalFunctionHost(options: LocalFunctionHostOptions): Promise<LocalFunctionHost> {
+  const { http, serviceBus } = splitDefinitions(options.definitions);
+  const prefix = options.hostJson.routePrefix.replace(/^\/+|\/+$/g, '');
+  const table = new HttpRouteTable(http);
+  const triggers =
+    options.bus === undefined
+      ? undefined
+      : bindServiceBusTriggers({ bus: options.bus, functions: serviceBus, serviceBus: options.hostJson.serviceBus, env: options.env, log: options.log });
+  let server;
+  try {
+    server = await startHttpFunctionServer({
+      port: options.port,
+      log: options.log,
+      dispatcher: createHttpDispatcher({
+        functions: http,
+        routePrefix: prefix,
+        log: options.log,
+        ...(options.outsidePrefix === undefined ? {} : { outsidePrefix: options.outsidePrefix }),
+      }),
+    });
+  } catch (error) {
+    await triggers?.close();
+    throw error;
+  }
+  const httpServer = server;
+  return {
+    url: httpServer.url,
+    port: httpServer.port,
+    httpRoutes: table.routes.map((route) => ({
+      functionName: route.functionName,
+      methods: route.methods,
+      path: `/${[prefix, route.template.text].filter((part) => part !== '').join('/')}`,
+    })),
+    triggers: triggers?.bound ?? [],
+    unservedTriggers: triggers === undefined ? serviceBus.map((definition) => definition.name) : [],
+    close: async () => {
+      // Stop taking requests first, then let running handlers settle their messages.
+      await httpServer.close();
+      await triggers?.close();
+    },
+  };
+}
+
+/** Splits the list by trigger kind, refusing what the local host could not serve as Azure would. */
+function splitDefinitions(definitions: readonly GatewayFunctionDefinition[]): {
+  http: { name: string; options: HttpFunctionOptions }[];
+  serviceBus: { name: string; options: ServiceBusQueueFunctionOptions }[];
+} {
+  const http: { name: string; options: HttpFunctionOptions }[] = [];
+  const serviceBus: { name: string; options: ServiceBusQueueFunctionOptions }[] = [];
+  const names = new Set<string>();
+  for (const definition of definitions) {
+    if (names.has(definition.name.toLowerCase())) throw new Error(`Two functions are named "${definition.name}" (Azure refuses that too)`);
+    names.add(definition.name.toLowerCase());
+    const { extraInputs, extraOutputs } = definition.options;
+    if ((extraInputs?.length ?? 0) > 0 || (extraOutputs?.length ?? 0) > 0) {
+      throw new Error(`Function "${definition.name}" uses extra input/output bindings; the gateway uses SDK clients instead, and the local host serves none`);
+    }
+    if (definition.kind === 'http') http.push(definition);
+    else serviceBus.push(definition);
+  }
+  return { http, serviceBus };
+}

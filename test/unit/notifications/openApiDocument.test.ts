@@ -12,7 +12,7 @@ import { resolveRef, schemaProblems } from './openApiSchemaCheck';
 
 /**
  * docs/openapi.json against the code: every HTTP function is documented and nothing else, every $ref
- * resolves, and every example (in the document and in docs/api.md) is accepted by the real validators.
+ * resolves, and every example (in the document and in the README) is accepted by the real validators.
  */
 const paths = openApiDocument.paths as Record<string, Record<string, unknown>>;
 const httpMethods = ['get', 'put', 'post', 'delete', 'patch'];
@@ -84,8 +84,8 @@ describe('docs/openapi.json', () => {
   });
 });
 
-describe('docs/api.md', () => {
-  const text = readFileSync(path.join(__dirname, '../../../docs/api.md'), 'utf8');
+describe("README.md's API section", () => {
+  const text = readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
   /** Every `curl … -d '<json>'` of the page, with its method. */
   const bodies = [...text.matchAll(/curl [^\n]*-X (POST|PATCH) [^\n]*-d '([^']*)'/g)].map(([, method, body]) => ({ method, body: JSON.parse(body ?? '') as unknown }));
 

@@ -77,6 +77,8 @@ export const settingNames = {
   serviceBusClientId: `${connectionSettingNames.serviceBus}__clientId`,
   deliveryMaxAttempts: 'DeliveryMaxAttempts',
   deliveryRequestTimeoutMs: 'DeliveryRequestTimeoutMs',
+  deliveryBackoffBaseMs: 'DeliveryBackoffBaseMs',
+  deliveryBackoffMaxMs: 'DeliveryBackoffMaxMs',
   perTenantRequestsPerSecond: 'PerTenantRequestsPerSecond',
   publicBaseUrl: 'PublicBaseUrl',
 } as const;
@@ -190,10 +192,14 @@ export function loadConfig(env: Environment): GatewayConfig {
   const delivery: DeliverySettings = {
     maxAttempts: positiveInt(settingNames.deliveryMaxAttempts, 8, 100),
     requestTimeoutInMs: positiveInt(settingNames.deliveryRequestTimeoutMs, 20_000, 120_000),
-    backoffBaseInMs: 1_000,
-    backoffMaxInMs: 5 * 60_000,
+    backoffBaseInMs: positiveInt(settingNames.deliveryBackoffBaseMs, 1_000, 60_000),
+    backoffMaxInMs: positiveInt(settingNames.deliveryBackoffMaxMs, 5 * 60_000, 24 * 3_600_000),
     perTenantRequestsPerSecond: positiveInt(settingNames.perTenantRequestsPerSecond, 40, 1_000),
   };
+
+  if (delivery.backoffMaxInMs < delivery.backoffBaseInMs) {
+    problems.push({ path: settingNames.deliveryBackoffMaxMs, message: `must not be less than ${settingNames.deliveryBackoffBaseMs} (${delivery.backoffBaseInMs})` });
+  }
 
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.path} ${p.message}`).join('; ');

@@ -14,6 +14,9 @@ export const errorCodes = {
   ConcurrencyConflict: 'CONCURRENCY_CONFLICT',
   StorageUnavailable: 'STORAGE_UNAVAILABLE',
   TokenAcquisitionFailed: 'TOKEN_ACQUISITION_FAILED',
+  /** The channel's signing keys cannot be had, so no inbound token can be checked: try again later. */
+  AuthenticationUnavailable: 'AUTHENTICATION_UNAVAILABLE',
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   ConnectorRequestFailed: 'CONNECTOR_REQUEST_FAILED',
   QueueUnavailable: 'QUEUE_UNAVAILABLE',
   Internal: 'INTERNAL',

@@ -47,7 +47,7 @@ export function createHttpDispatcher(options: HttpDispatcherOptions): HttpDispat
         return json(400, errorBody(errorCodes.BadRequest, 'The request path is not valid percent-encoding.', [{ path: 'path', message: 'percent-encode route values as UTF-8' }]));
       case 'methodNotAllowed':
         return {
-          ...json(405, hostErrorBody('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${pathname}; allowed: ${resolution.allowed.join(', ')}.`)),
+          ...json(405, errorBody(errorCodes.MethodNotAllowed, `${request.method} is not allowed on ${pathname}; allowed: ${resolution.allowed.join(', ')}.`)),
           headers: [...jsonHeaders, ['allow', resolution.allowed.join(', ')]],
         };
       case 'found':
@@ -84,11 +84,6 @@ function belowPrefix(pathname: string, prefix: string): string | undefined {
 function notFound(method: string, pathname: string, prefix: string, table: HttpRouteTable): LocalHttpResponse {
   const known = table.routes.map((route) => `${route.methods.join('|')} ${prefix}/${route.template.text}`).join(', ');
   return json(404, errorBody(errorCodes.NotFound, `No function serves ${method} ${pathname}.`, [{ path: 'path', message: `routes here: ${known}` }]));
-}
-
-/** A host-level error in the API's error shape, for conditions the gateway's catalogue has no code for. */
-function hostErrorBody(code: string, message: string): { error: { code: string; message: string; details: [] } } {
-  return { error: { code, message, details: [] } };
 }
 
 const jsonHeaders: readonly (readonly [string, string])[] = [

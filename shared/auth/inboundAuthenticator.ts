@@ -26,7 +26,7 @@ export interface ActivityForAuthentication {
 }
 
 export interface InboundAuthenticator {
-  /** Resolves with the identity, or rejects with GatewayError UNAUTHORIZED (INTERNAL if keys cannot be had). */
+  /** Resolves with the identity, or rejects with GatewayError UNAUTHORIZED (AUTHENTICATION_UNAVAILABLE, a 503, if the signing keys cannot be had). */
   authenticate(authorization: string | null | undefined, activity: ActivityForAuthentication): Promise<InboundIdentity>;
 }
 

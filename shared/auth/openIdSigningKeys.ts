@@ -121,13 +121,13 @@ export class OpenIdSigningKeys {
       this.loadedAt = this.now();
     } catch (thrown) {
       const error = ensureError(thrown);
-      throw new GatewayError(errorCodes.Internal, `The channel's OpenID signing keys could not be loaded from ${this.metadataUrl}: ${error.message}`, [], { cause: error });
+      throw new GatewayError(errorCodes.AuthenticationUnavailable, `The channel's OpenID signing keys could not be loaded from ${this.metadataUrl}: ${error.message}`, [], { cause: error });
     }
   }
 
   private async getJson(url: string): Promise<unknown> {
     const response = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.requestTimeoutInMs), headers: { accept: 'application/json' } });
-    if (!response.ok) throw new GatewayError(errorCodes.Internal, `GET ${url} answered ${response.status}`);
+    if (!response.ok) throw new GatewayError(errorCodes.AuthenticationUnavailable, `GET ${url} answered ${response.status}`);
     return response.json();
   }
 }

@@ -18,6 +18,7 @@ export const httpStatusByCode: Readonly<Record<ErrorCode, number>> = {
   [errorCodes.Unauthorized]: 401,
   [errorCodes.UntrustedServiceUrl]: 403,
   [errorCodes.NotFound]: 404,
+  [errorCodes.MethodNotAllowed]: 405,
   [errorCodes.Conflict]: 409,
   [errorCodes.PayloadTooLarge]: 413,
   [errorCodes.ConnectorRequestFailed]: 502,
@@ -25,6 +26,7 @@ export const httpStatusByCode: Readonly<Record<ErrorCode, number>> = {
   [errorCodes.StorageUnavailable]: 503,
   [errorCodes.QueueUnavailable]: 503,
   [errorCodes.TokenAcquisitionFailed]: 503,
+  [errorCodes.AuthenticationUnavailable]: 503,
   [errorCodes.ConfigurationInvalid]: 500,
   [errorCodes.Internal]: 500,
 };

@@ -141,10 +141,10 @@ describe('Bot Framework inbound authenticator', () => {
     await expect(authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`, activity)).resolves.toMatchObject({ appId });
   });
 
-  it('reports unreachable keys as INTERNAL, not as a bad token', async () => {
+  it('reports unreachable keys as AUTHENTICATION_UNAVAILABLE (503), not as a bad token', async () => {
     const { authenticator, endpoint, key } = setup();
     endpoint.failing = true;
     const error = await refusal(authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`, activity));
-    expect(error.code).toBe(errorCodes.Internal);
+    expect(error.code).toBe(errorCodes.AuthenticationUnavailable);
   });
 });

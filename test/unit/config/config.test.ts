@@ -111,6 +111,15 @@ describe('loadConfig', () => {
     expect(config.serviceBus).toEqual({ kind: 'identity', fullyQualifiedNamespace: 'sb.servicebus.windows.net' });
   });
 
+  it('reads the backoff tuning and refuses a cap below the base', () => {
+    expect(loadConfig({ ...minimal, DeliveryBackoffBaseMs: '250', DeliveryBackoffMaxMs: '4000' }).delivery).toMatchObject({
+      backoffBaseInMs: 250,
+      backoffMaxInMs: 4000,
+    });
+    expect(problems({ ...minimal, DeliveryBackoffBaseMs: '5000', DeliveryBackoffMaxMs: '1000' }).details.map((d) => d.path)).toEqual(['DeliveryBackoffMaxMs']);
+    expect(problems({ ...minimal, DeliveryBackoffBaseMs: '0' }).details.map((d) => d.path)).toEqual(['DeliveryBackoffBaseMs']);
+  });
+
   it('keeps PublicBaseUrl without trailing slashes', () => {
     expect(loadConfig({ ...minimal, PublicBaseUrl: 'https://gw.example/' }).publicBaseUrl).toBe('https://gw.example');
   });

@@ -25,6 +25,8 @@ const notSetInAzure: Readonly<Record<string, string>> = {
   [settingNames.gccServiceUrl]: 'override of the preset GCC host: the local emulator only',
   [settingNames.tablesConnectionString]: 'connection-string form for Azurite; in Azure it would win over the identity form',
   [settingNames.serviceBusConnectionString]: 'connection-string form; Service Bus local auth is off in Azure',
+  [settingNames.deliveryBackoffBaseMs]: 'tuning knob; the code default (1 s, Teams-style exponential backoff) is the production value',
+  [settingNames.deliveryBackoffMaxMs]: 'tuning knob; the code default (5 min cap) is the production value',
 };
 
 describe('app settings in infra/modules/functionApp.bicep', () => {

@@ -6,8 +6,7 @@ import { SendPacer } from './delivery/sendPacer';
 import { errorCodes, GatewayError } from './errors';
 import { type NotificationStore } from './notifications/notificationStore';
 import { createTableNotificationStore } from './notifications/tableNotificationStore';
-import { createTableTenantAudience } from './notifications/tableTenantAudience';
-import { type TenantAudience } from './notifications/tenantAudience';
+import { createTenantAudience, type TenantAudience } from './notifications/tenantAudience';
 import { type DeliveryQueue } from './queue/deliveryQueue';
 import { createServiceBusDeliveryQueue } from './queue/serviceBusDeliveryQueue';
 import { connectionSettingNames, tableNames } from './resourceNames';
@@ -85,7 +84,7 @@ async function buildServices(): Promise<GatewayServices> {
   });
   const deliveryQueue =
     config.serviceBus !== undefined ? createServiceBusDeliveryQueue(config.serviceBus, { now }) : (hostParts.deliveryQueue ?? unconfiguredDeliveryQueue());
-  const tenantAudience = createTableTenantAudience(createTableClient(config.tables, tableNames.conversationIndex));
+  const tenantAudience = createTenantAudience(conversationStore);
   const tokens = createOutboundTokenProvider(config, { now });
   const connector = createBotConnectorClient(config, tokens, { now });
   const sendPacer = new SendPacer({ perTenantRequestsPerSecond: config.delivery.perTenantRequestsPerSecond });

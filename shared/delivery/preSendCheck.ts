@@ -1,18 +1,14 @@
 import { gatewayReasons } from '../connector/teamsErrorCodes';
 import { type DeliveryMessage } from '../queue/deliveryMessage';
+import { type ConversationRecord } from '../store/storedConversation';
 
 /**
  * What the send function checks before spending a request: a conversation already marked removed is not
  * called (it ends `skipped`, with the reason it was removed), and a delivery past its `expiresAt` is not sent.
  */
 
-/** The stored conversation's status, as the conversation store records it. */
-export interface ConversationStatus {
-  status: 'active' | 'removed';
-  /** Why it was removed: the Teams code that said so (`BotNotInConversationRoster`) or the event (uninstall). */
-  removalReason?: string;
-  removedAt?: string | Date;
-}
+/** The stored conversation's status fields, named as the store names them (a StoredConversation fits as is). */
+export type ConversationStatus = Pick<ConversationRecord, 'status' | 'statusReason' | 'removedReason' | 'removedAt'>;
 
 export type PreSendDecision =
   | { kind: 'send' }
@@ -38,8 +34,9 @@ export function checkBeforeSend(message: DeliveryMessage, conversation: Conversa
     return skipped(notStoredRemovalReason, 'the conversation has no stored reference');
   }
   if (conversation?.status === 'removed') {
-    const removalReason = conversation.removalReason?.trim() || 'unknown';
-    const since = conversation.removedAt === undefined ? '' : ` since ${toIso(conversation.removedAt)}`;
+    // Every removal sets removedReason; statusReason is only a fallback, as in target resolution.
+    const removalReason = (conversation.removedReason ?? conversation.statusReason)?.trim() || 'unknown';
+    const since = conversation.removedAt === undefined ? '' : ` since ${conversation.removedAt}`;
     return skipped(removalReason, `the conversation was removed${since} (${removalReason})`);
   }
   const expiresAt = message.expiresAt === undefined ? Number.NaN : Date.parse(message.expiresAt);
@@ -60,9 +57,4 @@ function skipped(removalReason: string, why: string): PreSendDecision {
     removalReason,
     description: `${why}; nothing was sent`,
   };
-}
-
-function toIso(value: string | Date): string {
-  if (typeof value === 'string') return value;
-  return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
 }

@@ -9,6 +9,7 @@ import {
   type DeliveryRecord,
   type DeliveryStatus,
   type FanOutProgress,
+  fanOutStates,
   type NotificationRecord,
   unresolvedReasons,
 } from './notificationStore';
@@ -136,8 +137,9 @@ export function responseFromEntity(entity: Record<string, unknown>): string {
 }
 
 export function fanOutToEntity(progress: FanOutProgress): TableRow {
-  const { notificationId, targetIndex, ...columns } = progress;
-  return { partitionKey: notificationId, rowKey: fanOutRowKey(targetIndex), targetIndex, ...columns, schemaVersion };
+  const { notificationId, targetIndex, error, ...columns } = progress;
+  const errorColumns = defined({ errorStatus: error?.status, errorCode: error?.code, errorMessage: error?.message });
+  return { partitionKey: notificationId, rowKey: fanOutRowKey(targetIndex), targetIndex, ...columns, ...errorColumns, schemaVersion };
 }
 
 const fanOutEntitySchema = z.object({
@@ -147,15 +149,20 @@ const fanOutEntitySchema = z.object({
   scope: z.enum(tenantTargetScopes),
   pagesDone: z.number().int().min(0),
   deliveries: z.number().int().min(0),
-  state: z.enum(['expanding', 'done', 'stopped']),
+  state: z.enum(fanOutStates),
+  errorStatus: z.number().int().optional(),
+  errorCode: z.string().optional(),
+  errorMessage: z.string().optional(),
   updatedAt: z.string(),
 });
 
 export function fanOutFromEntity(entity: unknown): FanOutProgress {
   const parsed = fanOutEntitySchema.safeParse(entity);
   if (!parsed.success) throw corrupt('fan-out progress', parsed.error);
-  const { partitionKey, ...rest } = parsed.data;
-  return { notificationId: partitionKey, ...rest };
+  const { partitionKey, errorStatus, errorCode, errorMessage, ...rest } = parsed.data;
+  const progress: FanOutProgress = { notificationId: partitionKey, ...rest };
+  if (errorCode !== undefined) progress.error = { code: errorCode, message: errorMessage ?? '', ...(errorStatus === undefined ? {} : { status: errorStatus }) };
+  return progress;
 }
 
 export function deliveryToEntity(record: DeliveryRecord): TableRow {

@@ -1,15 +1,7 @@
 import { errorCodes, GatewayError } from '../errors';
 import { isNotificationId } from './notificationId';
-import {
-  type CopyOperationState,
-  type DeliveryCounts,
-  type DeliveryError,
-  type DeliveryRecord,
-  type DeliveryStatus,
-  type NotificationStore,
-  type UnresolvedReason,
-} from './notificationStore';
-import { type NotificationTargetAsGiven, type TenantTargetScope } from './notificationTarget';
+import { type DeliveryCounts, type DeliveryError, type DeliveryRecord, type FanOutState, type NotificationStore, type UnresolvedReason } from './notificationStore';
+import { type TenantTargetScope } from './notificationTarget';
 import { type ValidationResult } from './validationIssue';
 
 /** `GET /api/notifications/{id}`: what became of a notification, one page of its deliveries at a time. */
@@ -31,29 +23,23 @@ export interface NotificationStatusBody {
 
 export interface FanOutView {
   target: { tenantId: string; scope: TenantTargetScope };
-  status: 'expanding' | 'done' | 'stopped';
+  status: FanOutState;
   pages: number;
   deliveries: number;
+  /** Why a `failed` fan-out ended; the conversations of later pages were never queued. */
+  error?: DeliveryError;
 }
 
-export interface DeliveryView {
-  /** Absent only for a personal chat still to be created (then `user` says whose). */
-  conversationId?: string;
+/**
+ * One delivery as the API shows it: the record's own fields (`conversationId` is absent only for a personal
+ * chat still to be created, then `user` says whose), without the storage bookkeeping.
+ */
+export type DeliveryView = Pick<DeliveryRecord, 'conversationId' | 'status' | 'activityId' | 'attempts' | 'lastError' | 'failureClass' | 'lastOperation' | 'target' | 'updatedAt'> & {
   user?: { tenantId: string; userId: string };
-  status: DeliveryStatus;
-  activityId?: string;
-  attempts: number;
-  lastError?: DeliveryError;
-  failureClass?: string;
-  /** The latest update or delete of the sent copy. */
-  lastOperation?: CopyOperationState;
-  /** For a direct target: the target as the request gave it. */
-  target?: NotificationTargetAsGiven;
   /** For a target that was reported instead of queued. */
   reason?: UnresolvedReason;
   removalReason?: string;
-  updatedAt: string;
-}
+};
 
 export interface StatusQuery {
   pageSize: number;
@@ -122,12 +108,11 @@ export async function readNotificationStatus(id: string, query: StatusQuery, sto
   if (notification.sendAt !== undefined) body.sendAt = notification.sendAt;
   if (notification.expiresAt !== undefined) body.expiresAt = notification.expiresAt;
   if (fanOuts.length > 0) {
-    body.fanOut = fanOuts.map((progress) => ({
-      target: { tenantId: progress.tenantId, scope: progress.scope },
-      status: progress.state,
-      pages: progress.pagesDone,
-      deliveries: progress.deliveries,
-    }));
+    body.fanOut = fanOuts.map((progress) => {
+      const view: FanOutView = { target: { tenantId: progress.tenantId, scope: progress.scope }, status: progress.state, pages: progress.pagesDone, deliveries: progress.deliveries };
+      if (progress.error !== undefined) view.error = progress.error;
+      return view;
+    });
   }
   if (page.continuationToken !== undefined) body.continuationToken = page.continuationToken;
   return { ok: true, value: body };

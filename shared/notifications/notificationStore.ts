@@ -119,8 +119,20 @@ export interface FanOutProgress {
   pagesDone: number;
   /** Deliveries this chain added (conversations already reached by another target are not counted). */
   deliveries: number;
-  state: 'expanding' | 'done' | 'stopped';
+  /** `stopped`: the notification was deleted; `failed`: a step was dead-lettered and the chain ended there. */
+  state: FanOutState;
+  /** Why a `failed` chain ended (the dead-letter's classified code and description). */
+  error?: DeliveryError;
   updatedAt: string;
+}
+
+export const fanOutStates = ['expanding', 'done', 'stopped', 'failed'] as const;
+export type FanOutState = (typeof fanOutStates)[number];
+
+/** The fan-out progress rows (part of NotificationStore); what the deadLetter function needs of them. */
+export interface FanOutProgressStore {
+  getFanOutProgress(notificationId: string, targetIndex: number): Promise<FanOutProgress | undefined>;
+  saveFanOutProgress(progress: FanOutProgress): Promise<void>;
 }
 
 /** A state change of one delivery as a pure function of the current record (deliveryTransitions.ts). */
@@ -160,7 +172,7 @@ export interface DeliveryStatusStore {
 }
 
 /** The notification store as the API and the fan-out see it (port). */
-export interface NotificationStore extends DeliveryStatusStore {
+export interface NotificationStore extends DeliveryStatusStore, FanOutProgressStore {
   getNotification(id: string): Promise<NotificationRecord | undefined>;
   /** Creates the record unless one exists; then returns that one (the caller replays, finishes or refuses). */
   createNotification(record: NotificationRecord): Promise<{ created: boolean; record: NotificationRecord }>;
@@ -173,8 +185,6 @@ export interface NotificationStore extends DeliveryStatusStore {
 
   /** Starts a fan-out's progress row unless it exists (a repeated intake must not reset a running chain). */
   startFanOut(progress: FanOutProgress): Promise<void>;
-  getFanOutProgress(notificationId: string, targetIndex: number): Promise<FanOutProgress | undefined>;
-  saveFanOutProgress(progress: FanOutProgress): Promise<void>;
   listFanOutProgress(notificationId: string): Promise<FanOutProgress[]>;
 
   /**

@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 
-import { ensureError, errorCodes, GatewayError } from '../errors';
+import { errorCodes, GatewayError } from '../errors';
 import { encodeKeyPart } from '../store/tableKeyEncoding';
+import { getEntityOrUndefined, statusCodeOf, storageCall, storageFailure, TablesOnce, tryCreateEntity, tryReplaceEntity } from '../store/tableStorageCalls';
 import * as transitions from './deliveryTransitions';
 import {
   deliveryFromEntity,
@@ -61,25 +62,26 @@ export class TableNotificationStore implements NotificationStore {
   private readonly deliveries: TableClient;
   private readonly now: () => Date;
   private readonly maxWriteAttempts: number;
-  private tablesReady: Promise<void> | undefined;
+  private readonly tables: TablesOnce;
 
   constructor(options: TableNotificationStoreOptions) {
     this.notifications = options.notifications;
     this.deliveries = options.deliveries;
     this.now = options.now;
     this.maxWriteAttempts = options.maxWriteAttempts ?? 25;
+    this.tables = new TablesOnce([options.notifications, options.deliveries]);
   }
 
   async getNotification(id: string): Promise<NotificationRecord | undefined> {
-    await this.ensureTables();
-    const entity = await this.getEntityOrUndefined(this.notifications, id, notificationRowKey, 'read a notification');
+    await this.tables.ensure();
+    const entity = await getEntityOrUndefined(this.notifications, id, notificationRowKey, 'read a notification');
     return entity === undefined ? undefined : notificationFromEntity(entity);
   }
 
   async createNotification(record: NotificationRecord): Promise<{ created: boolean; record: NotificationRecord }> {
-    await this.ensureTables();
+    await this.tables.ensure();
     for (let attempt = 1; attempt <= this.maxWriteAttempts; attempt++) {
-      const etag = await this.tryCreate(this.notifications, notificationToEntity(record), 'create a notification');
+      const etag = await tryCreateEntity(this.notifications, notificationToEntity(record), 'create a notification');
       if (etag !== undefined) return { created: true, record: { ...record, etag } };
       const existing = await this.getNotification(record.id);
       if (existing !== undefined) return { created: false, record: existing };
@@ -88,47 +90,47 @@ export class TableNotificationStore implements NotificationStore {
   }
 
   async replaceNotification(record: NotificationRecord): Promise<NotificationRecord | undefined> {
-    await this.ensureTables();
+    await this.tables.ensure();
     const { etag } = record;
     if (etag === undefined) throw new GatewayError(errorCodes.Internal, 'replaceNotification needs the ETag the record was read with');
-    const written = await this.tryReplace(this.notifications, notificationToEntity(record), etag, 'update a notification');
+    const written = await tryReplaceEntity(this.notifications, notificationToEntity(record), etag, 'update a notification');
     return written === undefined ? undefined : { ...record, etag: written };
   }
 
   async getIntakeResponse(id: string): Promise<string | undefined> {
-    await this.ensureTables();
-    const entity = await this.getEntityOrUndefined(this.notifications, id, responseRowKey, 'read a notification response');
+    await this.tables.ensure();
+    const entity = await getEntityOrUndefined(this.notifications, id, responseRowKey, 'read a notification response');
     return entity === undefined ? undefined : responseFromEntity(entity);
   }
 
   async saveIntakeResponse(id: string, responseJson: string): Promise<string> {
-    await this.ensureTables();
-    const etag = await this.tryCreate(this.notifications, responseToEntity(id, responseJson), 'store a notification response');
+    await this.tables.ensure();
+    const etag = await tryCreateEntity(this.notifications, responseToEntity(id, responseJson), 'store a notification response');
     if (etag !== undefined) return responseJson;
     return (await this.getIntakeResponse(id)) ?? responseJson;
   }
 
   async startFanOut(progress: FanOutProgress): Promise<void> {
-    await this.ensureTables();
-    await this.tryCreate(this.notifications, fanOutToEntity(progress), 'start a fan-out');
+    await this.tables.ensure();
+    await tryCreateEntity(this.notifications, fanOutToEntity(progress), 'start a fan-out');
   }
 
   async getFanOutProgress(notificationId: string, targetIndex: number): Promise<FanOutProgress | undefined> {
-    await this.ensureTables();
-    const entity = await this.getEntityOrUndefined(this.notifications, notificationId, fanOutRowKey(targetIndex), 'read fan-out progress');
+    await this.tables.ensure();
+    const entity = await getEntityOrUndefined(this.notifications, notificationId, fanOutRowKey(targetIndex), 'read fan-out progress');
     return entity === undefined ? undefined : fanOutFromEntity(entity);
   }
 
   async saveFanOutProgress(progress: FanOutProgress): Promise<void> {
-    await this.ensureTables();
-    await this.storage('store fan-out progress', async () => this.notifications.upsertEntity(fanOutToEntity(progress), 'Replace'));
+    await this.tables.ensure();
+    await storageCall('store fan-out progress', async () => this.notifications.upsertEntity(fanOutToEntity(progress), 'Replace'));
   }
 
   async listFanOutProgress(notificationId: string): Promise<FanOutProgress[]> {
-    await this.ensureTables();
+    await this.tables.ensure();
     const filter = odata`PartitionKey eq ${notificationId} and RowKey ge ${fanOutRowKeyRange.from} and RowKey lt ${fanOutRowKeyRange.to}`;
     const rows: FanOutProgress[] = [];
-    await this.storage('list fan-out progress', async () => {
+    await storageCall('list fan-out progress', async () => {
       for await (const entity of this.notifications.listEntities({ queryOptions: { filter } })) rows.push(fanOutFromEntity(entity));
     });
     return rows.sort((a, b) => a.targetIndex - b.targetIndex);
@@ -136,7 +138,7 @@ export class TableNotificationStore implements NotificationStore {
 
   async addDeliveries(records: readonly DeliveryRecord[]): Promise<DeliveryRecord[]> {
     if (records.length === 0) return [];
-    await this.ensureTables();
+    await this.tables.ensure();
     const partitions = new Set(records.map((record) => record.notificationId));
     if (partitions.size > 1) throw new GatewayError(errorCodes.Internal, 'addDeliveries takes the deliveries of one notification at a time');
     // One row per key: the first record of a key is the one written (callers dedupe already; a batch must).
@@ -151,17 +153,17 @@ export class TableNotificationStore implements NotificationStore {
   }
 
   async getDelivery(notificationId: string, key: string): Promise<DeliveryRecord | undefined> {
-    await this.ensureTables();
-    const entity = await this.getEntityOrUndefined(this.deliveries, notificationId, encodeKeyPart(key), 'read a delivery');
+    await this.tables.ensure();
+    const entity = await getEntityOrUndefined(this.deliveries, notificationId, encodeKeyPart(key), 'read a delivery');
     return entity === undefined ? undefined : deliveryFromEntity(entity);
   }
 
   async listDeliveries(notificationId: string, options: DeliveryPageOptions = {}): Promise<DeliveryPage> {
-    await this.ensureTables();
+    await this.tables.ensure();
     const pageSize = Math.min(maxPageSize, Math.max(1, Math.floor(options.pageSize ?? defaultPageSize)));
     const sdkToken = options.continuationToken === undefined ? undefined : decodeContinuationToken(options.continuationToken, notificationId);
     const pages = this.deliveries.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${notificationId}` } }).byPage({ maxPageSize: pageSize, continuationToken: sdkToken });
-    const next = await this.storage('list deliveries', async () => pages.next());
+    const next = await storageCall('list deliveries', async () => pages.next());
     if (next.done === true) return { deliveries: [] };
     const deliveries = next.value.map(deliveryFromEntity);
     const token = next.value.continuationToken;
@@ -169,20 +171,20 @@ export class TableNotificationStore implements NotificationStore {
   }
 
   async *allDeliveries(notificationId: string): AsyncIterable<DeliveryRecord[]> {
-    await this.ensureTables();
+    await this.tables.ensure();
     const pages = this.deliveries.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${notificationId}` } }).byPage({ maxPageSize });
     for (;;) {
-      const next = await this.storage('list deliveries', async () => pages.next());
+      const next = await storageCall('list deliveries', async () => pages.next());
       if (next.done === true) return;
       if (next.value.length > 0) yield next.value.map(deliveryFromEntity);
     }
   }
 
   async countDeliveries(notificationId: string): Promise<DeliveryCounts> {
-    await this.ensureTables();
+    await this.tables.ensure();
     const counts: DeliveryCounts = { queued: 0, sent: 0, failed: 0, skipped: 0, cancelled: 0 };
     const rows = this.deliveries.listEntities<{ status?: unknown }>({ queryOptions: { filter: odata`PartitionKey eq ${notificationId}`, select: ['status'] } });
-    await this.storage('count deliveries', async () => {
+    await storageCall('count deliveries', async () => {
       for await (const row of rows.byPage({ maxPageSize })) {
         for (const { status } of row) {
           if (status === 'queued' || status === 'sending') counts.queued++;
@@ -194,13 +196,13 @@ export class TableNotificationStore implements NotificationStore {
   }
 
   async transitionDelivery(notificationId: string, key: string, transition: DeliveryTransition): Promise<DeliveryTransitionResult> {
-    await this.ensureTables();
+    await this.tables.ensure();
     for (let attempt = 1; attempt <= this.maxWriteAttempts; attempt++) {
       const current = await this.getDelivery(notificationId, key);
       if (current?.etag === undefined) return { outcome: 'notFound' };
       const decision = transition(current);
       if (decision.verdict === 'unchanged') return { outcome: 'unchanged', delivery: current };
-      const etag = await this.tryReplace(this.deliveries, deliveryToEntity(decision.record), current.etag, 'update a delivery');
+      const etag = await tryReplaceEntity(this.deliveries, deliveryToEntity(decision.record), current.etag, 'update a delivery');
       if (etag !== undefined) return { outcome: 'applied', delivery: { ...decision.record, etag } };
       // Lost the race: spread the retries a little so writers do not collide in lockstep.
       await sleep(Math.floor(Math.random() * 4 * attempt));
@@ -210,7 +212,7 @@ export class TableNotificationStore implements NotificationStore {
 
   async transitionDeliveries(rows: readonly DeliveryRecord[], transition: DeliveryTransition): Promise<DeliveryTransitionResult[]> {
     if (rows.length === 0) return [];
-    await this.ensureTables();
+    await this.tables.ensure();
     if (new Set(rows.map((row) => row.notificationId)).size > 1) throw new GatewayError(errorCodes.Internal, 'transitionDeliveries takes the deliveries of one notification at a time');
     const results: (DeliveryTransitionResult | undefined)[] = rows.map(() => undefined);
     const writes: { index: number; row: DeliveryRecord; record: DeliveryRecord }[] = [];
@@ -270,17 +272,6 @@ export class TableNotificationStore implements NotificationStore {
     return this.transitionDelivery(notificationId, key, transitions.markCancelled(this.now()));
   }
 
-  /** Creates both tables on first use, once per process (a failure is retried by the next call). */
-  private async ensureTables(): Promise<void> {
-    this.tablesReady ??= this.storage('create tables', async () => {
-      await Promise.all([this.notifications.createTable(), this.deliveries.createTable()]);
-    }).catch((error: unknown) => {
-      this.tablesReady = undefined;
-      throw error;
-    });
-    return this.tablesReady;
-  }
-
   /**
    * One batch of creates. A batch is all or nothing, so one existing row (a repeat after a crash, or a
    * conversation another target reached first) fails it with 409; the batch is then replayed entity by entity
@@ -316,52 +307,13 @@ export class TableNotificationStore implements NotificationStore {
   }
 
   private async addOne(record: DeliveryRecord): Promise<DeliveryRecord> {
-    const etag = await this.tryCreate(this.deliveries, deliveryToEntity(record), 'write a delivery');
+    const etag = await tryCreateEntity(this.deliveries, deliveryToEntity(record), 'write a delivery');
     if (etag !== undefined) return { ...record, etag };
-    const entity = await this.getEntityOrUndefined(this.deliveries, record.notificationId, deliveryRowKey(record), 'read a delivery');
+    const entity = await getEntityOrUndefined(this.deliveries, record.notificationId, deliveryRowKey(record), 'read a delivery');
     // Rows are never deleted, so a 409 always has a row to read; the fallback only guards a broken table.
     return entity === undefined ? record : deliveryFromEntity(entity);
   }
 
-  private async getEntityOrUndefined(table: TableClient, partitionKey: string, rowKey: string, action: string): Promise<Record<string, unknown> | undefined> {
-    try {
-      return await table.getEntity<Record<string, unknown>>(partitionKey, rowKey);
-    } catch (error) {
-      if (statusCodeOf(error) === 404) return undefined;
-      throw storageFailure(error, action);
-    }
-  }
-
-  /** The new ETag, or undefined when the entity exists (409). */
-  private async tryCreate(table: TableClient, entity: Parameters<TableClient['createEntity']>[0], action: string): Promise<string | undefined> {
-    try {
-      const response = await table.createEntity(entity);
-      return response.etag ?? '';
-    } catch (error) {
-      if (statusCodeOf(error) === 409) return undefined;
-      throw storageFailure(error, action);
-    }
-  }
-
-  /** The new ETag, or undefined when the entity changed since it was read (412) or is gone (404). */
-  private async tryReplace(table: TableClient, entity: Parameters<TableClient['updateEntity']>[0], etag: string, action: string): Promise<string | undefined> {
-    try {
-      const response = await table.updateEntity(entity, 'Replace', { etag });
-      return response.etag ?? '';
-    } catch (error) {
-      const status = statusCodeOf(error);
-      if (status === 412 || status === 404) return undefined;
-      throw storageFailure(error, action);
-    }
-  }
-
-  private async storage<T>(action: string, operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw storageFailure(error, action);
-    }
-  }
 }
 
 export function createTableNotificationStore(options: TableNotificationStoreOptions): NotificationStore {
@@ -387,20 +339,4 @@ function decodeContinuationToken(token: string, notificationId: string): string 
   const { n, t } = decoded as { n?: unknown; t?: unknown };
   if (n !== notificationId || typeof t !== 'string' || t === '') throw invalid;
   return t;
-}
-
-function statusCodeOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const status = (error as { statusCode?: unknown }).statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
-/** Anything storage throws becomes STORAGE_UNAVAILABLE with the status and service code (no request details). */
-function storageFailure(thrown: unknown, action: string): GatewayError {
-  if (thrown instanceof GatewayError) return thrown;
-  const error = ensureError(thrown);
-  const status = statusCodeOf(thrown);
-  const code = typeof thrown === 'object' && thrown !== null ? (thrown as { code?: unknown }).code : undefined;
-  const detail = [status === undefined ? undefined : `status ${status}`, typeof code === 'string' ? code : undefined].filter((part) => part !== undefined).join(', ');
-  return new GatewayError(errorCodes.StorageUnavailable, `Table storage failed to ${action}${detail === '' ? '' : ` (${detail})`}`, [], { cause: error });
 }

@@ -3,7 +3,7 @@ import { type DeliveryMessage, type FanOutStep } from '../queue/deliveryMessage'
 import { type DeliveryQueue, type QueuedDelivery } from '../queue/deliveryQueue';
 import { sendMessageFor } from './copyOperationMessages';
 import { planFanOutDeliveries, rowsToSend } from './deliveryPlan';
-import { type DeliveryOrigin, type FanOutProgress, type NotificationStore } from './notificationStore';
+import { type DeliveryError, type DeliveryOrigin, type FanOutProgress, type FanOutProgressStore, type NotificationStore } from './notificationStore';
 import { followNotificationChanges } from './sentCopyOperations';
 import { type TenantAudience } from './tenantAudience';
 
@@ -96,4 +96,29 @@ export async function runFanOutStep(message: DeliveryMessage, services: FanOutSe
   return page.continuationToken === undefined
     ? { outcome: 'finished', page: step.page, queued: toSend.length }
     : { outcome: 'continued', page: step.page, queued: toSend.length };
+}
+
+/**
+ * A dead-lettered step ends its chain: the pages after it were never read, so the fan-out is `failed` with the
+ * dead-letter's reason instead of `expanding` forever. Undefined (nothing to write) when the chain already
+ * ended, or when this step's page was counted: then it got as far as enqueuing the next step, which goes on.
+ */
+export function fanOutAfterDeadLetter(
+  progress: FanOutProgress | undefined,
+  notificationId: string,
+  step: FanOutStep,
+  error: DeliveryError,
+  now: Date,
+): FanOutProgress | undefined {
+  if (progress !== undefined && (progress.state !== 'expanding' || step.page < progress.pagesDone)) return undefined;
+  const base = progress ?? { notificationId, targetIndex: step.targetIndex, tenantId: step.tenantId, scope: step.scope, pagesDone: 0, deliveries: 0 };
+  return { ...base, state: 'failed', error, updatedAt: now.toISOString() };
+}
+
+/** Records a dead-lettered step's chain as failed; whether it did. */
+export async function recordFanOutDeadLetter(notificationId: string, step: FanOutStep, error: DeliveryError, store: FanOutProgressStore, now: Date): Promise<boolean> {
+  const failed = fanOutAfterDeadLetter(await store.getFanOutProgress(notificationId, step.targetIndex), notificationId, step, error, now);
+  if (failed === undefined) return false;
+  await store.saveFanOutProgress(failed);
+  return true;
 }

@@ -1,5 +1,6 @@
 import { classifyDeadLetter, type DeadLetterClassification } from '../delivery/failureClassification';
-import { type DeliveryError, type DeliveryRecord, type DeliveryStatusStore } from '../notifications/notificationStore';
+import { type DeliveryError, type DeliveryRecord, type DeliveryStatusStore, type FanOutProgressStore } from '../notifications/notificationStore';
+import { recordFanOutDeadLetter } from '../notifications/tenantFanOut';
 import { deliveryKey, type DeliveryMessage } from '../queue/deliveryMessage';
 import { type ReceivedQueueMessage } from '../queue/messageSettlement';
 import { parseDeliveryBody } from '../queue/serviceBusMessageShape';
@@ -16,7 +17,8 @@ import { type DeliveryOutcomeLine } from './deliveryOutcomeLog';
  */
 export interface DeadLetterRecorderDependencies {
   conversations: Pick<ConversationStore, 'get' | 'markRemoved'>;
-  deliveries: DeliveryStatusStore;
+  /** The delivery rows, and the fan-out progress rows a dead-lettered fanOut step ends. */
+  deliveries: DeliveryStatusStore & FanOutProgressStore;
   now: () => Date;
 }
 
@@ -62,19 +64,22 @@ export function createDeadLetterRecorder(deps: DeadLetterRecorderDependencies): 
       const copy = sentCopyIn(description);
       if (copy !== undefined) return recordLateSent(received, message, copy, classification);
     }
+    const error: DeliveryError = { code: classification.code, message: description?.trim() || classification.code };
+    if (classification.httpStatus !== undefined) error.status = classification.httpStatus;
     if (message.operation === 'fanOut') {
-      // No delivery row exists for a step: the pages it would have added were never queued. The line says so.
+      // No delivery row exists for a step: the chain's progress row records where and why it ended.
+      const step = message.fanOut;
+      const ended = step !== undefined && (await recordFanOutDeadLetter(message.notificationId, step, error, deliveries, deps.now()));
+      const where = `fan-out ${message.notificationId} target ${step?.targetIndex ?? '?'}`;
       return {
-        outcome: line(received, message, classification, 'failed', { tenantId: message.fanOut?.tenantId, detail: `fan-out step ${message.fanOut?.page ?? '?'} failed: ${description ?? ''}` }),
+        outcome: line(received, message, classification, 'failed', { tenantId: step?.tenantId, detail: `fan-out step ${step?.page ?? '?'} failed: ${description ?? ''}` }),
         classification,
         pruned: false,
-        notes: [],
+        notes: [ended ? `${where} recorded failed at page ${step?.page ?? '?'}` : `${where} had ended or moved past this page; left as it stands`],
       };
     }
 
     const key = deliveryKey(message);
-    const error: DeliveryError = { code: classification.code, message: description?.trim() || classification.code };
-    if (classification.httpStatus !== undefined) error.status = classification.httpStatus;
     const notes: string[] = [];
     let delivery: DeliveryRecord | undefined;
     let stands = false;

@@ -7,7 +7,7 @@ import { gatewayReasons, teamsErrorCodes } from '../connector/teamsErrorCodes';
 import { backoffCeiling } from '../delivery/backoffDelay';
 import { decideDelivery, type DeliveryDecision, type RetryDecision } from '../delivery/deliveryPolicy';
 import { composeDescription, statusInDescription } from '../delivery/failureDescription';
-import { checkBeforeSend, type ConversationStatus } from '../delivery/preSendCheck';
+import { checkBeforeSend } from '../delivery/preSendCheck';
 import { type SendPacer } from '../delivery/sendPacer';
 import { ensureError, errorCodes, GatewayError, isGatewayError } from '../errors';
 import { type DeliveryError, type DeliveryRecord, type DeliveryStatusStore } from '../notifications/notificationStore';
@@ -179,7 +179,7 @@ export function createDeliverySender(deps: DeliverySenderDependencies): Delivery
   /** Removed or unknown conversation → skipped; expired → dead-letter Expired; undefined → go ahead. */
   async function checked(ctx: AttemptContext, conversation: StoredConversation | undefined): Promise<SendResult | undefined> {
     const now = deps.now();
-    const verdict = checkBeforeSend(ctx.message, conversation === undefined ? undefined : statusOf(conversation), now);
+    const verdict = checkBeforeSend(ctx.message, conversation, now);
     if (verdict.kind === 'send') return undefined;
     if (verdict.kind === 'deadLetter') return deadLettered(verdict.reason, composeDescription(verdict.description, seenAtNote(now)), ctx.notes);
     const error: DeliveryError = { code: verdict.reason, message: verdict.description };
@@ -491,15 +491,6 @@ function line(
   if (extra.removalReason !== undefined) result.removalReason = extra.removalReason;
   if (extra.detail !== undefined) result.detail = extra.detail;
   return result;
-}
-
-/** The store spells the removal `removedReason`; the pre-send check reads `removalReason`. */
-function statusOf(conversation: StoredConversation): ConversationStatus {
-  const status: ConversationStatus = { status: conversation.status };
-  const reason = conversation.removedReason ?? conversation.statusReason;
-  if (reason !== undefined) status.removalReason = reason;
-  if (conversation.removedAt !== undefined) status.removedAt = conversation.removedAt;
-  return status;
 }
 
 /** checkBeforeSend skips an unknown conversation, so a missing one cannot get past it. */

@@ -32,6 +32,18 @@ export interface ListByTenantOptions {
   pageSize?: number;
 }
 
+export interface TenantPageOptions extends ListByTenantOptions {
+  /** From the previous page of the same tenant, scope and status; absent for the first page. */
+  continuationToken?: string;
+}
+
+export interface TenantPage {
+  /** May be empty while more pages follow (a server-side filter can leave a page empty). */
+  conversations: ConversationSummary[];
+  /** Where the next page starts; absent after the last page. Opaque, and only for the same query. */
+  continuationToken?: string;
+}
+
 export interface ConversationFilter {
   tenantId?: string;
   /** A user's Entra object id: their personal conversations. Requires tenantId. */
@@ -82,6 +94,11 @@ export interface ConversationStore {
   listByTeam(teamId: string): AsyncIterable<ConversationSummary[]>;
   /** A tenant's conversations from the index, in pages (tens of thousands); read each before sending. */
   listByTenant(tenantId: string, options?: ListByTenantOptions): AsyncIterable<ConversationSummary[]>;
+  /**
+   * One page of listByTenant, resumable from its token by another process later (a fan-out step per queue
+   * message). Reads the tenant's index partition only.
+   */
+  listTenantPage(tenantId: string, options?: TenantPageOptions): Promise<TenantPage>;
   /** The API's listing: full records, one page per call. BAD_REQUEST for userId without tenantId or a bad token. */
   list(filter: ConversationFilter, page?: PageOptions): Promise<ConversationPage>;
   /** Resolves when storage answers; STORAGE_UNAVAILABLE otherwise. */

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { odata, type TableClient } from '@azure/data-tables';
 
-import { ensureError, errorCodes, GatewayError } from '../errors';
+import { errorCodes, GatewayError } from '../errors';
 import { conversationFromEntity, conversationToEntity, indexRowFromEntity, indexRowToEntity, summaryFromIndexRow } from './conversationEntity';
 import { type ConversationSummary, indexRowsOf, teamConversationRange, teamPartition, tenantConversationRange, tenantPartition, tenantUserRange } from './conversationIndexRows';
 import {
@@ -14,10 +14,13 @@ import {
   type ListByTenantOptions,
   type PageOptions,
   type StatusChangeResult,
+  type TenantPage,
+  type TenantPageOptions,
 } from './conversationStore';
 import { type ActivityInput, newRecordFromActivity, recordAfterActivity, recordAfterStatusChange, recordWithServiceUrlOverride, type StatusChange } from './conversationTransitions';
 import { type ConversationRecord, type StoredConversation } from './storedConversation';
 import { conversationEntityKeys } from './tableKeyEncoding';
+import { getEntityOrUndefined, statusCodeOf, storageCall, storageFailure, TablesOnce, tryCreateEntity, tryReplaceEntity } from './tableStorageCalls';
 
 export interface TableConversationStoreOptions {
   /** Table `conversations` (tableNames.conversations). */
@@ -55,17 +58,18 @@ export class TableConversationStore implements ConversationStore {
   private readonly index: TableClient;
   private readonly now: () => Date;
   private readonly maxWriteAttempts: number;
-  private tablesReady: Promise<void> | undefined;
+  private readonly tables: TablesOnce;
 
   constructor(options: TableConversationStoreOptions) {
     this.conversations = options.conversations;
     this.index = options.index;
     this.now = options.now;
     this.maxWriteAttempts = options.maxWriteAttempts ?? 25;
+    this.tables = new TablesOnce([options.conversations, options.index]);
   }
 
   async get(conversationId: string): Promise<StoredConversation | undefined> {
-    await this.ensureTables();
+    await this.tables.ensure();
     return this.read(conversationId);
   }
 
@@ -106,7 +110,7 @@ export class TableConversationStore implements ConversationStore {
   }
 
   async findPersonal(tenantId: string, userAadObjectId: string): Promise<StoredConversation | undefined> {
-    await this.ensureTables();
+    await this.tables.ensure();
     const range = tenantUserRange(userAadObjectId);
     const rows = await this.allIndexRows(odata`PartitionKey eq ${tenantPartition(tenantId)} and RowKey ge ${range.from} and RowKey lt ${range.to}`);
     const records = await this.readAll(rows.map((row) => row.conversationId));
@@ -114,7 +118,7 @@ export class TableConversationStore implements ConversationStore {
   }
 
   async findTeamChannel(teamId: string, channelId?: string, options: { tenantId?: string } = {}): Promise<StoredConversation | undefined> {
-    await this.ensureTables();
+    await this.tables.ensure();
     const wanted = channelId ?? teamId;
     const matches = (c: ConversationSummary): boolean =>
       !c.isThread && c.teamId === teamId && c.teamsChannelId === wanted && (options.tenantId === undefined || c.tenantId === options.tenantId);
@@ -125,26 +129,41 @@ export class TableConversationStore implements ConversationStore {
   }
 
   async *listByTeam(teamId: string): AsyncIterable<ConversationSummary[]> {
-    await this.ensureTables();
+    await this.tables.ensure();
     const range = teamConversationRange();
     yield* this.indexPages(odata`PartitionKey eq ${teamPartition(teamId)} and RowKey ge ${range.from} and RowKey lt ${range.to}`, maxPageSize);
   }
 
   async *listByTenant(tenantId: string, options: ListByTenantOptions = {}): AsyncIterable<ConversationSummary[]> {
-    await this.ensureTables();
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.listTenantPage(tenantId, continuationToken === undefined ? options : { ...options, continuationToken });
+      if (page.conversations.length > 0) yield page.conversations;
+      continuationToken = page.continuationToken;
+    } while (continuationToken !== undefined);
+  }
+
+  async listTenantPage(tenantId: string, options: TenantPageOptions = {}): Promise<TenantPage> {
+    await this.tables.ensure();
     const range = tenantConversationRange(options.scope);
     let filter = odata`PartitionKey eq ${tenantPartition(tenantId)} and RowKey ge ${range.from} and RowKey lt ${range.to}`;
     // Without a scope the range spans every kind, threads included; they are replies, not targets.
     if (options.scope === undefined) filter += ' and isThread eq false';
     if (options.status !== undefined) filter += odata` and status eq ${options.status}`;
-    yield* this.indexPages(filter, clampPageSize(options.pageSize ?? maxPageSize));
+    // The service's own token: the query is fixed by the arguments, and fan-out steps already queued carry it.
+    const pages = this.index.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: clampPageSize(options.pageSize ?? maxPageSize), continuationToken: options.continuationToken });
+    const next = await storageCall('list conversation index rows', async () => pages.next());
+    if (next.done === true) return { conversations: [] };
+    const conversations = next.value.map((entity) => summaryFromIndexRow(indexRowFromEntity(entity)));
+    const token = next.value.continuationToken;
+    return token === undefined ? { conversations } : { conversations, continuationToken: token };
   }
 
   async list(filter: ConversationFilter, page: PageOptions = {}): Promise<ConversationPage> {
     if (filter.userId !== undefined && filter.tenantId === undefined) {
       throw new GatewayError(errorCodes.BadRequest, 'A user filter needs the tenant: user object ids are per tenant.', [{ path: 'tenantId', message: 'is required with userId' }]);
     }
-    await this.ensureTables();
+    await this.tables.ensure();
     const query = listQuery(filter);
     const fingerprint = createHash('sha256').update(`${query.source}\n${query.filter ?? ''}`).digest('base64url').slice(0, 16);
     let continuationToken = page.continuationToken === undefined ? undefined : decodeContinuationToken(page.continuationToken, fingerprint);
@@ -153,7 +172,7 @@ export class TableConversationStore implements ConversationStore {
     const items: StoredConversation[] = [];
     for (let round = 0; round < maxPagesPerListCall && items.length === 0; round++) {
       const pages = client.listEntities(query.filter === undefined ? {} : { queryOptions: { filter: query.filter } }).byPage({ maxPageSize: pageSize, continuationToken });
-      const next = await this.storage('list conversations', async () => pages.next());
+      const next = await storageCall('list conversations', async () => pages.next());
       const rows: unknown[] = next.done === true ? [] : next.value;
       continuationToken = next.done === true ? undefined : next.value.continuationToken;
       if (query.source === 'primary') {
@@ -178,19 +197,8 @@ export class TableConversationStore implements ConversationStore {
     }
   }
 
-  /** Creates both tables on first use, once per process (a failure is retried by the next call). */
-  private async ensureTables(): Promise<void> {
-    this.tablesReady ??= this.storage('create tables', async () => {
-      await Promise.all([this.conversations.createTable(), this.index.createTable()]);
-    }).catch((error: unknown) => {
-      this.tablesReady = undefined;
-      throw error;
-    });
-    return this.tablesReady;
-  }
-
   private async mutate<R>(conversationId: string, plan: (existing: StoredConversation | undefined) => Plan<R>): Promise<R> {
-    await this.ensureTables();
+    await this.tables.ensure();
     for (let attempt = 1; attempt <= this.maxWriteAttempts; attempt++) {
       const existing = await this.read(conversationId);
       const step = plan(existing);
@@ -209,14 +217,8 @@ export class TableConversationStore implements ConversationStore {
 
   private async read(conversationId: string): Promise<StoredConversation | undefined> {
     const keys = conversationEntityKeys(conversationId);
-    let entity: unknown;
-    try {
-      entity = await this.conversations.getEntity(keys.partitionKey, keys.rowKey);
-    } catch (error) {
-      if (statusCodeOf(error) === 404) return undefined;
-      throw storageFailure(error, 'read a conversation');
-    }
-    return conversationFromEntity(entity);
+    const entity = await getEntityOrUndefined(this.conversations, keys.partitionKey, keys.rowKey, 'read a conversation');
+    return entity === undefined ? undefined : conversationFromEntity(entity);
   }
 
   private async readAll(conversationIds: readonly string[]): Promise<StoredConversation[]> {
@@ -227,32 +229,19 @@ export class TableConversationStore implements ConversationStore {
 
   /** The new ETag, or undefined when someone created it first (409). */
   private async tryCreate(record: ConversationRecord): Promise<string | undefined> {
-    try {
-      const response = await this.conversations.createEntity(conversationToEntity(record));
-      return response.etag ?? '';
-    } catch (error) {
-      if (statusCodeOf(error) === 409) return undefined;
-      throw storageFailure(error, 'create a conversation');
-    }
+    return tryCreateEntity(this.conversations, conversationToEntity(record), 'create a conversation');
   }
 
-  /** The new ETag, or undefined when the record changed since it was read (412). */
+  /** The new ETag, or undefined when the record changed since it was read (412) or is gone (404). */
   private async tryReplace(record: ConversationRecord, etag: string): Promise<string | undefined> {
-    try {
-      const response = await this.conversations.updateEntity(conversationToEntity(record), 'Replace', { etag });
-      return response.etag ?? '';
-    } catch (error) {
-      const status = statusCodeOf(error);
-      if (status === 412 || status === 404) return undefined;
-      throw storageFailure(error, 'update a conversation');
-    }
+    return tryReplaceEntity(this.conversations, conversationToEntity(record), etag, 'update a conversation');
   }
 
   private async syncIndex(written: ConversationRecord): Promise<void> {
     let current = written;
     for (let round = 0; round < maxIndexSyncRounds; round++) {
       const rows = indexRowsOf(current);
-      await this.storage('write conversation index rows', async () => {
+      await storageCall('write conversation index rows', async () => {
         await Promise.all(rows.map(async (row) => this.index.upsertEntity(indexRowToEntity(row), 'Replace')));
       });
       const fresh = await this.read(current.conversationId);
@@ -270,18 +259,10 @@ export class TableConversationStore implements ConversationStore {
   private async *indexPages(filter: string, pageSize: number): AsyncIterable<ConversationSummary[]> {
     const pages = this.index.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: pageSize });
     for (;;) {
-      const next = await this.storage('list conversation index rows', async () => pages.next());
+      const next = await storageCall('list conversation index rows', async () => pages.next());
       if (next.done === true) return;
       const summaries = next.value.map((entity) => summaryFromIndexRow(indexRowFromEntity(entity)));
       if (summaries.length > 0) yield summaries;
-    }
-  }
-
-  private async storage<T>(action: string, operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw storageFailure(error, action);
     }
   }
 }
@@ -345,20 +326,4 @@ function decodeContinuationToken(token: string, fingerprint: string): string {
   const { q, t } = decoded as { q?: unknown; t?: unknown };
   if (q !== fingerprint || typeof t !== 'string') throw invalid;
   return t;
-}
-
-function statusCodeOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const status = (error as { statusCode?: unknown }).statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
-/** Anything storage throws becomes STORAGE_UNAVAILABLE with the status and service code (no request details). */
-function storageFailure(thrown: unknown, action: string): GatewayError {
-  if (thrown instanceof GatewayError) return thrown;
-  const error = ensureError(thrown);
-  const status = statusCodeOf(thrown);
-  const code = typeof thrown === 'object' && thrown !== null ? (thrown as { code?: unknown }).code : undefined;
-  const detail = [status === undefined ? undefined : `status ${status}`, typeof code === 'string' ? code : undefined].filter((part) => part !== undefined).join(', ');
-  return new GatewayError(errorCodes.StorageUnavailable, `Table storage failed to ${action}${detail === '' ? '' : ` (${detail})`}`, [], { cause: error });
 }

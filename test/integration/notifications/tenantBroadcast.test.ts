@@ -2,11 +2,13 @@ import { type TableClient, type TransactionAction } from '@azure/data-tables';
 
 import { runFanOutStep } from '../../../shared/notifications/tenantFanOut';
 import { tableNames } from '../../../shared/resourceNames';
+import { createDeadLetterRecorder } from '../../../shared/sending/deadLetterRecorder';
 import { indexRowToEntity } from '../../../shared/store/conversationEntity';
 import { indexRowsOf } from '../../../shared/store/conversationIndexRows';
 import { type ConversationRecord } from '../../../shared/store/conversationStore';
 import { createTableClient } from '../../../shared/store/tableClientFactory';
 import { schemaProblems } from '../../unit/notifications/openApiSchemaCheck';
+import { received } from '../../unit/sending/sendingFakes';
 import { botAppId, newTenantId, NotificationRig, seedConversation, serviceUrl, uniqueId, useGatewayEnvironment } from './notificationRig';
 
 /**
@@ -148,6 +150,35 @@ describe('runFanOutStep', () => {
 
     expect(seen.filter((m) => m.body.operation === 'send')).toEqual([]);
     expect((await rig.get(id)).body).toMatchObject({ status: 'deleted', counts: { queued: 0 }, fanOut: [{ status: 'stopped', pages: 0 }] });
+  });
+
+  it('shows a fan-out whose step was dead-lettered as failed, with the reason, and runs no more of it', async () => {
+    const services = await rig.services();
+    const tenantId = newTenantId();
+    await seedConversation(services, { tenantId, scope: 'personal' });
+    const response = await rig.post({ targets: [{ tenantId, scope: 'personal' }], message: { text: 'lost step' } });
+    const id = String(response.body.id);
+    const step = { version: 1 as const, notificationId: id, operation: 'fanOut' as const, attempt: 1, revision: 0, fanOut: { targetIndex: 0, tenantId, scope: 'personal' as const, page: 0 } };
+    const recorder = createDeadLetterRecorder({ conversations: services.conversationStore, deliveries: services.notificationStore, now: services.now });
+
+    const recorded = await recorder.record(received(step, { deadLetterReason: 'MaxDeliveryCountExceeded', deadLetterErrorDescription: 'Message could not be consumed after 10 delivery attempts.' }));
+
+    expect(recorded.notes).toEqual([`fan-out ${id} target 0 recorded failed at page 0`]);
+    expect((await rig.get(id)).body).toMatchObject({
+      fanOut: [
+        {
+          target: { tenantId, scope: 'personal' },
+          status: 'failed',
+          pages: 0,
+          deliveries: 0,
+          error: { code: 'MaxDeliveryCountExceeded', message: 'Message could not be consumed after 10 delivery attempts.' },
+        },
+      ],
+    });
+    // The queued step (a redelivery) finds the chain ended and queues nothing.
+    const seen = await rig.drainQueue();
+    expect(seen.filter((m) => m.body.operation === 'send')).toEqual([]);
+    expect((await rig.get(id)).body).toMatchObject({ counts: { queued: 0 }, fanOut: [{ status: 'failed' }] });
   });
 
   it('refuses a message that is not a fan-out step', async () => {

@@ -196,6 +196,36 @@ describe('lookups', () => {
     expect(everything).toHaveLength(23 + 3 + 1);
     expect(everything.every((c) => c.tenantId === tenantId && !c.isThread)).toBe(true);
   });
+
+  it('listTenantPage resumes from its token in another store instance, page by page, within one tenant', async () => {
+    const tenantId = ids.tenant();
+    const personal = Array.from({ length: 7 }, () => personalChat({ tenantId }));
+    await Promise.all([...personal, groupChat({ tenantId })].map(async (place) => install(place)));
+    await Promise.all([personalChat(), personalChat()].map(async (place) => install(place))); // other tenants
+    await store.markRemoved(personal[0]!.conversationId, 'ConversationBlockedByUser', t(30));
+
+    const first = await store.listTenantPage(tenantId, { scope: 'personal', status: 'active', pageSize: 3 });
+    expect(first.conversations).toHaveLength(3);
+    expect(first.continuationToken).toBeDefined();
+    // A later queue message runs in another process: only the token carries over.
+    const elsewhere = createTableConversationStore({ conversations, index, now: () => new Date() });
+    const seen = [...first.conversations];
+    let token = first.continuationToken;
+    let pages = 1;
+    while (token !== undefined) {
+      const next = await elsewhere.listTenantPage(tenantId, { scope: 'personal', status: 'active', pageSize: 3, continuationToken: token });
+      seen.push(...next.conversations);
+      token = next.continuationToken;
+      pages++;
+    }
+    expect(pages).toBeGreaterThan(1);
+    expect(seen.map((c) => c.conversationId).sort()).toEqual(personal.slice(1).map((p) => p.conversationId).sort());
+    expect(seen.every((c) => c.tenantId === tenantId && c.scope === 'personal' && c.status === 'active')).toBe(true);
+  });
+
+  it('listTenantPage of a tenant with no conversations is one empty last page', async () => {
+    expect(await store.listTenantPage(ids.tenant(), { pageSize: 5 })).toEqual({ conversations: [] });
+  });
 });
 
 describe('the API listing', () => {

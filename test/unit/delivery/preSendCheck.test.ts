@@ -1,4 +1,4 @@
-import { checkBeforeSend } from '../../../shared/delivery/preSendCheck';
+import { checkBeforeSend, type ConversationStatus } from '../../../shared/delivery/preSendCheck';
 import { type DeliveryMessage } from '../../../shared/queue/deliveryMessage';
 
 const now = new Date('2026-03-10T12:00:00.000Z');
@@ -13,7 +13,7 @@ describe('checkBeforeSend', () => {
   });
 
   it('skips a removed conversation with the reason it was removed', () => {
-    const decision = checkBeforeSend(message(), { status: 'removed', removalReason: 'ConversationBlockedByUser', removedAt: '2026-03-09T08:00:00.000Z' }, now);
+    const decision = checkBeforeSend(message(), { status: 'removed', removedReason: 'ConversationBlockedByUser', removedAt: '2026-03-09T08:00:00.000Z' }, now);
     expect(decision).toEqual({
       kind: 'skip',
       reason: 'ConversationRemoved',
@@ -23,13 +23,19 @@ describe('checkBeforeSend', () => {
   });
 
   it.each([['update'], ['delete']] as const)('skips a %s on a removed conversation too', (operation) => {
-    expect(checkBeforeSend(message({ operation }), { status: 'removed', removalReason: 'uninstalled' }, now).kind).toBe('skip');
+    expect(checkBeforeSend(message({ operation }), { status: 'removed', removedReason: 'uninstalled' }, now).kind).toBe('skip');
   });
 
-  it('accepts removedAt as a Date and a missing reason', () => {
-    const decision = checkBeforeSend(message(), { status: 'removed', removedAt: new Date('2026-03-09T08:00:00.000Z') }, now);
+  it('falls back to the status reason, then to unknown, when the removal reason is missing', () => {
+    expect(checkBeforeSend(message(), { status: 'removed', statusReason: 'installationRemoved' }, now)).toMatchObject({ kind: 'skip', removalReason: 'installationRemoved' });
+    const decision = checkBeforeSend(message(), { status: 'removed', removedAt: '2026-03-09T08:00:00.000Z' }, now);
     expect(decision).toMatchObject({ kind: 'skip', removalReason: 'unknown' });
     expect(decision.kind === 'skip' && decision.description).toContain('since 2026-03-09T08:00:00.000Z');
+  });
+
+  it('takes a stored conversation as it is read, with the field names of the store', () => {
+    const stored: ConversationStatus = { status: 'removed', statusReason: 'installationRemoved', removedReason: 'ConversationBlockedByUser', removedAt: '2026-03-09T08:00:00.000Z' };
+    expect(checkBeforeSend(message(), stored, now)).toMatchObject({ kind: 'skip', removalReason: 'ConversationBlockedByUser' });
   });
 
   it('skips a conversation the store does not hold', () => {
@@ -51,7 +57,7 @@ describe('checkBeforeSend', () => {
   });
 
   it('reports removal before expiry: it is the cause', () => {
-    const decision = checkBeforeSend(message({ expiresAt: '2026-03-01T00:00:00Z' }), { status: 'removed', removalReason: 'BotNotInConversationRoster' }, now);
+    const decision = checkBeforeSend(message({ expiresAt: '2026-03-01T00:00:00Z' }), { status: 'removed', removedReason: 'BotNotInConversationRoster' }, now);
     expect(decision.kind).toBe('skip');
   });
 

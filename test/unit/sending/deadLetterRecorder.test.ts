@@ -1,6 +1,7 @@
 import { type ServiceBusReceivedMessage } from '@azure/service-bus';
 
 import { composeDescription } from '../../../shared/delivery/failureDescription';
+import { type FanOutProgress } from '../../../shared/notifications/notificationStore';
 import { type DeliveryMessage } from '../../../shared/queue/deliveryMessage';
 import { toReceivedQueueMessage } from '../../../shared/queue/serviceBusTrigger';
 import { seenAtNote, sentCopyNotes, sentNotRecordedReason } from '../../../shared/sending/deadLetterFacts';
@@ -214,12 +215,57 @@ describe('deadLetter: messages that are not deliveries, and recovered ones', () 
     expect(result.outcome).toMatchObject({ outcome: 'sent', activityId: 'act-77', failureClass: undefined });
   });
 
-  it('a fan-out step that died is logged as failed without touching any row', async () => {
-    const env = setUp();
-    const step: DeliveryMessage = { version: 1, notificationId: 'n-2', operation: 'fanOut', attempt: 1, revision: 0, fanOut: { targetIndex: 0, tenantId, scope: 'personal', page: 3 } };
-    const result = await env.recorder.record(deadLettered(step, 'MaxDeliveryCountExceeded', 'storage down'));
-    expect(result.outcome).toMatchObject({ outcome: 'failed', operation: 'fanOut', tenantId, failureClass: 'exhausted' });
-    expect(env.deliveries.calls).toHaveLength(0);
+  describe('a fan-out step that died', () => {
+    const step = (page: number): DeliveryMessage => ({ version: 1, notificationId: 'n-2', operation: 'fanOut', attempt: 1, revision: 0, fanOut: { targetIndex: 0, tenantId, scope: 'personal', page } });
+    const progress = (overrides: Partial<FanOutProgress> = {}): FanOutProgress => ({
+      notificationId: 'n-2',
+      targetIndex: 0,
+      tenantId,
+      scope: 'personal',
+      pagesDone: 3,
+      deliveries: 2500,
+      state: 'expanding',
+      updatedAt: '2026-03-01T07:00:00.000Z',
+      ...overrides,
+    });
+
+    it('ends its chain as failed with the reason, and touches no delivery row', async () => {
+      const env = setUp();
+      env.deliveries.putFanOut(progress());
+      const result = await env.recorder.record(deadLettered(step(3), 'MaxDeliveryCountExceeded', 'storage down'));
+
+      expect(result.outcome).toMatchObject({ outcome: 'failed', operation: 'fanOut', tenantId, failureClass: 'exhausted' });
+      expect(await env.deliveries.getFanOutProgress('n-2', 0)).toEqual(
+        progress({ state: 'failed', error: { code: 'MaxDeliveryCountExceeded', message: 'storage down' }, updatedAt: env.clock.now().toISOString() }),
+      );
+      expect(result.notes).toEqual(['fan-out n-2 target 0 recorded failed at page 3']);
+      expect(env.deliveries.methods().filter((m) => !m.endsWith('FanOutProgress'))).toEqual([]);
+    });
+
+    it('records a failed chain even when no progress row was written', async () => {
+      const env = setUp();
+      await env.recorder.record(deadLettered(step(0), 'MaxDeliveryCountExceeded', undefined));
+      expect(await env.deliveries.getFanOutProgress('n-2', 0)).toMatchObject({ state: 'failed', pagesDone: 0, deliveries: 0, error: { code: 'MaxDeliveryCountExceeded', message: 'MaxDeliveryCountExceeded' } });
+    });
+
+    it.each([
+      ['its page was counted (the chain went on)', progress({ pagesDone: 4 })],
+      ['the chain is done', progress({ state: 'done' })],
+      ['the notification was deleted', progress({ state: 'stopped' })],
+    ])('leaves the progress as it stands when %s', async (_, stands) => {
+      const env = setUp();
+      env.deliveries.putFanOut(stands);
+      const result = await env.recorder.record(deadLettered(step(3), 'MaxDeliveryCountExceeded', 'storage down'));
+      expect(await env.deliveries.getFanOutProgress('n-2', 0)).toEqual(stands);
+      expect(env.deliveries.methods()).not.toContain('saveFanOutProgress');
+      expect(result.outcome).toMatchObject({ outcome: 'failed', operation: 'fanOut' });
+    });
+
+    it('lets a storage failure through so the dead letter is recorded later', async () => {
+      const env = setUp();
+      env.deliveries.failNext('saveFanOutProgress');
+      await expect(env.recorder.record(deadLettered(step(0), 'MaxDeliveryCountExceeded', 'x'))).rejects.toThrow('storage unavailable');
+    });
   });
 
   it('lets a storage failure through so the message is redelivered', async () => {

@@ -12,6 +12,8 @@ import {
   type DeliveryStatusStore,
   type DeliveryTransition,
   type DeliveryTransitionResult,
+  type FanOutProgress,
+  type FanOutProgressStore,
 } from '../../../shared/notifications/notificationStore';
 import { deliveryKey, type DeliveryMessage, type OutboundActivity } from '../../../shared/queue/deliveryMessage';
 import { type DeliveryQueue, type QueuedDelivery } from '../../../shared/queue/deliveryQueue';
@@ -122,11 +124,12 @@ export class FakeConversations {
   };
 }
 
-type StoreMethod = 'getDelivery' | 'markSending' | 'markSent' | 'recordRetry' | 'markFinished' | 'recordCopyOperation';
+type StoreMethod = 'getDelivery' | 'markSending' | 'markSent' | 'recordRetry' | 'markFinished' | 'recordCopyOperation' | 'getFanOutProgress' | 'saveFanOutProgress';
 
 /** DeliveryStatusStore in memory with the real transitions; `failNext` makes a method throw like storage would. */
-export class FakeDeliveries implements DeliveryStatusStore {
+export class FakeDeliveries implements DeliveryStatusStore, FanOutProgressStore {
   readonly rows = new Map<string, DeliveryRecord>();
+  private readonly fanOuts = new Map<string, FanOutProgress>();
   readonly calls: { method: StoreMethod; key: string; args: unknown }[] = [];
   private readonly failures = new Map<StoreMethod, number>();
 
@@ -191,6 +194,22 @@ export class FakeDeliveries implements DeliveryStatusStore {
 
   async markCancelled(notificationId: string, key: string): Promise<DeliveryTransitionResult> {
     return this.apply(notificationId, key, transitions.markCancelled(this.now()));
+  }
+
+  /** Seeds a fan-out progress row without recording a call. */
+  putFanOut(progress: FanOutProgress): void {
+    this.fanOuts.set(this.id(progress.notificationId, String(progress.targetIndex)), progress);
+  }
+
+  async getFanOutProgress(notificationId: string, targetIndex: number): Promise<FanOutProgress | undefined> {
+    this.enter('getFanOutProgress', String(targetIndex), undefined);
+    return Promise.resolve(this.fanOuts.get(this.id(notificationId, String(targetIndex))));
+  }
+
+  async saveFanOutProgress(progress: FanOutProgress): Promise<void> {
+    this.enter('saveFanOutProgress', String(progress.targetIndex), progress);
+    this.putFanOut(progress);
+    return Promise.resolve();
   }
 
   methods(): StoreMethod[] {

@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+import { type AzuriteTables, startAzuriteTables } from '../../dev/azuriteTables';
+import { findFreePort } from '../../dev/freePort';
+import { type BenchChild, repoRoot, startBenchChild, waitUntilReady } from './benchChild';
+import { benchSeedTables, type SeedTables } from './conversationSeeder';
+import { EmulatorControl } from './emulatorControl';
+import { type GatewayProcess, startGatewayProcess } from './gatewayProcess';
+import { type ProcessSample, sampleProcess } from './processMeter';
+
+/**
+ * Everything a gateway run needs besides the gateway: Azurite's Table service and the Teams emulator, each in
+ * its own process so neither's CPU lands in the gateway's figures. The gateway itself is started fresh for
+ * every run (`startGateway`), so each run's peak RSS is its own.
+ */
+export interface BenchStack {
+  control: EmulatorControl;
+  emulatorUrl: string;
+  tablesConnectionString: string;
+  /** The gateway's conversation tables, for seeding. */
+  seedTables: SeedTables;
+  gatewayPort: number;
+  logDir: string;
+  emulatorSample(): ProcessSample | undefined;
+  azuriteSample(): ProcessSample | undefined;
+  startGateway(runName: string, extraEnv: Readonly<Record<string, string>>): Promise<GatewayProcess>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchStack(logDir: string): Promise<BenchStack> {
+  mkdirSync(logDir, { recursive: true });
+  const gatewayPort = await findFreePort();
+  const emulatorPort = await findFreePort();
+  let azurite: AzuriteTables | undefined;
+  let emulator: BenchChild | undefined;
+  try {
+    azurite = await startAzuriteTables();
+    emulator = startBenchChild(process.execPath, [path.join(repoRoot, 'dist/dev/teamsEmulatorMain.js')], path.join(logDir, 'emulator.log'), {
+      env: { ...process.env, TEAMS_EMULATOR_PORT: String(emulatorPort), GATEWAY_URL: `http://127.0.0.1:${gatewayPort}` },
+    });
+    const emulatorUrl = `https://127.0.0.1:${emulatorPort}`;
+    const control = new EmulatorControl(emulatorUrl);
+    await waitUntilReady('the Teams emulator (dist/dev/teamsEmulatorMain.js)', emulator, async () => (await control.info()).url === emulatorUrl, 60_000);
+    const tables = azurite;
+    const emulatorChild = emulator;
+    return {
+      control,
+      emulatorUrl,
+      tablesConnectionString: tables.connectionString,
+      seedTables: benchSeedTables(tables.connectionString),
+      gatewayPort,
+      logDir,
+      emulatorSample: () => (emulatorChild.child.pid === undefined ? undefined : sampleProcess(emulatorChild.child.pid)),
+      azuriteSample: () => (tables.pid === undefined ? undefined : sampleProcess(tables.pid)),
+      startGateway: async (runName, extraEnv) =>
+        startGatewayProcess({
+          port: gatewayPort,
+          emulatorUrl,
+          tablesConnectionString: tables.connectionString,
+          logFile: path.join(logDir, `gateway-${runName}.log`),
+          extraEnv,
+        }),
+      stop: async () => {
+        await emulatorChild.stop(5_000);
+        await tables.stop();
+      },
+    };
+  } catch (error) {
+    await emulator?.stop(2_000);
+    await azurite?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,62 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { acceptedSends, type EmulatorControl } from './emulatorControl';
+import { runPool } from './workPool';
+
+/** A run's messages as Teams shows them: when each arrived (ms after the run started) and repeats. */
+export interface ObservedDeliveries {
+  arrivalsInMs: number[];
+  /** Messages of the run that arrived more than once. */
+  repeated: number;
+}
+
+/**
+ * Reads what every conversation of the run received and keeps the messages whose text carries the run's tag.
+ * The emulator stamps each message on arrival, so the timeline is Teams' own, not the sender's view of it.
+ */
+export async function observeDeliveries(control: EmulatorControl, conversationIds: readonly string[], tag: string, startedAtEpochMs: number): Promise<ObservedDeliveries> {
+  const unique = [...new Set(conversationIds)];
+  const perConversation = await runPool(unique.length, 16, async (index) => control.activities(unique[index] ?? ''));
+  const arrivalsInMs: number[] = [];
+  let repeated = 0;
+  for (const activities of perConversation) {
+    for (const activity of activities) {
+      if (typeof activity.text !== 'string' || !activity.text.includes(tag)) continue;
+      arrivalsInMs.push(Date.parse(activity.createdAt) - startedAtEpochMs);
+      if (activity.receivedCount > 1) repeated += 1;
+    }
+  }
+  arrivalsInMs.sort((a, b) => a - b);
+  return { arrivalsInMs, repeated };
+}
+
+export interface SendProgressOptions {
+  /** Accepted Connector sends before the run started (emulator stats). */
+  acceptedBefore: number;
+  expected: number;
+  /** Give up when nothing new arrived for this long (longer than Teams' 30 s window, which a paced sender may wait out). */
+  stallTimeoutInMs: number;
+  deadlineEpochMs: number;
+  pollIntervalInMs?: number;
+}
+
+export type SendProgress = { kind: 'complete'; atEpochMs: number } | { kind: 'stalled' | 'deadline'; atEpochMs: number; accepted: number };
+
+/** Waits until the emulator has accepted `expected` more sends, watching its stats (the gateway is not asked). */
+export async function waitForSends(control: EmulatorControl, options: SendProgressOptions): Promise<SendProgress> {
+  const poll = options.pollIntervalInMs ?? 200;
+  let lastCount = 0;
+  let lastProgressAt = Date.now();
+  for (;;) {
+    const accepted = acceptedSends(await control.stats()) - options.acceptedBefore;
+    const now = Date.now();
+    if (accepted >= options.expected) return { kind: 'complete', atEpochMs: now };
+    if (accepted > lastCount) {
+      lastCount = accepted;
+      lastProgressAt = now;
+    }
+    if (now - lastProgressAt > options.stallTimeoutInMs) return { kind: 'stalled', atEpochMs: now, accepted };
+    if (now > options.deadlineEpochMs) return { kind: 'deadline', atEpochMs: now, accepted };
+    await sleep(poll);
+  }
+}

@@ -1,0 +1,149 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { type DeliveryRun, type Maybe, notMeasured } from './benchReport';
+import { type BenchStack } from './benchStack';
+import { observeDeliveries, waitForSends } from './deliveryObserver';
+import { acceptedSends, type CreatedConversation, throttledAnswers } from './emulatorControl';
+import { settledCount } from './gatewayApi';
+import { type GatewayProcess } from './gatewayProcess';
+import { type IdealSchedule, perSecondCounts, shareOfCeiling } from './idealSchedule';
+import { runPool } from './workPool';
+
+/** One run's work for the gateway: the notifications to POST and where their deliveries must land. */
+export interface GatewayWork {
+  runName: string;
+  /** Carried in every message text of the run, so its deliveries can be told from every other run's. */
+  tag: string;
+  notifications: unknown[];
+  /** The conversations that must each receive the run's messages. */
+  conversations: readonly CreatedConversation[];
+  deliveriesExpected: number;
+  /** The best schedule of this work under the limits, for fractionOfCeiling. */
+  ideal: IdealSchedule;
+  /** Give up this long after the start even if deliveries are still arriving. */
+  deadlineInMs: number;
+}
+
+/** A conversation of its own tenant that every fresh gateway delivers to once before the measured window. */
+export interface WarmUpTarget {
+  conversationId: string;
+}
+
+/** Stall limit: longer than Teams' 30 s window, which a well-paced sender may have to wait out. */
+const stallTimeoutInMs = 45_000;
+
+/**
+ * A fresh gateway process does one scenario: warm-up (module loading, first token, tables), then every
+ * notification POSTed, then the wait until Teams has every delivery. CPU is the gateway process's own over the
+ * measured window; peak RSS is the process's high-water mark at the end.
+ */
+export async function runGatewayDelivery(stack: BenchStack, work: GatewayWork, warmUp: WarmUpTarget, gatewayEnv: Readonly<Record<string, string>>): Promise<Maybe<DeliveryRun>> {
+  let gateway: GatewayProcess;
+  try {
+    gateway = await stack.startGateway(work.runName, gatewayEnv);
+  } catch (error) {
+    return notMeasured(`the gateway did not start: ${(error as Error).message.split('\n')[0] ?? ''}`);
+  }
+  try {
+    const warm = await warmUpGateway(stack, gateway, warmUp, work.runName);
+    if (warm !== undefined) return warm;
+    return await measure(stack, gateway, work);
+  } finally {
+    await gateway.stop();
+  }
+}
+
+async function warmUpGateway(stack: BenchStack, gateway: GatewayProcess, warmUp: WarmUpTarget, runName: string): Promise<Maybe<DeliveryRun> | undefined> {
+  const before = acceptedSends(await stack.control.stats());
+  const response = await gateway.api.postNotification({ targets: [{ conversationId: warmUp.conversationId }], message: { text: `warm-up ${runName}` } });
+  if (response.status === 404) return notMeasured('POST /api/notifications is not served by the local host (404)');
+  if (response.status !== 202) return notMeasured(`the warm-up notification was refused: ${response.status} ${response.text.slice(0, 200)}`);
+  const progress = await waitForSends(stack.control, { acceptedBefore: before, expected: 1, stallTimeoutInMs: 30_000, deadlineEpochMs: Date.now() + 30_000 });
+  if (progress.kind !== 'complete') {
+    return notMeasured('a notification was accepted (202) but nothing reached Teams within 30 s: no send function serves the queue yet');
+  }
+  return undefined;
+}
+
+async function measure(stack: BenchStack, gateway: GatewayProcess, work: GatewayWork): Promise<Maybe<DeliveryRun>> {
+  const notes: string[] = [];
+  const statsBefore = await stack.control.stats();
+  const cpuBefore = gateway.sample();
+  const startedAt = Date.now();
+
+  const accepted = await runPool(work.notifications.length, 8, async (index) => gateway.api.postNotification(work.notifications[index]));
+  const ids: string[] = [];
+  for (const response of accepted) {
+    if (response.status === 202 && response.body?.id !== undefined) ids.push(response.body.id);
+    else notes.push(`POST /api/notifications answered ${response.status}: ${response.text.slice(0, 200)}`);
+  }
+
+  const progress = await waitForSends(stack.control, {
+    acceptedBefore: acceptedSends(statsBefore),
+    expected: work.deliveriesExpected,
+    stallTimeoutInMs,
+    deadlineEpochMs: startedAt + work.deadlineInMs,
+  });
+  const cpuAfter = gateway.sample();
+  if (progress.kind !== 'complete') notes.push(`${progress.kind}: ${progress.accepted} of ${work.deliveriesExpected} sends accepted when the run ended`);
+
+  // The gateway's own account: sends it has not settled yet (status writes trail the send a little) are waited for briefly.
+  const settled = await readSettledCounts(gateway, ids, work.deliveriesExpected);
+  if (settled.failed > 0 || settled.skipped > 0) notes.push(`gateway status: ${settled.failed} failed, ${settled.skipped} skipped`);
+
+  const statsAfter = await stack.control.stats();
+  const observed = await observeDeliveries(
+    stack.control,
+    work.conversations.map((c) => c.conversationId),
+    work.tag,
+    startedAt,
+  );
+  const delivered = observed.arrivalsInMs.length;
+  const lastArrival = observed.arrivalsInMs[observed.arrivalsInMs.length - 1];
+  const timeToLast = delivered === 0 || lastArrival === undefined ? null : Math.max(1, lastArrival);
+  const rate = timeToLast === null ? null : delivered / (timeToLast / 1000);
+  const cpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? null : cpuAfter.cpuSeconds - cpuBefore.cpuSeconds;
+  if (cpuSeconds === null) notes.push('CPU not measured: /proc is not readable for the gateway process');
+  return {
+    measured: true,
+    sender: 'gateway',
+    deliveriesExpected: work.deliveriesExpected,
+    delivered,
+    failed: work.deliveriesExpected - delivered,
+    throttled: throttledAnswers(statsAfter) - throttledAnswers(statsBefore),
+    duplicates: statsAfter.duplicates - statsBefore.duplicates + observed.repeated,
+    timeToLastDeliveryInMs: timeToLast,
+    deliveredPerSecond: rate,
+    fractionOfCeiling: shareOfCeiling(work.ideal, delivered, timeToLast),
+    cpuSeconds,
+    cpuSecondsPer1000Deliveries: cpuSeconds === null || delivered === 0 ? null : (cpuSeconds / delivered) * 1000,
+    peakRssBytes: gateway.sample()?.peakRssBytes ?? null,
+    perSecond: perSecondCounts(observed.arrivalsInMs),
+    notes,
+  };
+}
+
+/** Sums the notifications' status counts, waiting up to 10 s for status writes that trail the last send. */
+async function readSettledCounts(gateway: GatewayProcess, ids: readonly string[], expected: number): Promise<{ sent: number; failed: number; skipped: number }> {
+  const deadline = Date.now() + 10_000;
+  let totals = { sent: 0, failed: 0, skipped: 0, settled: 0 };
+  for (;;) {
+    try {
+      const statuses = await runPool(ids.length, 4, async (index) => gateway.api.notificationStatus(ids[index] ?? ''));
+      totals = statuses.reduce(
+        (sum, status) => ({
+          sent: sum.sent + status.counts.sent,
+          failed: sum.failed + status.counts.failed,
+          skipped: sum.skipped + status.counts.skipped,
+          settled: sum.settled + settledCount(status),
+        }),
+        { sent: 0, failed: 0, skipped: 0, settled: 0 },
+      );
+    } catch {
+      // A status the gateway cannot give is not a delivery figure; the emulator's count stands.
+      return totals;
+    }
+    if (totals.settled >= expected || Date.now() > deadline) return totals;
+    await sleep(250);
+  }
+}

@@ -68,6 +68,11 @@ export const deliveryMessageSchema = z.object({
    * toward maxAttempts.
    */
   deferral: z.number().int().min(1).optional(),
+  /**
+   * The pacing slot (ISO time) this copy was deferred to. The instance that deferred it booked the slot, so the
+   * copy sends at that time without booking another; a copy that is tried (sent or retried) drops it.
+   */
+  pacedUntil: z.string().datetime({ offset: true }).optional(),
   /** For send and update; absent for delete. */
   activity: outboundActivitySchema.optional(),
   /** Revision of an update (PATCH count) so two updates are two messages. */

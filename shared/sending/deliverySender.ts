@@ -73,7 +73,8 @@ export interface DeliverySender {
 export const deliveryNotFoundReason = 'DeliveryNotFound';
 /** An update or delete waits this many reschedules for its send before giving up as RetriesExhausted. */
 const copyOperationWaitFactor = 4;
-const defaultMaxPacingWaitInMs = 10_000;
+/** Longest pacing wait spent inside an invocation; a later slot is waited for on the queue instead. */
+const defaultMaxPacingWaitInMs = 1_000;
 /** Retries of the `sent` write after a successful post, before handing the ids to the dead-letter queue. */
 const sentWriteDelaysInMs = [100, 500, 2_000];
 
@@ -195,18 +196,33 @@ export function createDeliverySender(deps: DeliverySenderDependencies): Delivery
     };
   }
 
-  /** Books a pacing slot and waits for it, or reschedules a copy when the wait is longer than the budget. */
+  /**
+   * Books a pacing slot; waits for it inside the invocation only when it is near, otherwise reschedules the
+   * copy to its booked slot and completes. Long waits must not hold a session: with 64 sessions and one busy
+   * tenant, sleeping invocations would starve every other tenant (and the next fan-out page) behind it.
+   */
   async function pace(ctx: AttemptContext, paceKey: string): Promise<SendResult | undefined> {
     const now = deps.now();
-    const reservation = pacer.reserve(ctx.tenantId ?? '', paceKey, now, maxPacingWaitInMs);
-    if (reservation.booked) {
+    const { pacedUntil, ...unpaced } = ctx.message;
+    if (pacedUntil !== undefined) {
+      // Deferred to a slot booked earlier: it is this copy's slot; booking again would take a second one.
+      ctx.message = unpaced;
+      const waitInMs = Date.parse(pacedUntil) - now.getTime();
+      if (waitInMs <= maxPacingWaitInMs) {
+        if (waitInMs > 0) await sleep(waitInMs);
+        return undefined;
+      }
+    }
+    const reservation = pacer.reserve(ctx.tenantId ?? '', paceKey, now);
+    if (reservation.delayInMs <= maxPacingWaitInMs) {
       if (reservation.delayInMs > 0) await sleep(reservation.delayInMs);
       return undefined;
     }
     // A deferral is a new message with its own messageId, but not an attempt: it never counts toward maxAttempts.
     const notBefore = new Date(now.getTime() + reservation.delayInMs);
-    await queue.enqueue([{ body: { ...ctx.message, deferral: (ctx.message.deferral ?? 0) + 1 }, notBefore }]);
-    return completed([...ctx.notes, `${ctx.message.operation} ${ctx.message.notificationId}/${ctx.key} paced: rescheduled to ${notBefore.toISOString()}`]);
+    const deferred = { ...ctx.message, deferral: (ctx.message.deferral ?? 0) + 1, pacedUntil: notBefore.toISOString() };
+    await queue.enqueue([{ body: deferred, notBefore }]);
+    return completed([...ctx.notes, `${ctx.message.operation} ${ctx.message.notificationId}/${ctx.key} paced: rescheduled to its slot at ${notBefore.toISOString()}`]);
   }
 
   async function startSending(ctx: AttemptContext): Promise<boolean> {

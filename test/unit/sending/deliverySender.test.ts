@@ -204,14 +204,14 @@ describe('send: before sending', () => {
 describe('send: pacing', () => {
   it('waits a short pacing delay inside the invocation, then sends', async () => {
     const env = setUp();
-    env.deps.pacer.coolDownTenant(tenantId, 2_000, env.clock.now());
+    env.deps.pacer.coolDownTenant(tenantId, 800, env.clock.now());
     const message = withDelivery(env);
     await env.process(message);
-    expect(env.sleeps).toEqual([2_000]);
+    expect(env.sleeps).toEqual([800]);
     expect(env.connector.calls).toHaveLength(1);
   });
 
-  it('reschedules a copy (new message id: deferral + 1, same attempt) when the wait exceeds the budget, without writing `sending`', async () => {
+  it('reschedules a copy to its booked slot (new message id: deferral + 1, same attempt) when the wait exceeds the budget, without writing `sending`', async () => {
     const env = setUp();
     env.deps.pacer.coolDownTenant(tenantId, 30_000, env.clock.now());
     const message = withDelivery(env);
@@ -220,10 +220,42 @@ describe('send: pacing', () => {
 
     expect(result.settlement).toEqual({ kind: 'complete' });
     expect(env.connector.calls).toHaveLength(0);
-    expect(env.queue.enqueued).toEqual([{ body: { ...message, deferral: 1 }, notBefore: new Date(env.clock.now().getTime() + 30_000) }]);
+    const slot = new Date(env.clock.now().getTime() + 30_000);
+    expect(env.queue.enqueued).toEqual([{ body: { ...message, deferral: 1, pacedUntil: slot.toISOString() }, notBefore: slot }]);
     expect(deliveryMessageId(env.queue.enqueued[0]!.body)).not.toBe(deliveryMessageId(message));
     expect(env.deliveries.row(message)!.status).toBe('queued');
     expect(env.deliveries.methods()).not.toContain('markSending');
+  });
+});
+
+describe('send: pacing at scale', () => {
+  it('a copy deferred to its slot sends there without booking a second slot, and its retry carries no slot', async () => {
+    const env = setUp();
+    const message = withDelivery(env);
+    // Fill the tenant's next second so the copy has to wait on the queue.
+    for (let i = 0; i < 40; i += 1) env.deps.pacer.reserve(tenantId, `other-${i}`, env.clock.now());
+    await env.process(message);
+    const deferred = env.queue.enqueued[0]!;
+    expect(deferred.body.pacedUntil).toBe(deferred.notBefore!.toISOString());
+
+    env.clock.advance(deferred.notBefore!.getTime() - env.clock.now().getTime());
+    env.connector.answer(httpError(503));
+    await env.process(deferred.body);
+    expect(env.connector.calls).toHaveLength(1);
+    expect(env.sleeps).toEqual([]);
+    const retry = env.queue.enqueued[1]!;
+    expect(retry.body).toMatchObject({ attempt: 2, deferral: 1 });
+    expect(retry.body.pacedUntil).toBeUndefined();
+  });
+
+  it('never holds an invocation for longer than the inline budget, however far the tenant is booked', async () => {
+    const env = setUp();
+    for (let i = 0; i < 400; i += 1) env.deps.pacer.reserve(tenantId, `other-${i}`, env.clock.now());
+    const message = withDelivery(env);
+    await env.process(message);
+    expect(env.sleeps).toEqual([]);
+    expect(env.connector.calls).toHaveLength(0);
+    expect(env.queue.enqueued[0]!.notBefore!.getTime() - env.clock.now().getTime()).toBeGreaterThanOrEqual(9_000);
   });
 });
 
@@ -540,6 +572,8 @@ describe('update and delete', () => {
     const retried = await env.process(update());
     expect(retried.outcome).toMatchObject({ outcome: 'retrying', operation: 'update' });
     expect(env.queue.enqueued[0]!.body).toMatchObject({ operation: 'update', attempt: 2 });
+    // The queue hands the retry over at its scheduled time, after the tenant's cool-down.
+    env.clock.advance(env.queue.enqueued[0]!.notBefore!.getTime() - env.clock.now().getTime());
     const refused = await env.process(env.queue.enqueued[0]!.body);
     expect(refused.settlement).toMatchObject({ kind: 'deadLetter', reason: 'BadArgument' });
   });

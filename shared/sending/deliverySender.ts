@@ -75,6 +75,8 @@ export const deliveryNotFoundReason = 'DeliveryNotFound';
 const copyOperationWaitFactor = 4;
 /** Longest pacing wait spent inside an invocation; a later slot is waited for on the queue instead. */
 const defaultMaxPacingWaitInMs = 1_000;
+/** How late a deferred copy may arrive for its booked slot and still use it. */
+const lateSlotToleranceInMs = 50;
 /** Retries of the `sent` write after a successful post, before handing the ids to the dead-letter queue. */
 const sentWriteDelaysInMs = [100, 500, 2_000];
 
@@ -205,10 +207,12 @@ export function createDeliverySender(deps: DeliverySenderDependencies): Delivery
     const now = deps.now();
     const { pacedUntil, ...unpaced } = ctx.message;
     if (pacedUntil !== undefined) {
-      // Deferred to a slot booked earlier: it is this copy's slot; booking again would take a second one.
+      // Deferred to a slot booked earlier: it is this copy's slot; booking again would take a second one. A
+      // copy the queue hands over late has lost its slot (sending now would bunch with later slots), so it
+      // books anew.
       ctx.message = unpaced;
       const waitInMs = Date.parse(pacedUntil) - now.getTime();
-      if (waitInMs <= maxPacingWaitInMs) {
+      if (waitInMs >= -lateSlotToleranceInMs && waitInMs <= maxPacingWaitInMs) {
         if (waitInMs > 0) await sleep(waitInMs);
         return undefined;
       }

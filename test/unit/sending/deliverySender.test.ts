@@ -248,6 +248,22 @@ describe('send: pacing at scale', () => {
     expect(retry.body.pacedUntil).toBeUndefined();
   });
 
+  it('a copy handed over late for its slot books a fresh one instead of bunching with later slots', async () => {
+    const env = setUp();
+    const message = withDelivery(env);
+    for (let i = 0; i < 40; i += 1) env.deps.pacer.reserve(tenantId, `other-${i}`, env.clock.now());
+    await env.process(message);
+    const deferred = env.queue.enqueued[0]!;
+    // Late by 2 s: meanwhile the tenant's next second was booked by others.
+    env.clock.advance(deferred.notBefore!.getTime() - env.clock.now().getTime() + 2_000);
+    for (let i = 0; i < 40; i += 1) env.deps.pacer.reserve(tenantId, `later-${i}`, env.clock.now());
+    await env.process(deferred.body);
+    expect(env.connector.calls).toHaveLength(0);
+    const again = env.queue.enqueued[1]!;
+    expect(again.body.deferral).toBe(2);
+    expect(again.notBefore!.getTime()).toBeGreaterThan(env.clock.now().getTime());
+  });
+
   it('never holds an invocation for longer than the inline budget, however far the tenant is booked', async () => {
     const env = setUp();
     for (let i = 0; i < 400; i += 1) env.deps.pacer.reserve(tenantId, `other-${i}`, env.clock.now());

@@ -397,20 +397,24 @@ export function createDeliverySender(deps: DeliverySenderDependencies): Delivery
   /** The send is still pending (its retry may be scheduled later than this message): stay behind it. */
   async function waitForSend(ctx: AttemptContext): Promise<SendResult> {
     const { message } = ctx;
-    const waits = Math.max(1, Math.floor(deps.settings.maxAttempts)) * copyOperationWaitFactor;
-    if (message.attempt >= waits) {
+    // Waiting for the send is a deferral, not an attempt: once the send is done, the update or delete still
+    // has all its attempts.
+    const waited = message.deferral ?? 0;
+    const maxWaits = Math.max(1, Math.floor(deps.settings.maxAttempts)) * copyOperationWaitFactor;
+    if (waited >= maxWaits) {
       return deadLettered(
         gatewayReasons.RetriesExhausted,
-        composeDescription(`the send of this copy was still pending after ${message.attempt} waits; the ${message.operation} was not made`, seenAtNote(deps.now())),
+        composeDescription(`the send of this copy was still pending after ${waited} waits; the ${message.operation} was not made`, seenAtNote(deps.now())),
         ctx.notes,
       );
     }
     // No jitter needed: only this session's order matters, not a herd.
-    const delayInMs = Math.max(1, backoffCeiling(message.attempt, deps.settings));
+    const delayInMs = Math.max(1, backoffCeiling(waited + 1, deps.settings));
     const notBefore = new Date(deps.now().getTime() + delayInMs);
-    await queue.enqueue([{ body: { ...message, attempt: message.attempt + 1 }, notBefore }]);
+    await queue.enqueue([{ body: { ...message, deferral: waited + 1 }, notBefore }]);
     return completed([...ctx.notes, `${message.operation} of ${message.notificationId}/${ctx.key} waits for its send: rescheduled to ${notBefore.toISOString()}`]);
   }
+
 
   // ---- shared ------------------------------------------------------------------------------------------
 

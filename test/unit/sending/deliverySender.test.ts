@@ -524,7 +524,7 @@ describe('update and delete', () => {
     expect(env.deliveries.row(sendMessage())!.lastOperation).toMatchObject({ operation: 'delete', status: 'sent' });
   });
 
-  it.each(['queued', 'sending'] as const)('stays behind a %s send: reschedules itself (attempt + 1) without a request', async (status) => {
+  it.each(['queued', 'sending'] as const)('stays behind a %s send: reschedules itself (deferral + 1, attempt unchanged) without a request', async (status) => {
     const env = setUp();
     env.conversations.put(conversation('a:conv-1'));
     env.deliveries.add(sendMessage(), { status, attempts: 1 });
@@ -532,14 +532,14 @@ describe('update and delete', () => {
     const result = await env.process(message);
     expect(env.connector.calls).toHaveLength(0);
     expect(result.settlement).toEqual({ kind: 'complete' });
-    expect(env.queue.enqueued).toEqual([{ body: { ...message, attempt: 2 }, notBefore: new Date(env.clock.now().getTime() + 1_000) }]);
+    expect(env.queue.enqueued).toEqual([{ body: { ...message, deferral: 1 }, notBefore: new Date(env.clock.now().getTime() + 1_000) }]);
   });
 
   it('gives up waiting for a send that never finishes as RetriesExhausted', async () => {
     const env = setUp();
     env.conversations.put(conversation('a:conv-1'));
     env.deliveries.add(sendMessage(), { status: 'queued' });
-    const result = await env.process({ ...update(), attempt: settings.maxAttempts * 4 });
+    const result = await env.process({ ...update(), deferral: settings.maxAttempts * 4 });
     expect(result.settlement).toMatchObject({ kind: 'deadLetter', reason: 'RetriesExhausted' });
   });
 

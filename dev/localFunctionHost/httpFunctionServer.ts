@@ -3,6 +3,7 @@ import { type AddressInfo } from 'node:net';
 
 import { ensureError, errorCodes } from '../../shared/errors';
 import { errorBody } from '../../shared/http/errorResponse';
+import { readBoundedBody } from '../boundedRequestBody';
 import { type HostLog } from './hostLog';
 import { type LocalHttpRequest, type LocalHttpResponse } from './httpAdapter';
 import { type HttpDispatcher } from './httpDispatcher';
@@ -69,7 +70,7 @@ export async function startHttpFunctionServer(options: HttpFunctionServerOptions
 async function serve(request: IncomingMessage, response: ServerResponse, dispatcher: HttpDispatcher, listeningOrigin: string): Promise<number> {
   let answer: LocalHttpResponse;
   try {
-    const body = await readBody(request);
+    const body = await readBoundedBody(request, maxRequestBodyInBytes);
     if (body === undefined) {
       answer = jsonAnswer(413, errorBody(errorCodes.PayloadTooLarge, `The local host accepts request bodies up to ${maxRequestBodyInBytes} bytes, as Azure Functions does.`));
     } else {
@@ -101,18 +102,6 @@ function toLocalRequest(request: IncomingMessage, body: Buffer, listeningOrigin:
     headers,
     body,
   };
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > maxRequestBodyInBytes) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function jsonAnswer(status: number, body: unknown): LocalHttpResponse {

@@ -1,5 +1,7 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 
+import { readBoundedBody } from '../boundedRequestBody';
+
 /**
  * What a handler decides; the server shell writes it. Handlers stay free of sockets and timers, so the
  * decisions can be read (and tested) as data.
@@ -52,14 +54,7 @@ export function parseTarget(rawUrl: string): { segments: string[]; query: URLSea
 
 /** Reads the body as UTF-8, refusing more than `maxBytes` (the emulator's own guard, far above Teams' limit). */
 export async function readBody(request: IncomingMessage, maxBytes: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) return undefined;
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  return (await readBoundedBody(request, maxBytes))?.toString('utf8');
 }
 
 export function writeReply(response: ServerResponse, reply: Reply): void {

@@ -1,8 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies from the console, read field by field in tests. */
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 
-import { handleConsoleRequest } from '../../../dev/console/consoleRequestHandler';
 import { consoleActionHeader, consoleResponse } from '../../../dev/console/consoleRoutes';
 import { type ConsoleSnapshot } from '../../../dev/console/consoleSnapshot';
 import { findFreePort } from '../../../dev/freePort';
@@ -168,26 +167,5 @@ describe('the console routes (emulator and a stand-in gateway)', () => {
     const proxied = await consoleResponse(request('POST', '/console/api/gateway/notifications', { body: {}, action: true }), realTeams);
     expect(proxied?.status).toBe(502);
     expect(json(proxied).error.code).toBe('UpstreamUnreachable');
-  });
-
-  test('handleConsoleRequest serves a plain node:http server and leaves other paths to it', async () => {
-    const server: Server = createServer((req, res) => {
-      void handleConsoleRequest(req, res, deps).then((handled) => {
-        if (!handled) res.writeHead(418).end('not the console');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    try {
-      const page = await fetch(`${base}/`);
-      expect(page.status).toBe(200);
-      expect(await page.text()).toContain('Notification gateway');
-      const other = await fetch(`${base}/api/health`);
-      expect(other.status).toBe(418);
-      const reset = await fetch(`${base}/console/api/emulator/reset`, { method: 'POST', headers: { [consoleActionHeader]: 'test' } });
-      expect(await reset.json()).toEqual({ reset: true });
-    } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
   });
 });

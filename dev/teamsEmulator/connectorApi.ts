@@ -7,7 +7,7 @@ import { type IncomingExchange, jsonReply, type Reply } from './httpExchange';
 import { type SlidingWindowRateLimiter } from './rateLimiter';
 import { teamsErrors } from './teamsErrors';
 import { type MessageIdClock } from './teamsIds';
-import { type EmulatedConversation, type TeamsState, type TeamsUser } from './teamsState';
+import { type ActivityLog, type EmulatedConversation, type TeamsState, type TeamsUser } from './teamsState';
 
 export interface ConnectorApiOptions {
   state: TeamsState;
@@ -141,20 +141,21 @@ export class ConnectorApi {
     const invalid = this.validateActivity(parsed.body);
     if (invalid !== undefined) return invalid;
     if (parsed.body.type !== 'message') return teamsErrors.badArgument('Only message activities can be updated.');
-    const conversationId = params.conversationId ?? '';
-    const activityId = params.activityId ?? '';
-    const conversation = this.options.state.resolve(conversationId);
-    const refused = this.refuse(conversation, params);
-    if (refused !== undefined || conversation === undefined) return refused ?? teamsErrors.conversationNotFound();
-    const log = this.options.state.existingLog(conversationId);
-    if (log?.get(activityId) === undefined) return teamsErrors.activityNotFound();
-    const throttled = this.throttle(conversation);
-    if (throttled !== undefined) return throttled;
-    log.update(activityId, parsed.body, this.nowIso());
-    return jsonReply(200, { id: activityId });
+    const found = this.postedActivity(params);
+    if ('status' in found) return found;
+    found.log.update(found.activityId, parsed.body, this.nowIso());
+    return jsonReply(200, { id: found.activityId });
   }
 
   private delete(_exchange: IncomingExchange, params: RouteParams): Reply {
+    const found = this.postedActivity(params);
+    if ('status' in found) return found;
+    found.log.delete(found.activityId, this.nowIso());
+    return { status: 200 };
+  }
+
+  /** An update or delete's target, checked as Teams does: conversation rules, then the activity, then limits. */
+  private postedActivity(params: RouteParams): { log: ActivityLog; activityId: string } | Reply {
     const conversationId = params.conversationId ?? '';
     const activityId = params.activityId ?? '';
     const conversation = this.options.state.resolve(conversationId);
@@ -162,10 +163,7 @@ export class ConnectorApi {
     if (refused !== undefined || conversation === undefined) return refused ?? teamsErrors.conversationNotFound();
     const log = this.options.state.existingLog(conversationId);
     if (log?.get(activityId) === undefined) return teamsErrors.activityNotFound();
-    const throttled = this.throttle(conversation);
-    if (throttled !== undefined) return throttled;
-    log.delete(activityId, this.nowIso());
-    return { status: 200 };
+    return this.throttle(conversation) ?? { log, activityId };
   }
 
   private members(_exchange: IncomingExchange, params: RouteParams): Reply {

@@ -48,7 +48,7 @@ function notificationCard(entry, onForget) {
       'article',
       { class: 'notification', 'data-testid': 'notification', 'data-notification-id': entry.id, 'data-status': unknown ? 'unknown' : 'error' },
       header,
-      el('p', { class: 'error small' }, unknown ? 'The gateway knows no notification with this id (sent to an earlier run?).' : errorText(entry)),
+      el('p', { class: 'error small' }, unknown ? 'The gateway knows no notification with this id (sent to an earlier run?). No longer asked for; look it up again to retry.' : errorText(entry)),
     );
   }
   const body = entry.body;

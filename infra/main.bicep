@@ -67,10 +67,10 @@ param nodeVersion string = '22'
 @description('Optional. Memory of each Flex Consumption instance in MB.')
 param instanceMemoryMB int = 2048
 
-@minValue(40)
+@minValue(1)
 @maxValue(1000)
-@description('Optional. Most instances per function group (40 is the lowest Flex accepts). Teams limits each bot per tenant, so scaling far out only buys 429s.')
-param maximumInstanceCount int = 40
+@description('Optional. Most instances per function group. Each tenant\'s Teams budget is shared by all instances, so more instances only help when many tenants are busy at once; the README (Tuning and limits) explains the default.')
+param maximumInstanceCount int = 10
 
 // ---------------------------------------------------------------------------------------------------------
 // Bot identity
@@ -157,8 +157,8 @@ param operatorPrincipalId string = ''
 @description('Optional. Kind of principal operatorPrincipalId is.')
 param operatorPrincipalType string = 'User'
 
-@description('Optional. Grant the app Azure Service Bus Data Owner on the queue. Off by default (least privilege): the app only sends and receives, but the scaler reads queue length only with Manage rights; turn on if the send function does not scale out under backlog.')
-param grantQueueOwnerForScaling bool = false
+@description('Optional. Grant the app Azure Service Bus Data Owner on the queue (on by default). The Flex Consumption scaler reads the queue\'s message counts, which needs the Manage right; without it the scaler falls back to a peek estimate and the send function scales out late under a backlog.')
+param grantQueueOwnerForScaling bool = true
 
 // ---------------------------------------------------------------------------------------------------------
 // Names shared with the code (shared/resourceNames.ts); test/unit/infra checks they agree.

@@ -38,10 +38,10 @@ param nodeVersion string = '22'
 @description('Optional. Instance memory in MB.')
 param instanceMemoryMB int = 2048
 
-@minValue(40)
+@minValue(1)
 @maxValue(1000)
 @description('Optional. Most instances per function group.')
-param maximumInstanceCount int = 40
+param maximumInstanceCount int = 10
 
 @allowed(['UserAssignedMSI', 'SingleTenant'])
 @description('Required. MicrosoftAppType.')

@@ -14,7 +14,44 @@ import { queueSettingsType } from 'modules/serviceBus.bicep'
 @description('Required. Name of the environment (azd env name); it seeds the unique token in every resource name.')
 param environmentName string
 
+// Regions offering Flex Consumption, as Microsoft's azd Flex templates list them (Azure-Samples/
+// functions-quickstart-typescript-azd); `az functionapp list-flexconsumption-locations` gives today's list. A
+// region without Flex then fails before anything is created, and azd offers only these.
 @minLength(1)
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'eastus2euap'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @description('Required. Region for every regional resource. Must offer Flex Consumption.')
 @metadata({ azd: { type: 'location' } })
 param location string
@@ -52,6 +89,9 @@ param applicationInsightsName string = ''
 
 @description('Optional. Key Vault name, created only for SingleTenant (it holds the client secret). Default: kv-<token>.')
 param keyVaultName string = ''
+
+@description('Optional. Purge protection on that Key Vault (irreversible). Off by default so `azd down --purge` then `azd up` can reuse the name; turn on where policy requires it and pick a new keyVaultName after each delete.')
+param keyVaultPurgeProtection bool = false
 
 @description('Optional. Action group name for alert notifications. Default: ag-<token>.')
 param actionGroupName string = ''
@@ -147,7 +187,7 @@ param perTenantRequestsPerSecond int = 40
 @description('Optional. Log Analytics retention in days.')
 param logRetentionInDays int = 30
 
-@description('Optional. E-mail addresses that alerts notify. Empty: alerts fire in the portal only.')
+@description('Optional. E-mail addresses that alerts notify. Empty: alerts fire in the portal only, and the deployment says so (output ALERTS_NOTIFY, azd postprovision warning).')
 param alertEmailAddresses string[] = []
 
 @description('Optional. Entra object id of a person or group who operates the gateway: gets read access to the tables and may peek the queue and its dead letters in the portal. Empty: none.')
@@ -256,6 +296,7 @@ module keyVault 'modules/keyVault.bicep' = if (isSingleTenant) {
     tags: tags
     botAppPassword: botAppPassword
     secretName: botPasswordSecretName
+    purgeProtection: keyVaultPurgeProtection
   }
 }
 
@@ -374,3 +415,9 @@ output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
 output SERVICE_BUS_QUEUE string = serviceBus.outputs.queueName
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output DELIVERIES_WORKBOOK_ID string = workbook.outputs.resourceId
+// Alerts without an address only show in the portal: said here and, after `azd provision`, by the postprovision
+// hook (scripts/reportAlertRecipients.mjs), so an unwatched deployment does not look watched.
+output ALERT_RECIPIENT_COUNT int = length(alertEmailAddresses)
+output ALERTS_NOTIFY string = empty(alertEmailAddresses)
+  ? 'nobody: the alert rules fire in the portal only; set alertEmailAddresses (azd: ALERT_EMAIL_ADDRESSES)'
+  : join(alertEmailAddresses, ', ')

@@ -127,6 +127,9 @@ param botAppId string = ''
 @description('Optional. For SingleTenant only: the app registration\'s client secret. Written to Key Vault; the app reads it through a Key Vault reference.')
 param botAppPassword string = ''
 
+@description('Optional. For SingleTenant only: the Entra tenant of that app registration. Default: the deployment\'s tenant. Required for a GCC High or DoD bot deployed outside Azure Government (its registration lives in the Azure Government tenant).')
+param botAppTenantId string = ''
+
 @minLength(1)
 @maxLength(42)
 @description('Optional. Display name of the bot in the Azure portal.')
@@ -216,6 +219,18 @@ var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var isSingleTenant = botAppType == 'SingleTenant'
+
+// GCC High and DoD Teams reach only bots registered in Azure Government, with an identity of its Entra cloud.
+// Deployed there, the Azure Bot below serves them; deployed in public Azure, the gateway runs here and the bot
+// is registered in Azure Government by hand (output BOT_REGISTRATION), with a SingleTenant app registration.
+var isGovernmentTeams = teamsCloud == 'gccHigh' || teamsCloud == 'dod'
+var deployBot = !isGovernmentTeams || environment().name == 'AzureUSGovernment'
+var botTenantId = !deployBot && !isSingleTenant
+  ? fail('teamsCloud ${teamsCloud} outside Azure Government needs botAppType SingleTenant: an app registration in the Azure Government tenant (botAppId, botAppPassword, botAppTenantId). A managed identity of this cloud cannot be its bot.')
+  : !deployBot && empty(botAppTenantId)
+      ? fail('teamsCloud ${teamsCloud} outside Azure Government needs botAppTenantId: the Azure Government tenant of the bot\'s app registration.')
+      : isSingleTenant && !empty(botAppTenantId) ? botAppTenantId : tenant().tenantId
+var messagingEndpoint = '${functionApp.outputs.uri}/api/messages'
 var botPasswordSecretName = 'MicrosoftAppPassword'
 
 var names = {
@@ -342,7 +357,7 @@ module functionApp 'modules/functionApp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     botAppType: botAppType
     botAppId: isSingleTenant ? botAppId : identity.outputs.clientId
-    botTenantId: tenant().tenantId
+    botTenantId: botTenantId
     botPasswordSecretUri: isSingleTenant ? keyVault!.outputs.secretUri : ''
     teamsCloud: teamsCloud
     deliveryMaxAttempts: deliveryMaxAttempts
@@ -351,7 +366,7 @@ module functionApp 'modules/functionApp.bicep' = {
   }
 }
 
-module bot 'modules/bot.bicep' = {
+module bot 'modules/bot.bicep' = if (deployBot) {
   name: 'bot'
   scope: rg
   params: {
@@ -359,10 +374,10 @@ module bot 'modules/bot.bicep' = {
     displayName: botDisplayName
     tags: tags
     skuName: botSku
-    messagingEndpoint: '${functionApp.outputs.uri}/api/messages'
+    messagingEndpoint: messagingEndpoint
     appType: botAppType
     appId: isSingleTenant ? botAppId : identity.outputs.clientId
-    tenantId: tenant().tenantId
+    tenantId: botTenantId
     identityResourceId: isSingleTenant ? '' : identity.outputs.resourceId
     teamsCloud: teamsCloud
   }
@@ -404,10 +419,13 @@ output SERVICE_API_NAME string = functionApp.outputs.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output API_HOST string = functionApp.outputs.hostName
 output API_BASE_URL string = functionApp.outputs.uri
-output BOT_MESSAGING_ENDPOINT string = bot.outputs.messagingEndpoint
+output BOT_MESSAGING_ENDPOINT string = messagingEndpoint
 output NOTIFICATIONS_ENDPOINT string = '${functionApp.outputs.uri}/api/notifications'
-output BOT_NAME string = bot.outputs.name
-output BOT_APP_ID string = bot.outputs.appId
+output BOT_NAME string = deployBot ? bot!.outputs.name : ''
+output BOT_APP_ID string = isSingleTenant ? botAppId : identity.outputs.clientId
+output BOT_REGISTRATION string = deployBot
+  ? 'Azure Bot ${names.bot} with the Teams channel'
+  : 'Register an Azure Bot in Azure Government (portal.azure.us) for app ${botAppId} with messaging endpoint ${messagingEndpoint} and the Microsoft Teams channel'
 output BOT_APP_TYPE string = botAppType
 output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name

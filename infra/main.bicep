@@ -147,9 +147,9 @@ param teamsCloud string = 'public'
 // Messaging and delivery
 // ---------------------------------------------------------------------------------------------------------
 
-@allowed(['Standard', 'Premium'])
-@description('Optional. Service Bus tier. Standard is the least that offers sessions, duplicate detection and scheduled messages.')
-param serviceBusSku string = 'Standard'
+@allowed(['', 'Standard', 'Premium'])
+@description('Optional. Service Bus tier. Default: Standard (the least that offers sessions, duplicate detection and scheduled messages), or Premium with vnetEnabled, since only Premium takes private endpoints.')
+param serviceBusSku string = ''
 
 @description('Optional. Settings of the notifications queue; see the queueSettingsType fields for why each default was chosen.')
 param notificationsQueueSettings queueSettingsType = {
@@ -180,6 +180,16 @@ param deliveryRequestTimeoutMs int = 20000
 @maxValue(1000)
 @description('Optional. PerTenantRequestsPerSecond: pacing per tenant and instance (Teams allows about 50 per second per bot per tenant). Same default as the code.')
 param perTenantRequestsPerSecond int = 40
+
+// ---------------------------------------------------------------------------------------------------------
+// Private network
+// ---------------------------------------------------------------------------------------------------------
+
+@description('Optional. Private-network mode: a virtual network, private endpoints and DNS zones for Storage (blob, table) and Service Bus, their public endpoints off, and the app integrated with the network. Needs Service Bus Premium.')
+param vnetEnabled bool = false
+
+@description('Optional. Virtual network name (vnetEnabled only). Default: vnet-<token>.')
+param virtualNetworkName string = ''
 
 // ---------------------------------------------------------------------------------------------------------
 // Operations
@@ -220,6 +230,13 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 var isSingleTenant = botAppType == 'SingleTenant'
 
+// Service Bus takes private endpoints only on Premium: private-network mode picks it unless told otherwise, and
+// refuses an explicit Standard rather than leave the queue public.
+var effectiveServiceBusSku = !empty(serviceBusSku) ? serviceBusSku : vnetEnabled ? 'Premium' : 'Standard'
+var serviceBusTier = vnetEnabled && effectiveServiceBusSku != 'Premium'
+  ? fail('vnetEnabled needs serviceBusSku Premium: Service Bus Standard has no private endpoints.')
+  : effectiveServiceBusSku == 'Premium' ? 'Premium' : 'Standard'
+
 // GCC High and DoD Teams reach only bots registered in Azure Government, with an identity of its Entra cloud.
 // Deployed there, the Azure Bot below serves them; deployed in public Azure, the gateway runs here and the bot
 // is registered in Azure Government by hand (output BOT_REGISTRATION), with a SingleTenant app registration.
@@ -245,6 +262,7 @@ var names = {
   applicationInsights: !empty(applicationInsightsName) ? applicationInsightsName : '${abbrs.insightsComponents}${resourceToken}'
   keyVault: !empty(keyVaultName) ? keyVaultName : '${abbrs.keyVaultVaults}${resourceToken}'
   actionGroup: !empty(actionGroupName) ? actionGroupName : '${abbrs.insightsActionGroups}${resourceToken}'
+  virtualNetwork: !empty(virtualNetworkName) ? virtualNetworkName : '${abbrs.networkVirtualNetworks}${resourceToken}'
 }
 // The Flex deployment container holds the app package; one per app so two apps never share a package.
 var deploymentContainerName = toLower('app-package-${take(names.functionApp, 32)}-${take(resourceToken, 7)}')
@@ -286,6 +304,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: deploymentContainerName
     tableNames: gatewayTableNames
+    privateOnly: vnetEnabled
   }
 }
 
@@ -296,9 +315,10 @@ module serviceBus 'modules/serviceBus.bicep' = {
     name: names.serviceBus
     location: location
     tags: tags
-    skuName: serviceBusSku
+    skuName: serviceBusTier
     queueName: notificationsQueueName
     queueSettings: notificationsQueueSettings
+    privateOnly: vnetEnabled
   }
 }
 
@@ -336,11 +356,56 @@ module rbac 'modules/rbac.bicep' = {
   }
 }
 
+var privateEndpointSubnetName = 'private-endpoints'
+
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: names.virtualNetwork
+    location: location
+    tags: tags
+    privateEndpointSubnetName: privateEndpointSubnetName
+  }
+}
+
+// Private endpoints the app reaches Storage and Service Bus through, each with the DNS zone that resolves the
+// resource's usual host name to it. Service Bus's host suffix follows the cloud's storage one (core.windows.net,
+// servicebus.windows.net; core.usgovcloudapi.net, servicebus.usgovcloudapi.net), which environment() lacks.
+var storageSuffix = environment().suffixes.storage
+var serviceBusSuffix = 'servicebus.${substring(storageSuffix, indexOf(storageSuffix, '.') + 1)}'
+var storageId = resourceId(subscription().subscriptionId, names.resourceGroup, 'Microsoft.Storage/storageAccounts', names.storage)
+var serviceBusId = resourceId(subscription().subscriptionId, names.resourceGroup, 'Microsoft.ServiceBus/namespaces', names.serviceBus)
+var privateEndpoints = [
+  { target: names.storage, targetId: storageId, groupId: 'blob', dnsZoneName: 'privatelink.blob.${storageSuffix}' }
+  { target: names.storage, targetId: storageId, groupId: 'table', dnsZoneName: 'privatelink.table.${storageSuffix}' }
+  { target: names.serviceBus, targetId: serviceBusId, groupId: 'namespace', dnsZoneName: 'privatelink.${serviceBusSuffix}' }
+]
+
+module privateEndpoint 'modules/privateEndpoint.bicep' = [
+  for endpoint in privateEndpoints: if (vnetEnabled) {
+    name: 'privateEndpoint-${endpoint.groupId}'
+    scope: rg
+    dependsOn: [network, storage, serviceBus]
+    params: {
+      name: '${abbrs.networkPrivateEndpoints}${endpoint.target}-${endpoint.groupId}'
+      location: location
+      tags: tags
+      virtualNetworkName: names.virtualNetwork
+      subnetName: privateEndpointSubnetName
+      targetResourceId: endpoint.targetId
+      groupId: endpoint.groupId
+      dnsZoneName: endpoint.dnsZoneName
+    }
+  }
+]
+
 module functionApp 'modules/functionApp.bicep' = {
   name: 'functionApp'
   scope: rg
-  // The host reads its storage and queues at start-up: give it its roles first.
-  dependsOn: [rbac, storage, serviceBus, monitoring]
+  // The host reads its storage and queues at start-up: give it its roles (and, in private-network mode, its
+  // private endpoints) first.
+  dependsOn: [rbac, storage, serviceBus, monitoring, privateEndpoint]
   params: {
     name: names.functionApp
     planName: names.plan
@@ -363,6 +428,7 @@ module functionApp 'modules/functionApp.bicep' = {
     deliveryMaxAttempts: deliveryMaxAttempts
     deliveryRequestTimeoutMs: deliveryRequestTimeoutMs
     perTenantRequestsPerSecond: perTenantRequestsPerSecond
+    subnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
   }
 }
 

@@ -31,6 +31,9 @@ param applicationInsightsName string
 @description('Required. Service Bus namespace of the notifications queue.')
 param serviceBusNamespaceName string
 
+@description('Optional. Subnet the app integrates with (private-network mode); empty: no virtual network.')
+param subnetId string = ''
+
 @description('Optional. Node.js major version.')
 param nodeVersion string = '22'
 
@@ -112,6 +115,8 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Private-network mode: outbound traffic to Storage and Service Bus goes through the virtual network.
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     // Key Vault references (SingleTenant's MicrosoftAppPassword) resolve with the app's identity.
     keyVaultReferenceIdentity: identityResourceId
     siteConfig: {

@@ -139,6 +139,19 @@ function checkLoads(stage, entry) {
 const dosTime = 0;
 const dosDate = (0 << 9) | (1 << 5) | 1; // 1980-01-01
 
+/** The fields a local header (at 4) and a central directory header (at 6) share, in the same order. */
+function writeEntryFields(header, at, fields, nameLength) {
+  header.writeUInt16LE(20, at); // version needed: 2.0 (deflate)
+  header.writeUInt16LE(0x0800, at + 2); // names are UTF-8
+  header.writeUInt16LE(fields.method, at + 4);
+  header.writeUInt16LE(dosTime, at + 6);
+  header.writeUInt16LE(dosDate, at + 8);
+  header.writeUInt32LE(fields.crc, at + 10);
+  header.writeUInt32LE(fields.compressed, at + 14);
+  header.writeUInt32LE(fields.size, at + 18);
+  header.writeUInt16LE(nameLength, at + 22);
+}
+
 function writeZip(stage, files, zipFile) {
   if (files.length > 0xffff) fail(`${files.length} files: more than a zip without Zip64 holds`);
   mkdirSync(dirname(zipFile), { recursive: true });
@@ -158,15 +171,7 @@ function writeZip(stage, files, zipFile) {
     const fields = { method: stored ? 0 : 8, crc: crc32(data), compressed: body.length, size: data.length };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6); // names are UTF-8
-    local.writeUInt16LE(fields.method, 8);
-    local.writeUInt16LE(dosTime, 10);
-    local.writeUInt16LE(dosDate, 12);
-    local.writeUInt32LE(fields.crc, 14);
-    local.writeUInt32LE(fields.compressed, 18);
-    local.writeUInt32LE(fields.size, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
+    writeEntryFields(local, 4, fields, nameBytes.length);
     central.push({ nameBytes, fields, offset });
     write(local);
     write(nameBytes);
@@ -177,15 +182,7 @@ function writeZip(stage, files, zipFile) {
     const header = Buffer.alloc(46);
     header.writeUInt32LE(0x02014b50, 0);
     header.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, so the permission bits below apply
-    header.writeUInt16LE(20, 6);
-    header.writeUInt16LE(0x0800, 8);
-    header.writeUInt16LE(fields.method, 10);
-    header.writeUInt16LE(dosTime, 12);
-    header.writeUInt16LE(dosDate, 14);
-    header.writeUInt32LE(fields.crc, 16);
-    header.writeUInt32LE(fields.compressed, 20);
-    header.writeUInt32LE(fields.size, 24);
-    header.writeUInt16LE(nameBytes.length, 28);
+    writeEntryFields(header, 6, fields, nameBytes.length);
     header.writeUInt32LE((0o100644 << 16) >>> 0, 38);
     header.writeUInt32LE(localOffset, 42);
     write(header);

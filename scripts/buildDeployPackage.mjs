@@ -91,7 +91,15 @@ function productionPackageDirs() {
 function stagePackageJson(stage) {
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   // What the Functions host and Node read at run time; scripts and dev tooling stay behind.
-  const deployed = { name: manifest.name, version: manifest.version, private: true, main: manifest.main, engines: manifest.engines, dependencies: manifest.dependencies };
+  const deployed = {
+    name: manifest.name,
+    version: manifest.version,
+    private: true,
+    type: manifest.type,
+    main: manifest.main,
+    engines: manifest.engines,
+    dependencies: manifest.dependencies,
+  };
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(deployed, null, 2)}\n`);
   return deployed;
 }

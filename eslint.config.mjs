@@ -3,7 +3,7 @@ import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench-results/**', 'test-artifacts/**', '.data/**', 'dev/console/vendor/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench-results/**', 'test-artifacts/**', '.data/**', 'dev/console/vendor/**', '.deploy/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked.map((c) => ({ ...c, files: ['**/*.ts'] })),
   {

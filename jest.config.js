@@ -1,6 +1,7 @@
 // Three projects mirror the code's layers: unit (no I/O), integration (Azurite + emulator), e2e (the local host).
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+// .deploy/ holds the staged deployment package (scripts/buildDeployPackage.mjs): a second copy of package.json.
+const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'], modulePathIgnorePatterns: ['<rootDir>/.deploy/'] };
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -14,7 +14,44 @@ import { queueSettingsType } from 'modules/serviceBus.bicep'
 @description('Required. Name of the environment (azd env name); it seeds the unique token in every resource name.')
 param environmentName string
 
+// Regions offering Flex Consumption, as Microsoft's azd Flex templates list them (Azure-Samples/
+// functions-quickstart-typescript-azd); `az functionapp list-flexconsumption-locations` gives today's list. A
+// region without Flex then fails before anything is created, and azd offers only these.
 @minLength(1)
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'eastus2euap'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @description('Required. Region for every regional resource. Must offer Flex Consumption.')
 @metadata({ azd: { type: 'location' } })
 param location string
@@ -53,6 +90,9 @@ param applicationInsightsName string = ''
 @description('Optional. Key Vault name, created only for SingleTenant (it holds the client secret). Default: kv-<token>.')
 param keyVaultName string = ''
 
+@description('Optional. Purge protection on that Key Vault (irreversible). Off by default so `azd down --purge` then `azd up` can reuse the name; turn on where policy requires it and pick a new keyVaultName after each delete.')
+param keyVaultPurgeProtection bool = false
+
 @description('Optional. Action group name for alert notifications. Default: ag-<token>.')
 param actionGroupName string = ''
 
@@ -67,10 +107,10 @@ param nodeVersion string = '22'
 @description('Optional. Memory of each Flex Consumption instance in MB.')
 param instanceMemoryMB int = 2048
 
-@minValue(40)
+@minValue(1)
 @maxValue(1000)
-@description('Optional. Most instances per function group (40 is the lowest Flex accepts). Teams limits each bot per tenant, so scaling far out only buys 429s.')
-param maximumInstanceCount int = 40
+@description('Optional. Most instances per function group. Each tenant\'s Teams budget is shared by all instances, so more instances only help when many tenants are busy at once; the README (Tuning and limits) explains the default.')
+param maximumInstanceCount int = 10
 
 // ---------------------------------------------------------------------------------------------------------
 // Bot identity
@@ -86,6 +126,9 @@ param botAppId string = ''
 @secure()
 @description('Optional. For SingleTenant only: the app registration\'s client secret. Written to Key Vault; the app reads it through a Key Vault reference.')
 param botAppPassword string = ''
+
+@description('Optional. For SingleTenant only: the Entra tenant of that app registration. Default: the deployment\'s tenant. Required for a GCC High or DoD bot deployed outside Azure Government (its registration lives in the Azure Government tenant).')
+param botAppTenantId string = ''
 
 @minLength(1)
 @maxLength(42)
@@ -104,9 +147,9 @@ param teamsCloud string = 'public'
 // Messaging and delivery
 // ---------------------------------------------------------------------------------------------------------
 
-@allowed(['Standard', 'Premium'])
-@description('Optional. Service Bus tier. Standard is the least that offers sessions, duplicate detection and scheduled messages.')
-param serviceBusSku string = 'Standard'
+@allowed(['', 'Standard', 'Premium'])
+@description('Optional. Service Bus tier. Default: Standard (the least that offers sessions, duplicate detection and scheduled messages), or Premium with vnetEnabled, since only Premium takes private endpoints.')
+param serviceBusSku string = ''
 
 @description('Optional. Settings of the notifications queue; see the queueSettingsType fields for why each default was chosen.')
 param notificationsQueueSettings queueSettingsType = {
@@ -139,6 +182,16 @@ param deliveryRequestTimeoutMs int = 20000
 param perTenantRequestsPerSecond int = 40
 
 // ---------------------------------------------------------------------------------------------------------
+// Private network
+// ---------------------------------------------------------------------------------------------------------
+
+@description('Optional. Private-network mode: a virtual network, private endpoints and DNS zones for Storage (blob, table) and Service Bus, their public endpoints off, and the app integrated with the network. Needs Service Bus Premium.')
+param vnetEnabled bool = false
+
+@description('Optional. Virtual network name (vnetEnabled only). Default: vnet-<token>.')
+param virtualNetworkName string = ''
+
+// ---------------------------------------------------------------------------------------------------------
 // Operations
 // ---------------------------------------------------------------------------------------------------------
 
@@ -147,7 +200,7 @@ param perTenantRequestsPerSecond int = 40
 @description('Optional. Log Analytics retention in days.')
 param logRetentionInDays int = 30
 
-@description('Optional. E-mail addresses that alerts notify. Empty: alerts fire in the portal only.')
+@description('Optional. E-mail addresses that alerts notify. Empty: alerts fire in the portal only, and the deployment says so (output ALERTS_NOTIFY, azd postprovision warning).')
 param alertEmailAddresses string[] = []
 
 @description('Optional. Entra object id of a person or group who operates the gateway: gets read access to the tables and may peek the queue and its dead letters in the portal. Empty: none.')
@@ -157,8 +210,8 @@ param operatorPrincipalId string = ''
 @description('Optional. Kind of principal operatorPrincipalId is.')
 param operatorPrincipalType string = 'User'
 
-@description('Optional. Grant the app Azure Service Bus Data Owner on the queue. Off by default (least privilege): the app only sends and receives, but the scaler reads queue length only with Manage rights; turn on if the send function does not scale out under backlog.')
-param grantQueueOwnerForScaling bool = false
+@description('Optional. Grant the app Azure Service Bus Data Owner on the queue (on by default). The Flex Consumption scaler reads the queue\'s message counts, which needs the Manage right; without it the scaler falls back to a peek estimate and the send function scales out late under a backlog.')
+param grantQueueOwnerForScaling bool = true
 
 // ---------------------------------------------------------------------------------------------------------
 // Names shared with the code (shared/resourceNames.ts); test/unit/infra checks they agree.
@@ -176,6 +229,25 @@ var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var isSingleTenant = botAppType == 'SingleTenant'
+
+// Service Bus takes private endpoints only on Premium: private-network mode picks it unless told otherwise, and
+// refuses an explicit Standard rather than leave the queue public.
+var effectiveServiceBusSku = !empty(serviceBusSku) ? serviceBusSku : vnetEnabled ? 'Premium' : 'Standard'
+var serviceBusTier = vnetEnabled && effectiveServiceBusSku != 'Premium'
+  ? fail('vnetEnabled needs serviceBusSku Premium: Service Bus Standard has no private endpoints.')
+  : effectiveServiceBusSku == 'Premium' ? 'Premium' : 'Standard'
+
+// GCC High and DoD Teams reach only bots registered in Azure Government, with an identity of its Entra cloud.
+// Deployed there, the Azure Bot below serves them; deployed in public Azure, the gateway runs here and the bot
+// is registered in Azure Government by hand (output BOT_REGISTRATION), with a SingleTenant app registration.
+var isGovernmentTeams = teamsCloud == 'gccHigh' || teamsCloud == 'dod'
+var deployBot = !isGovernmentTeams || environment().name == 'AzureUSGovernment'
+var botTenantId = !deployBot && !isSingleTenant
+  ? fail('teamsCloud ${teamsCloud} outside Azure Government needs botAppType SingleTenant: an app registration in the Azure Government tenant (botAppId, botAppPassword, botAppTenantId). A managed identity of this cloud cannot be its bot.')
+  : !deployBot && empty(botAppTenantId)
+      ? fail('teamsCloud ${teamsCloud} outside Azure Government needs botAppTenantId: the Azure Government tenant of the bot\'s app registration.')
+      : isSingleTenant && !empty(botAppTenantId) ? botAppTenantId : tenant().tenantId
+var messagingEndpoint = '${functionApp.outputs.uri}/api/messages'
 var botPasswordSecretName = 'MicrosoftAppPassword'
 
 var names = {
@@ -190,6 +262,7 @@ var names = {
   applicationInsights: !empty(applicationInsightsName) ? applicationInsightsName : '${abbrs.insightsComponents}${resourceToken}'
   keyVault: !empty(keyVaultName) ? keyVaultName : '${abbrs.keyVaultVaults}${resourceToken}'
   actionGroup: !empty(actionGroupName) ? actionGroupName : '${abbrs.insightsActionGroups}${resourceToken}'
+  virtualNetwork: !empty(virtualNetworkName) ? virtualNetworkName : '${abbrs.networkVirtualNetworks}${resourceToken}'
 }
 // The Flex deployment container holds the app package; one per app so two apps never share a package.
 var deploymentContainerName = toLower('app-package-${take(names.functionApp, 32)}-${take(resourceToken, 7)}')
@@ -231,6 +304,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: deploymentContainerName
     tableNames: gatewayTableNames
+    privateOnly: vnetEnabled
   }
 }
 
@@ -241,9 +315,10 @@ module serviceBus 'modules/serviceBus.bicep' = {
     name: names.serviceBus
     location: location
     tags: tags
-    skuName: serviceBusSku
+    skuName: serviceBusTier
     queueName: notificationsQueueName
     queueSettings: notificationsQueueSettings
+    privateOnly: vnetEnabled
   }
 }
 
@@ -256,6 +331,7 @@ module keyVault 'modules/keyVault.bicep' = if (isSingleTenant) {
     tags: tags
     botAppPassword: botAppPassword
     secretName: botPasswordSecretName
+    purgeProtection: keyVaultPurgeProtection
   }
 }
 
@@ -280,11 +356,56 @@ module rbac 'modules/rbac.bicep' = {
   }
 }
 
+var privateEndpointSubnetName = 'private-endpoints'
+
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: names.virtualNetwork
+    location: location
+    tags: tags
+    privateEndpointSubnetName: privateEndpointSubnetName
+  }
+}
+
+// Private endpoints the app reaches Storage and Service Bus through, each with the DNS zone that resolves the
+// resource's usual host name to it. Service Bus's host suffix follows the cloud's storage one (core.windows.net,
+// servicebus.windows.net; core.usgovcloudapi.net, servicebus.usgovcloudapi.net), which environment() lacks.
+var storageSuffix = environment().suffixes.storage
+var serviceBusSuffix = 'servicebus.${substring(storageSuffix, indexOf(storageSuffix, '.') + 1)}'
+var storageId = resourceId(subscription().subscriptionId, names.resourceGroup, 'Microsoft.Storage/storageAccounts', names.storage)
+var serviceBusId = resourceId(subscription().subscriptionId, names.resourceGroup, 'Microsoft.ServiceBus/namespaces', names.serviceBus)
+var privateEndpoints = [
+  { target: names.storage, targetId: storageId, groupId: 'blob', dnsZoneName: 'privatelink.blob.${storageSuffix}' }
+  { target: names.storage, targetId: storageId, groupId: 'table', dnsZoneName: 'privatelink.table.${storageSuffix}' }
+  { target: names.serviceBus, targetId: serviceBusId, groupId: 'namespace', dnsZoneName: 'privatelink.${serviceBusSuffix}' }
+]
+
+module privateEndpoint 'modules/privateEndpoint.bicep' = [
+  for endpoint in privateEndpoints: if (vnetEnabled) {
+    name: 'privateEndpoint-${endpoint.groupId}'
+    scope: rg
+    dependsOn: [network, storage, serviceBus]
+    params: {
+      name: '${abbrs.networkPrivateEndpoints}${endpoint.target}-${endpoint.groupId}'
+      location: location
+      tags: tags
+      virtualNetworkName: names.virtualNetwork
+      subnetName: privateEndpointSubnetName
+      targetResourceId: endpoint.targetId
+      groupId: endpoint.groupId
+      dnsZoneName: endpoint.dnsZoneName
+    }
+  }
+]
+
 module functionApp 'modules/functionApp.bicep' = {
   name: 'functionApp'
   scope: rg
-  // The host reads its storage and queues at start-up: give it its roles first.
-  dependsOn: [rbac, storage, serviceBus, monitoring]
+  // The host reads its storage and queues at start-up: give it its roles (and, in private-network mode, its
+  // private endpoints) first.
+  dependsOn: [rbac, storage, serviceBus, monitoring, privateEndpoint]
   params: {
     name: names.functionApp
     planName: names.plan
@@ -301,16 +422,17 @@ module functionApp 'modules/functionApp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     botAppType: botAppType
     botAppId: isSingleTenant ? botAppId : identity.outputs.clientId
-    botTenantId: tenant().tenantId
+    botTenantId: botTenantId
     botPasswordSecretUri: isSingleTenant ? keyVault!.outputs.secretUri : ''
     teamsCloud: teamsCloud
     deliveryMaxAttempts: deliveryMaxAttempts
     deliveryRequestTimeoutMs: deliveryRequestTimeoutMs
     perTenantRequestsPerSecond: perTenantRequestsPerSecond
+    subnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
   }
 }
 
-module bot 'modules/bot.bicep' = {
+module bot 'modules/bot.bicep' = if (deployBot) {
   name: 'bot'
   scope: rg
   params: {
@@ -318,10 +440,10 @@ module bot 'modules/bot.bicep' = {
     displayName: botDisplayName
     tags: tags
     skuName: botSku
-    messagingEndpoint: '${functionApp.outputs.uri}/api/messages'
+    messagingEndpoint: messagingEndpoint
     appType: botAppType
     appId: isSingleTenant ? botAppId : identity.outputs.clientId
-    tenantId: tenant().tenantId
+    tenantId: botTenantId
     identityResourceId: isSingleTenant ? '' : identity.outputs.resourceId
     teamsCloud: teamsCloud
   }
@@ -363,10 +485,13 @@ output SERVICE_API_NAME string = functionApp.outputs.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output API_HOST string = functionApp.outputs.hostName
 output API_BASE_URL string = functionApp.outputs.uri
-output BOT_MESSAGING_ENDPOINT string = bot.outputs.messagingEndpoint
+output BOT_MESSAGING_ENDPOINT string = messagingEndpoint
 output NOTIFICATIONS_ENDPOINT string = '${functionApp.outputs.uri}/api/notifications'
-output BOT_NAME string = bot.outputs.name
-output BOT_APP_ID string = bot.outputs.appId
+output BOT_NAME string = deployBot ? bot!.outputs.name : ''
+output BOT_APP_ID string = isSingleTenant ? botAppId : identity.outputs.clientId
+output BOT_REGISTRATION string = deployBot
+  ? 'Azure Bot ${names.bot} with the Teams channel'
+  : 'Register an Azure Bot in Azure Government (portal.azure.us) for app ${botAppId} with messaging endpoint ${messagingEndpoint} and the Microsoft Teams channel'
 output BOT_APP_TYPE string = botAppType
 output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
@@ -374,3 +499,9 @@ output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
 output SERVICE_BUS_QUEUE string = serviceBus.outputs.queueName
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output DELIVERIES_WORKBOOK_ID string = workbook.outputs.resourceId
+// Alerts without an address only show in the portal: said here and, after `azd provision`, by the postprovision
+// hook (scripts/reportAlertRecipients.mjs), so an unwatched deployment does not look watched.
+output ALERT_RECIPIENT_COUNT int = length(alertEmailAddresses)
+output ALERTS_NOTIFY string = empty(alertEmailAddresses)
+  ? 'nobody: the alert rules fire in the portal only; set alertEmailAddresses (azd: ALERT_EMAIL_ADDRESSES)'
+  : join(alertEmailAddresses, ', ')

@@ -259,7 +259,7 @@ resource throttledRate 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   kind: 'LogAlert'
   properties: {
     displayName: '${namePrefix}delivery-429-rate'
-    description: 'More than ${throttledPercentThreshold}% of delivery attempts were throttled (429) by Teams: lower PerTenantRequestsPerSecond or maximumInstanceCount.'
+    description: 'More than ${throttledPercentThreshold}% of delivery attempts were throttled (429) by Teams: lower PerTenantRequestsPerSecond (the per-tenant budget every instance shares).'
     severity: 3
     enabled: true
     scopes: [applicationInsights.id]

@@ -32,10 +32,14 @@ param tenantId string
 param identityResourceId string = ''
 
 @allowed(['public', 'gcc', 'gccHigh', 'dod'])
-@description('Optional. Teams cloud; GCC tenants need the Teams channel\'s GCC Moderate deployment environment.')
+@description('Optional. Teams cloud; GCC tenants need the Teams channel\'s GCC Moderate deployment environment, GCC High and DoD a bot registered in Azure Government.')
 param teamsCloud string = 'public'
 
 var isManagedIdentity = appType == 'UserAssignedMSI'
+var channelEnvironments = {
+  public: 'CommercialDeployment'
+  gcc: 'GCCModerateDeployment'
+}
 
 resource bot 'Microsoft.BotService/botServices@2022-09-15' = {
   name: name
@@ -66,7 +70,10 @@ resource bot 'Microsoft.BotService/botServices@2022-09-15' = {
       properties: {
         isEnabled: true
         enableCalling: false
-        deploymentEnvironment: teamsCloud == 'gcc' ? 'GCCModerateDeployment' : 'CommercialDeployment'
+        // Public Azure's Teams channel serves commercial Teams or, with GCCModerateDeployment, GCC. GCC High and
+        // DoD are served by the Teams channel of a bot registered in Azure Government, where the property has no
+        // value to set (main.bicep deploys this module for them only there).
+        deploymentEnvironment: channelEnvironments[?teamsCloud]
       }
     }
   }

@@ -31,6 +31,9 @@ param applicationInsightsName string
 @description('Required. Service Bus namespace of the notifications queue.')
 param serviceBusNamespaceName string
 
+@description('Optional. Subnet the app integrates with (private-network mode); empty: no virtual network.')
+param subnetId string = ''
+
 @description('Optional. Node.js major version.')
 param nodeVersion string = '22'
 
@@ -38,10 +41,10 @@ param nodeVersion string = '22'
 @description('Optional. Instance memory in MB.')
 param instanceMemoryMB int = 2048
 
-@minValue(40)
+@minValue(1)
 @maxValue(1000)
 @description('Optional. Most instances per function group.')
-param maximumInstanceCount int = 40
+param maximumInstanceCount int = 10
 
 @allowed(['UserAssignedMSI', 'SingleTenant'])
 @description('Required. MicrosoftAppType.')
@@ -112,6 +115,8 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Private-network mode: outbound traffic to Storage and Service Bus goes through the virtual network.
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     // Key Vault references (SingleTenant's MicrosoftAppPassword) resolve with the app's identity.
     keyVaultReferenceIdentity: identityResourceId
     siteConfig: {

@@ -19,6 +19,9 @@ param botAppPassword string
 @description('Optional. Name of the secret that holds it.')
 param secretName string = 'MicrosoftAppPassword'
 
+@description('Optional. Turn on purge protection (irreversible). Then a deleted environment keeps the vault name for 7 days: redeploy with another keyVaultName.')
+param purgeProtection bool = false
+
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
   name: name
   location: location
@@ -31,9 +34,13 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
     }
     // Azure RBAC only (no access policies): the app gets Key Vault Secrets User on this one secret.
     enableRbacAuthorization: true
+    // Soft delete cannot be turned off; the shortest retention frees the name soonest after a delete.
     enableSoftDelete: true
-    softDeleteRetentionInDays: 90
-    enablePurgeProtection: true
+    softDeleteRetentionInDays: 7
+    // No purge protection by default: it keeps a deleted vault's name for the whole retention, so `azd down`
+    // then `azd up` of the same environment fails. The vault holds one client secret that can be re-issued in
+    // Entra, so an irrecoverable purge loses nothing. Once on, Azure never turns it off (null leaves it as is).
+    enablePurgeProtection: purgeProtection ? true : null
     publicNetworkAccess: 'Enabled'
   }
 

@@ -23,7 +23,7 @@ param keyVaultName string = ''
 param botPasswordSecretName string = ''
 
 @description('Optional. Also grant Azure Service Bus Data Owner on the queue, for queue-length based scaling.')
-param grantQueueOwnerForScaling bool = false
+param grantQueueOwnerForScaling bool = true
 
 @description('Optional. Object id of an operator who may read tables and peek the queue and dead letters in the portal.')
 param operatorPrincipalId string = ''
@@ -43,7 +43,9 @@ var storageTableDataReader = '76199698-9eea-4c19-bc75-cec21354c6b6'
 var serviceBusDataSender = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
 // send and deadLetter triggers (the queue and its $DeadLetterQueue); operator peeks in Service Bus Explorer.
 var serviceBusDataReceiver = '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
-// Only with grantQueueOwnerForScaling: lets the scaler read the queue's message counts (Manage rights).
+// Target-based scaling: the Flex Consumption scaler reads the queue's runtime properties (message counts) as the
+// app's identity, and Service Bus serves them only with the Manage right, which only Data Owner carries. Without
+// it the scaler falls back to peeking messages and under-counts a backlog (azure-functions-host issue #8892).
 var serviceBusDataOwner = '090c5cfd-751d-490a-894a-3ce6f1109419'
 // Application Insights ingestion with Entra auth (DisableLocalAuth is on).
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'

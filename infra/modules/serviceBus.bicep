@@ -44,6 +44,9 @@ param queueName string
 @description('Required. Queue settings; main.bicep explains the defaults.')
 param queueSettings queueSettingsType
 
+@description('Optional. Private-network mode: no public endpoint (private endpoints need the Premium tier).')
+param privateOnly bool = false
+
 resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   name: name
   location: location
@@ -56,7 +59,7 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateOnly ? 'Disabled' : 'Enabled'
   }
 
   resource queue 'queues' = {

@@ -22,6 +22,9 @@ param deploymentContainerName string
 @description('Required. Tables the gateway uses (shared/resourceNames.ts tableNames).')
 param tableNames string[]
 
+@description('Optional. Private-network mode: no public endpoint; the app reaches blobs and tables through private endpoints.')
+param privateOnly bool = false
+
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
   name: name
   location: location
@@ -38,11 +41,11 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     defaultToOAuthAuthentication: true
     dnsEndpointType: 'Standard'
     minimumTlsVersion: 'TLS1_2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateOnly ? 'Disabled' : 'Enabled'
     supportsHttpsTrafficOnly: true
     networkAcls: {
-      bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      bypass: privateOnly ? 'None' : 'AzureServices'
+      defaultAction: privateOnly ? 'Deny' : 'Allow'
     }
   }
 

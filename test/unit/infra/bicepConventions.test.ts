@@ -74,10 +74,22 @@ describe('Bicep conventions in infra/', () => {
 
   it('points the bot at the app\'s /api/messages and enables Teams', () => {
     const main = readBicep('main.bicep');
-    expect(main.text).toMatch(/messagingEndpoint: '\$\{functionApp\.outputs\.uri\}\/api\/messages'/);
+    expect(main.text).toMatch(/^var messagingEndpoint = '\$\{functionApp\.outputs\.uri\}\/api\/messages'$/m);
+    expect(main.text).toMatch(/^ {4}messagingEndpoint: messagingEndpoint$/m);
     const bot = readBicep('modules/bot.bicep');
     expect(bot.text).toMatch(/channelName: 'MsTeamsChannel'/);
     expect(bot.text).toMatch(/msaAppMSIResourceId: isManagedIdentity \? identityResourceId : null/);
     expect(readBicep('main.bicep').text).toMatch(/param botAppType string = 'UserAssignedMSI'/);
+  });
+
+  it('gives each Teams cloud its channel: commercial, GCC Moderate, or a bot in Azure Government for GCC High and DoD', () => {
+    const bot = readBicep('modules/bot.bicep');
+    const environments = objectEntries(bot, declarationBody(bot, /^var channelEnvironments = /m));
+    expect(Object.fromEntries(environments)).toEqual({ public: "'CommercialDeployment'", gcc: "'GCCModerateDeployment'" });
+    expect(bot.text).toMatch(/deploymentEnvironment: channelEnvironments\[\?teamsCloud\]/);
+    const main = readBicep('main.bicep');
+    expect(main.text).toMatch(/^var isGovernmentTeams = teamsCloud == 'gccHigh' \|\| teamsCloud == 'dod'$/m);
+    expect(main.text).toMatch(/^var deployBot = !isGovernmentTeams \|\| environment\(\)\.name == 'AzureUSGovernment'$/m);
+    expect(main.text).toMatch(/^module bot 'modules\/bot\.bicep' = if \(deployBot\) \{$/m);
   });
 });

@@ -10,13 +10,14 @@
 // remoteBuild off); Option B in the README deploys the zip this script writes. Nothing is downloaded: the
 // production dependencies are copied from node_modules, as listed by `npm ls --omit=dev`, so the package holds
 // the versions package-lock.json pins and that the tests ran against.
-import { Buffer } from 'node:buffer';
 import { execFileSync, execSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+
+import yazl from 'yazl';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -143,67 +144,16 @@ function checkLoads(stage, entry) {
   }
 }
 
-// ---- zip: stored names, deflate, fixed timestamps so the same tree gives the same bytes ------------------
-const dosTime = 0;
-const dosDate = (0 << 9) | (1 << 5) | 1; // 1980-01-01
+// ---- zip: yazl, with fixed timestamps and modes so the same tree gives the same bytes ------------------
+const { ZipFile } = yazl;
+const fixedTime = new Date(1980, 0, 1);
 
-/** The fields a local header (at 4) and a central directory header (at 6) share, in the same order. */
-function writeEntryFields(header, at, fields, nameLength) {
-  header.writeUInt16LE(20, at); // version needed: 2.0 (deflate)
-  header.writeUInt16LE(0x0800, at + 2); // names are UTF-8
-  header.writeUInt16LE(fields.method, at + 4);
-  header.writeUInt16LE(dosTime, at + 6);
-  header.writeUInt16LE(dosDate, at + 8);
-  header.writeUInt32LE(fields.crc, at + 10);
-  header.writeUInt32LE(fields.compressed, at + 14);
-  header.writeUInt32LE(fields.size, at + 18);
-  header.writeUInt16LE(nameLength, at + 22);
-}
-
-function writeZip(stage, files, zipFile) {
-  if (files.length > 0xffff) fail(`${files.length} files: more than a zip without Zip64 holds`);
+async function writeZip(stage, files, zipFile) {
   mkdirSync(dirname(zipFile), { recursive: true });
-  const fd = openSync(zipFile, 'w');
-  const central = [];
-  let offset = 0;
-  const write = (buffer) => {
-    writeSync(fd, buffer);
-    offset += buffer.length;
-  };
-  for (const name of files) {
-    const data = readFileSync(join(stage, name));
-    const deflated = deflateRawSync(data);
-    const stored = deflated.length >= data.length;
-    const body = stored ? data : deflated;
-    const nameBytes = Buffer.from(name, 'utf8');
-    const fields = { method: stored ? 0 : 8, crc: crc32(data), compressed: body.length, size: data.length };
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    writeEntryFields(local, 4, fields, nameBytes.length);
-    central.push({ nameBytes, fields, offset });
-    write(local);
-    write(nameBytes);
-    write(body);
-  }
-  const centralStart = offset;
-  for (const { nameBytes, fields, offset: localOffset } of central) {
-    const header = Buffer.alloc(46);
-    header.writeUInt32LE(0x02014b50, 0);
-    header.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, so the permission bits below apply
-    writeEntryFields(header, 6, fields, nameBytes.length);
-    header.writeUInt32LE((0o100644 << 16) >>> 0, 38);
-    header.writeUInt32LE(localOffset, 42);
-    write(header);
-    write(nameBytes);
-  }
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(central.length, 8);
-  end.writeUInt16LE(central.length, 10);
-  end.writeUInt32LE(offset - centralStart, 12);
-  end.writeUInt32LE(centralStart, 16);
-  write(end);
-  closeSync(fd);
+  const zip = new ZipFile();
+  for (const name of files) zip.addFile(join(stage, name), name, { mtime: fixedTime, mode: 0o100644 });
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(zipFile));
 }
 
 /** A path relative to the working directory when it lies below it, else absolute. */
@@ -212,9 +162,8 @@ function shownPath(path) {
   return shown.startsWith('..') ? path : shown;
 }
 
-function main() {
+async function main() {
   const options = parseArgs(process.argv.slice(2));
-  if (typeof crc32 !== 'function') fail(`Node ${process.version} lacks zlib.crc32; use Node 20.15 or later`);
   const entry = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).main;
   if (!existsSync(join(root, entry))) fail(`${entry} is missing: run npm run build first`);
 
@@ -233,7 +182,7 @@ function main() {
   }
   checkRequires(options.stage, files);
   checkLoads(options.stage, entry);
-  writeZip(options.stage, files, options.zip);
+  await writeZip(options.stage, files, options.zip);
 
   const zipped = statSync(options.zip).size;
   const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
@@ -248,4 +197,4 @@ function main() {
   }
 }
 
-main();
+await main();

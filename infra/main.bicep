@@ -170,6 +170,7 @@ var gatewayTableNames = [
   'conversationIndex'
   'notifications'
   'deliveries'
+  'dueChecks'
 ]
 
 var abbrs = loadJsonContent('abbreviations.json')

@@ -134,8 +134,10 @@ describe('npm start -- --persist, stopped mid-load', () => {
       expect(status.body.counts).toEqual({ queued: 0, sent: conversations.length, failed: 0, skipped: 0, cancelled: 0 });
       reconciled += (status.body.deliveries as any[]).filter((delivery) => delivery.reconciledAt !== undefined).length;
     }
-    // The restarts left work without a queue message; the reconciler, not luck, finished it.
+    // The restarts left work without a queue message; the reconciler, not luck, finished it, and said so.
     expect(reconciled).toBeGreaterThan(0);
+    expect(host.output()).toMatch(/\[reconcile\] warn: reconcile: restart-kill9-\d+-\d+: re-queued \d+ \(\d+ interrupted while sending\)/);
+    expect(host.output()).toContain('timer     reconcile on NCRONTAB "0 * * * * *" (UTC)');
 
     let received = 0;
     for (const conversationId of conversations) {

@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { generate } from 'selfsigned';
@@ -17,8 +16,20 @@ export interface EmulatorCa {
 
 export const emulatorCaDirVariable = 'TEAMS_EMULATOR_CA_DIR';
 
+/**
+ * One CA per checkout (`.data/emulator-ca/`, git-ignored): a shared folder in the system temp directory can
+ * belong to another user or another checkout's run, whose key then fails to match (curl: "invalid padding").
+ */
 export function defaultEmulatorCaDir(): string {
-  return process.env[emulatorCaDirVariable] ?? path.join(tmpdir(), 'teams-gateway-emulator-ca');
+  return process.env[emulatorCaDirVariable] ?? path.join(checkoutRoot(), '.data', 'emulator-ca');
+}
+
+/** The folder holding package.json above this file (the same from `dev/` under ts-jest and `dist/dev/`). */
+function checkoutRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
 }
 
 /** Loads the CA from `dir`, making it on first use (valid for a year; remade when expired or missing). */
@@ -44,9 +55,16 @@ export async function ensureEmulatorCa(dir: string = defaultEmulatorCaDir()): Pr
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     ],
   });
-  writeFileSync(keyPath, ca.private, { mode: 0o600 });
-  writeFileSync(certPath, ca.cert);
+  // Written aside and renamed, so a process starting at the same moment never reads half a file.
+  writeAtomically(keyPath, ca.private, 0o600);
+  writeAtomically(certPath, ca.cert, 0o644);
   return { certPem: ca.cert, keyPem: ca.private, certPath };
+}
+
+function writeAtomically(filePath: string, content: string, mode: number): void {
+  const partial = `${filePath}.${process.pid}.partial`;
+  writeFileSync(partial, content, { mode });
+  renameSync(partial, filePath);
 }
 
 /** A server certificate for 127.0.0.1 and localhost, signed by the emulator CA. */

@@ -172,6 +172,7 @@ export class ControlApi {
     if (status !== 'active') return controlError(409, 'ConversationNotActive', `A user cannot message the bot in a conversation that is ${status}.`);
     const now = this.options.now();
     const activity = inboundActivities.message(conversation, this.options.bot, parsed.value.text, this.options.messageIds.next(now), new Date(now));
+    this.options.state.log(conversation.id).userMessages.push({ id: activity.id, text: parsed.value.text, from: activity.from, createdAt: new Date(now).toISOString() });
     const result = await this.options.delivery.deliver(activity);
     return jsonReply(200, { activityId: activity.id, conversationId: activity.conversation.id, gateway: [result] });
   }
@@ -180,7 +181,7 @@ export class ControlApi {
     const conversationId = params.conversationId ?? '';
     const log = this.options.state.existingLog(conversationId);
     if (log === undefined && this.options.state.resolve(conversationId) === undefined) return unknownConversation(params);
-    return jsonReply(200, { conversationId, activities: (log?.activities ?? []).map(activityView) });
+    return jsonReply(200, { conversationId, activities: (log?.activities ?? []).map(activityView), userMessages: log?.userMessages ?? [] });
   }
 
   private updateTenant(exchange: IncomingExchange, params: RouteParams): Reply {

@@ -37,7 +37,7 @@ export const teamsErrors = {
   /** What the Connector's web stack answers for a missing, forged, expired or wrong-audience bearer token. */
   unauthorized: (): Reply => ({ status: 401, body: { message: 'Authorization has been denied for this request.' } }),
   /**
-   * A `from` that is not the bot's own channel account: the field report (seeds/002) shows a bare 403 with an
+   * A `from` that is not the bot's own channel account: field reports of Teams bots show a bare 403 with an
    * empty body, which is exactly what makes this failure hard to diagnose.
    */
   forbiddenSender: (): Reply => ({ status: 403 }),

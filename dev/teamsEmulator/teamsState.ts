@@ -49,9 +49,19 @@ export interface PostedActivity {
   deletedAt?: string;
 }
 
+/** A message a user wrote to the bot (through the control API), kept so a chat view can show both sides. */
+export interface UserMessage {
+  id: string;
+  text: string;
+  from: unknown;
+  createdAt: string;
+}
+
 /** The messages of one conversation id (a channel's thread `...;messageid=N` has its own). */
 export class ActivityLog {
   readonly activities: PostedActivity[] = [];
+  /** Apart from `activities`, which count what the bot posted (duplicates, arrivals). */
+  readonly userMessages: UserMessage[] = [];
   private readonly byId = new Map<string, PostedActivity>();
   private readonly byContent = new Map<string, PostedActivity>();
 

@@ -4,7 +4,7 @@ import { channelAccountSchema, conversationAccountSchema, type InboundActivity }
 
 /**
  * Bot Framework's ConversationReference: everything a proactive send needs, copied from one inbound activity
- * and never rebuilt by hand (seeds/002: a hand-made `from` or a serviceUrl from elsewhere gives 403).
+ * and never rebuilt by hand (a hand-made `from` or a serviceUrl from elsewhere gives 403: docs/architecture.md).
  * `bot` is the activity's `recipient` (`28:<appId>` in Teams), `user` its `from`.
  */
 export const conversationReferenceSchema = z

@@ -7,7 +7,7 @@ import { isKeyEncodable } from '../store/tableKeyEncoding';
 /**
  * The inbound Bot Framework activity as Teams sends it to `/api/messages`: only the fields the gateway reads
  * are typed; every object passes through unknown properties so a stored reference keeps what Teams sent.
- * Shapes from Teams' "send and receive messages" and "conversation events" pages (seeds/004).
+ * Shapes from Teams' "send and receive messages" and "conversation events" pages on Microsoft Learn.
  */
 
 /**

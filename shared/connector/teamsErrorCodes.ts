@@ -52,7 +52,7 @@ export const teamsErrorCodes = {
   ServiceError: 'ServiceError',
 } as const;
 
-/** Reasons the gateway itself dead-letters with (DESIGN.md "Queue"). */
+/** Reasons the gateway itself dead-letters with (docs/architecture.md "Queue contract"). */
 export const gatewayReasons = {
   RetriesExhausted: 'RetriesExhausted',
   Expired: 'Expired',

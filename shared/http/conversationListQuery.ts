@@ -2,13 +2,17 @@ import { z } from 'zod';
 
 import { conversationStatuses } from '../activity/conversationLifecycle';
 import { errorCodes, GatewayError } from '../errors';
+import { entraId } from '../notifications/notificationTarget';
 import { type ConversationFilter, type PageOptions } from '../store/conversationStore';
 import { zodIssuesToDetails } from './zodErrorDetails';
 
-/** Query of `GET /api/conversations`; other parameters (such as the function key's `code`) are ignored. */
+/**
+ * Query of `GET /api/conversations`; other parameters (such as the function key's `code`) are ignored. Tenant
+ * and user ids are checked as POST /api/notifications checks them, so a typo is a 400, not an empty page.
+ */
 const listQuerySchema = z.object({
-  tenantId: z.string().min(1).optional(),
-  userId: z.string().min(1).optional(),
+  tenantId: entraId('tenantId').optional(),
+  userId: entraId('userId').optional(),
   teamId: z.string().min(1).optional(),
   status: z.enum(conversationStatuses).optional(),
   continuationToken: z.string().min(1).optional(),

@@ -31,7 +31,7 @@ export function targetAsGiven(target: NotificationTarget): NotificationTargetAsG
 // object id belongs), which would otherwise only surface later as ConversationNotFound.
 const guidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 // Lower-cased because Teams sends aadObjectId and tenant ids in lower case and the store looks them up exactly.
-const entraId = (what: string) =>
+export const entraId = (what: string) =>
   z
     .string({ invalid_type_error: `${what} must be a string (a GUID)` })
     .regex(guidPattern, `${what} must be a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47`)

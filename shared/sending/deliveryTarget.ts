@@ -6,7 +6,7 @@ import { effectiveServiceUrl, type StoredConversation } from '../store/storedCon
  * Where and as whom a copy is posted, taken from one stored reference exactly as Teams sent it: its
  * serviceUrl (or the override the message or the conversation remembers after 403 InvalidBotApiHost), its
  * conversation, the inbound activity's `recipient` as `from` (`28:<appId>`), its user as `recipient`, its
- * channelId. Nothing is rebuilt by hand (DESIGN.md: a hand-made `from` or serviceUrl gets 403).
+ * channelId. Nothing is rebuilt by hand (docs/architecture.md: a hand-made `from` or serviceUrl gets 403).
  */
 export function targetOf(conversation: Pick<StoredConversation, 'reference' | 'serviceUrlOverride'>, serviceUrlOverride?: string): ConnectorConversationTarget {
   const { reference } = conversation;

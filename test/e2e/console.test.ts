@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-import { type Page } from 'playwright-core';
+import { type Page, type Request } from 'playwright-core';
 
 import { ensureChromium } from '../support/installBrowser';
 import { type ConsoleBrowser, launchConsoleBrowser } from './support/consoleBrowser';
@@ -130,6 +130,92 @@ describeWithBrowser('the console page (headless Chromium, npm start as a child)'
     expect(await message.locator('[data-testid="message-text"]').count()).toBe(0);
   });
 
+  test('what the user writes shows in the chat, next to what the bot posted', async () => {
+    await page.locator('[data-testid="teams-conversation"]', { hasText: 'Demo User' }).click();
+    await page.locator('[data-testid="teams-conversation"][data-selected="true"]', { hasText: 'Demo User' }).waitFor();
+    await page.fill('[data-testid="user-message-text"]', 'Is the deploy done?');
+    await page.click('[data-testid="user-message-send"]');
+    const written = page.locator('[data-testid="teams-chat"] [data-testid="user-message"]', { hasText: 'Is the deploy done?' });
+    await written.waitFor();
+    expect(await written.innerText()).toContain('Demo User');
+    expect(await page.locator('[data-testid="action-status"]').getAttribute('data-kind')).toBe('ok');
+  });
+
+  test('a send that reaches nobody is a warning naming why, and an empty text is refused, not replaced', async () => {
+    // The conversation blocked above is removed in the gateway: a send to it is accepted, but queues nothing.
+    const removed = page.locator('[data-testid="gateway-conversation"][data-status="removed"]').first();
+    await removed.click();
+    const removedId = (await removed.getAttribute('data-conversation-id')) ?? '';
+    await page.locator(`[data-testid="teams-chat"][data-conversation-id="${removedId}"]`).waitFor();
+    const before = await page.locator('[data-testid="notify-button"]').getAttribute('data-last-notification-id');
+
+    await page.check('[data-testid="notify-kind-text"]');
+    await page.fill('[data-testid="notify-text"]', 'To a conversation the gateway removed');
+    await page.click('[data-testid="notify-button"]');
+    const banner = page.locator('[data-testid="action-status"][data-kind="warn"]');
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(/accepted but reaches nobody: 0 deliveries queued \(ConversationRemoved \(ConversationBlockedByUser\)\)/);
+    const unresolvedId = (await page.locator('[data-testid="notify-button"]').getAttribute('data-last-notification-id')) ?? '';
+    expect(unresolvedId).not.toBe(before);
+    await page.locator(`[data-testid="delivery"][data-notification-id="${unresolvedId}"][data-status="skipped"]`).waitFor();
+
+    await page.fill('[data-testid="notify-text"]', '   ');
+    await page.click('[data-testid="notify-button"]');
+    await page.locator('[data-testid="action-status"][data-kind="error"]', { hasText: 'Nothing sent: write the text of the notification first.' }).waitFor();
+    expect(await page.locator('[data-testid="notify-button"]').getAttribute('data-last-notification-id')).toBe(unresolvedId);
+  });
+
+  test('an unknown notification id is reported once and no longer asked for', async () => {
+    const unknownId = 'no-such-notification-4711';
+    const asked: string[] = [];
+    const onRequest = (request: Request): void => {
+      if (request.url().includes('/console/api/snapshot')) asked.push(new URL(request.url()).searchParams.get('notifications') ?? '');
+    };
+    page.on('request', onRequest);
+    try {
+      await page.fill('[data-testid="lookup-id"]', unknownId);
+      await page.click('[data-testid="lookup-button"]');
+      const card = page.locator(`[data-testid="notification"][data-notification-id="${unknownId}"][data-status="unknown"]`);
+      await card.waitFor();
+      expect(await card.innerText()).toContain('No longer asked for');
+      const askedBefore = asked.length;
+      // Two more polls: neither asks for the unknown id again.
+      for (let poll = 0; poll < 2; poll++) await page.waitForRequest((request) => request.url().includes('/console/api/snapshot'));
+      expect(asked.length).toBeGreaterThan(askedBefore);
+      expect(asked.slice(askedBefore).filter((ids) => ids.split(',').includes(unknownId))).toEqual([]);
+      expect(asked.slice(0, askedBefore).some((ids) => ids.split(',').includes(unknownId))).toBe(true);
+    } finally {
+      page.off('request', onRequest);
+    }
+  });
+
+  test('long ids wrap: the page never scrolls sideways at 1,440 px or at 390 px', async () => {
+    // A Teams-shaped channel id far longer than usual, installed and selected (the chat shows it in full) ...
+    const longChannelId = `19:${'0f1e2d3c4b5a6978'.repeat(12)}@thread.tacv2`;
+    const installed = await fetch(`${host.emulatorUrl}/_control/conversations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'channel', conversationId: longChannelId, teamName: 'A team with a rather long name for a narrow window' }),
+    });
+    expect(installed.status).toBe(201);
+    await page.locator(`[data-testid="teams-conversation"][data-conversation-id="${longChannelId}"]`).click();
+    await page.locator(`[data-testid="gateway-conversation"][data-conversation-id="${longChannelId}"]`).waitFor();
+    // ... and a skipped delivery whose explanation names an unknown long conversation id.
+    const unknownLongId = `19:${'abcdef0123456789'.repeat(12)}@thread.v2`;
+    const accepted = await gateway(host, 'POST', 'notifications', { targets: [{ conversationId: unknownLongId }], message: { text: 'to nowhere' } });
+    expect(accepted.status).toBe(202);
+    const { id } = (await accepted.json()) as { id: string };
+    await page.fill('[data-testid="lookup-id"]', id);
+    await page.click('[data-testid="lookup-button"]');
+    await page.locator(`[data-testid="delivery"][data-notification-id="${id}"][data-status="skipped"]`).waitFor();
+
+    for (const width of [1440, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await horizontalOverflow(page)).toMatchObject({ width, fits: true, sticksOut: [] });
+    }
+    await page.setViewportSize({ width: 1600, height: 1000 });
+  });
+
   test('the fault form and reset drive the emulator’s control API', async () => {
     await page.click('[data-testid="faults-panel"] summary');
     await page.fill('[data-testid="fault-429"]', '0.25');
@@ -171,4 +257,31 @@ async function control(host: ConsoleLocalHost, method: string, route: string): P
   const response = await fetch(`${host.emulatorUrl}/_control/${route}`, { method });
   expect(response.status).toBe(200);
   return response.json();
+}
+
+/**
+ * Whether the page fits its window (`document.documentElement.scrollWidth <= innerWidth`), and the outermost
+ * elements that stick out of it, also inside a box that scrolls (a table cut off at the window's edge is
+ * as unreadable as a page that scrolls). Run in the page, so written as a script (the tests have no DOM types).
+ */
+const overflowScript = `(() => {
+  const width = window.innerWidth;
+  const scrollWidth = document.documentElement.scrollWidth;
+  const sticksOut = [...document.body.querySelectorAll('*')]
+    .filter((element) => element.getBoundingClientRect().right > width + 0.5)
+    .filter((element) => element.parentElement.getBoundingClientRect().right <= width + 0.5)
+    .slice(0, 5)
+    .map((element) => element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') + '.' + [...element.classList].join('.') + ' right=' + Math.round(element.getBoundingClientRect().right));
+  return { width, fits: scrollWidth <= width, scrollWidth, sticksOut };
+})()`;
+
+interface HorizontalOverflow {
+  width: number;
+  fits: boolean;
+  scrollWidth: number;
+  sticksOut: string[];
+}
+
+async function horizontalOverflow(page: Page): Promise<HorizontalOverflow> {
+  return page.evaluate<HorizontalOverflow>(overflowScript);
 }

@@ -1,4 +1,5 @@
 /* global document, setInterval */
+import { acceptedBanner } from './acceptedNotification.js';
 import { callControl, callGateway, fetchSnapshot } from './consoleApi.js';
 import { errorText, shortId, timeOf } from './displayText.js';
 import { renderWhenChanged } from './elementBuilder.js';
@@ -41,7 +42,7 @@ function refreshNow() {
 async function refresh() {
   const refreshState = byId('refresh-state');
   try {
-    const snapshot = await fetchSnapshot({ conversationId: state.selectedId, notificationIds: followed.ids });
+    const snapshot = await fetchSnapshot({ conversationId: state.selectedId, notificationIds: followed.polled });
     state.snapshot = snapshot;
     render(snapshot);
     refreshState.textContent = `live · ${timeOf(snapshot.at)}`;
@@ -120,9 +121,10 @@ function renderChat(snapshot, emulatorConversations) {
   byId('chat-id').textContent = state.selectedId ?? '';
 
   const answer = snapshot.emulator?.activities;
-  const activities = answer !== undefined && answer.conversationId === state.selectedId && answer.status === 200 ? answer.body.activities : [];
-  renderWhenChanged(chat, { id: state.selectedId, activities, missing: selected === undefined }, (data) =>
-    data.id === undefined ? [] : data.missing ? [] : teamsChatMessages(data.activities, (text) => showStatus('info', text)),
+  const shown = answer !== undefined && answer.conversationId === state.selectedId && answer.status === 200 ? answer.body : {};
+  const messages = { activities: shown.activities ?? [], userMessages: shown.userMessages ?? [] };
+  renderWhenChanged(chat, { id: state.selectedId, messages, missing: selected === undefined }, (data) =>
+    data.id === undefined ? [] : data.missing ? [] : teamsChatMessages(data.messages, (text) => showStatus('info', text)),
   );
 
   const canMessage = selected?.status === 'active';
@@ -144,7 +146,10 @@ function renderGatewayConversations(snapshot) {
 
 function renderNotifications(snapshot) {
   const byNotification = new Map(snapshot.notifications.map((entry) => [entry.id, entry]));
-  const entries = followed.ids.map((id) => byNotification.get(id)).filter((entry) => entry !== undefined);
+  for (const entry of snapshot.notifications) if (entry.status === 404) followed.markUnknown(entry.id);
+  const entries = followed.ids
+    .map((id) => (followed.isUnknown(id) ? { id, status: 404 } : byNotification.get(id)))
+    .filter((entry) => entry !== undefined);
   renderWhenChanged(byId('notifications'), entries, (data) => notificationCards(data, forget));
   byId('notifications-empty').hidden = entries.length > 0;
 }
@@ -224,7 +229,12 @@ async function notify(event) {
   event.preventDefault();
   if (state.selectedId === undefined) return;
   const kind = document.querySelector('input[name="notify-kind"]:checked')?.value ?? 'text';
-  const text = byId('notify-text').value.trim() || 'Hello from the console';
+  const text = byId('notify-text').value.trim();
+  if (text === '') {
+    showStatus('error', 'Nothing sent: write the text of the notification first.');
+    byId('notify-text').focus();
+    return;
+  }
   const message = kind === 'card' ? { card: sampleCard(text), summary: text } : { text };
   const answer = await callGateway('POST', 'notifications', { targets: [{ conversationId: state.selectedId }], message });
   if (!answer.ok) {
@@ -234,11 +244,8 @@ async function notify(event) {
   }
   const accepted = answer.body;
   followed.follow(accepted.id);
-  const unresolved = (accepted.unresolved ?? []).map((u) => u.reason ?? u.code ?? JSON.stringify(u)).join(', ');
-  showStatus(
-    'ok',
-    `Notification ${accepted.id} accepted: ${accepted.deliveries} ${accepted.deliveries === 1 ? 'delivery' : 'deliveries'} queued${unresolved === '' ? '' : `; not sent: ${unresolved}`}`,
-  );
+  const banner = acceptedBanner(accepted);
+  showStatus(banner.kind, banner.text);
   byId('notify-button').dataset.lastNotificationId = accepted.id;
   await refreshNow();
 }

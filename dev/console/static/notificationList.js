@@ -22,15 +22,16 @@ function deliveryRow(delivery, notificationId) {
     delivery.removalReason === undefined ? null : `conversation removed: ${delivery.removalReason}`,
     delivery.lastOperation === undefined ? null : `last ${delivery.lastOperation.operation}: ${delivery.lastOperation.status}`,
   ].filter((part) => part !== null);
-  const target = delivery.conversationId ?? (delivery.user === undefined ? JSON.stringify(delivery.target ?? {}) : `new chat with ${delivery.user.userId}`);
+  const target =
+    delivery.conversationId ?? delivery.target?.conversationId ?? (delivery.user === undefined ? JSON.stringify(delivery.target ?? {}) : `new chat with ${delivery.user.userId}`);
   return el(
     'tr',
     { 'data-testid': 'delivery', 'data-notification-id': notificationId, 'data-conversation-id': delivery.conversationId ?? '', 'data-status': delivery.status, 'data-error-code': code },
     el('td', { class: 'mono small nowrap', title: target }, shortId(target, 6)),
     el('td', {}, el('span', { class: `badge delivery-${delivery.status}`, 'data-testid': 'delivery-status' }, delivery.status)),
     el('td', { class: 'small' }, String(delivery.attempts)),
-    el('td', { class: code === '' ? 'small' : 'small failure' }, code === '' ? null : el('strong', { 'data-testid': 'delivery-error-code' }, code), detail.length > 0 ? el('div', { class: 'muted' }, detail.join(' · ')) : null),
-    el('td', { class: 'small', title: delivery.updatedAt }, timeOf(delivery.updatedAt)),
+    el('td', { class: code === '' ? 'small why' : 'small why failure' }, code === '' ? null : el('strong', { 'data-testid': 'delivery-error-code' }, code), detail.length > 0 ? el('div', { class: 'muted' }, detail.join(' · ')) : null),
+    el('td', { class: 'small nowrap', title: delivery.updatedAt }, timeOf(delivery.updatedAt)),
   );
 }
 
@@ -48,7 +49,7 @@ function notificationCard(entry, onForget) {
       'article',
       { class: 'notification', 'data-testid': 'notification', 'data-notification-id': entry.id, 'data-status': unknown ? 'unknown' : 'error' },
       header,
-      el('p', { class: 'error small' }, unknown ? 'The gateway knows no notification with this id (sent to an earlier run?).' : errorText(entry)),
+      el('p', { class: 'error small' }, unknown ? 'The gateway knows no notification with this id (sent to an earlier run?). No longer asked for; look it up again to retry.' : errorText(entry)),
     );
   }
   const body = entry.body;

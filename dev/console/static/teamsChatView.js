@@ -3,13 +3,34 @@ import { timeOf } from './displayText.js';
 import { el } from './elementBuilder.js';
 
 /**
- * The messages the bot posted in one conversation, as the emulator received them: the latest payload (so
- * updates are applied), deleted ones as Teams shows them, and a counter when one payload arrived more than
- * once (a duplicate send).
+ * One conversation as Teams shows it, in time order: what the bot posted, as the emulator received it (the
+ * latest payload, so updates are applied; deleted ones as Teams shows them; a counter when one payload
+ * arrived more than once, a duplicate send), and what the user wrote to the bot.
  */
-export function teamsChatMessages(activities, onCardAction) {
-  if (activities.length === 0) return [el('p', { class: 'muted small empty-chat' }, 'No messages from the bot yet.')];
-  return activities.map((posted) => message(posted, onCardAction));
+export function teamsChatMessages({ activities, userMessages }, onCardAction) {
+  if (activities.length === 0 && userMessages.length === 0) return [el('p', { class: 'muted small empty-chat' }, 'No messages yet.')];
+  const entries = [
+    ...activities.map((posted) => ({ at: String(posted.createdAt), render: () => message(posted, onCardAction) })),
+    ...userMessages.map((written) => ({ at: String(written.createdAt), render: () => userMessage(written) })),
+  ];
+  // Stable: the emulator lists each side in order, and a tie keeps the bot's post first.
+  return entries.sort((a, b) => a.at.localeCompare(b.at)).map((entry) => entry.render());
+}
+
+function userMessage(written) {
+  const name = written.from?.name ?? 'User';
+  return el(
+    'article',
+    { class: 'message from-user', 'data-testid': 'user-message', 'data-activity-id': written.id },
+    el(
+      'header',
+      { class: 'row message-header' },
+      el('span', { class: 'avatar user', 'aria-hidden': 'true' }, name.slice(0, 1).toUpperCase()),
+      el('strong', {}, name),
+      el('time', { class: 'muted small', datetime: written.createdAt, title: written.createdAt }, timeOf(written.createdAt)),
+    ),
+    el('div', { class: 'message-text', 'data-testid': 'message-text' }, written.text),
+  );
 }
 
 function message(posted, onCardAction) {

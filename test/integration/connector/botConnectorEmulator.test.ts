@@ -127,7 +127,7 @@ describe('Bot Connector client against the Teams emulator', () => {
     expect(attempt.outcome).toEqual({ kind: 'success', status: 201, id: installed.conversationId });
   });
 
-  it('reports what Teams says for a foreign from (the 403 of seeds/002) without retrying', async () => {
+  it('reports what Teams says for a foreign from (a bare 403, as field reports show) without retrying', async () => {
     const { client } = setUp();
     const { target } = await installPersonal();
     const attempt = await client.sendToConversation({ ...target, bot: { id: '28:some-other-bot', name: 'x' } }, { type: 'message', text: 'hi' });

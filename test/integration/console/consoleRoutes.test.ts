@@ -107,7 +107,7 @@ describe('the console routes (emulator and a stand-in gateway)', () => {
 
     const activities = await consoleResponse(request('GET', `/console/api/emulator/conversations/${encodeURIComponent(conversationId)}/activities`), deps);
     expect(activities?.status).toBe(200);
-    expect(json(activities)).toEqual({ conversationId, activities: [] });
+    expect(json(activities)).toEqual({ conversationId, activities: [], userMessages: [] });
 
     const blocked = await consoleResponse(request('POST', `/console/api/emulator/conversations/${encodeURIComponent(conversationId)}/block`, { action: true }), deps);
     expect(json(blocked).status).toBe('blocked');
@@ -144,7 +144,7 @@ describe('the console routes (emulator and a stand-in gateway)', () => {
       ['missing', 404],
     ]);
     expect(snapshot.emulator?.conversations).toEqual(list.conversations);
-    expect(snapshot.emulator?.activities).toEqual({ conversationId: selected, status: 200, body: { conversationId: selected, activities: [] } });
+    expect(snapshot.emulator?.activities).toEqual({ conversationId: selected, status: 200, body: { conversationId: selected, activities: [], userMessages: [] } });
     expect(snapshot.emulator?.faults).toMatchObject({ rates: {} });
     expect(snapshot.emulator?.stats).toMatchObject({ duplicates: 0 });
     expect(snapshot.queue).toEqual(queue);

@@ -138,6 +138,9 @@ describe('Teams-side events on a conversation', () => {
     expect(sent.body.conversationId).toBe(`${conversationId};messageid=${sent.body.activityId}`);
     expect(sent.body.gateway).toEqual([{ activityType: 'message', status: 200 }]);
     expect(gateway.received[0]?.activity).toMatchObject({ type: 'message', text: `<at>${devBot.name}</at> status?`, id: sent.body.activityId });
+    // The conversation shows what the user wrote, apart from what the bot posted.
+    const shown = await control(emulator, 'GET', path(conversationId, '/activities'));
+    expect(shown.body).toMatchObject({ activities: [], userMessages: [{ id: sent.body.activityId, text: 'status?', from: { name: expect.any(String) } }] });
   });
 
   it('uninstalls (remove events) and re-installs (add events)', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 /**
- * Activities as Teams sends them to a bot (shapes from Teams' conversation-events and messages pages, seeds/004),
+ * Activities as Teams sends them to a bot (shapes from Teams' conversation-events and messages pages on Microsoft Learn),
  * as plain JSON so tests exercise the parser too.
  */
 export const botAppId = '0f6d1c2e-7b1a-4c2e-9a55-3d1b6a7e0b07';

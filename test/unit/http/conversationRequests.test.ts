@@ -30,8 +30,11 @@ describe('conversation id from the path', () => {
 
 describe('conversation list query', () => {
   it('reads filters and paging, ignoring the function key', () => {
-    const query = new URLSearchParams({ tenantId: 't1', userId: 'u1', status: 'active', pageSize: '25', continuationToken: 'abc', code: 'function-key' });
-    expect(parseConversationListQuery(query)).toEqual({ filter: { tenantId: 't1', userId: 'u1', status: 'active' }, page: { pageSize: 25, continuationToken: 'abc' } });
+    const tenantId = '5e2f7c1a-3b4d-4e6f-8a9b-0c1d2e3f4a5b';
+    const userId = '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const query = new URLSearchParams({ tenantId, userId: userId.toUpperCase(), status: 'active', pageSize: '25', continuationToken: 'abc', code: 'function-key' });
+    // Lower-cased, as Teams sends Entra ids and the store looks them up.
+    expect(parseConversationListQuery(query)).toEqual({ filter: { tenantId, userId, status: 'active' }, page: { pageSize: 25, continuationToken: 'abc' } });
   });
 
   it('an empty query lists everything from the start', () => {
@@ -44,8 +47,15 @@ describe('conversation list query', () => {
     ['pageSize', 'pageSize=ten'],
     ['pageSize', 'pageSize=5000'],
     ['tenantId', 'tenantId='],
+    ['tenantId', 'tenantId=contoso'],
+    ['userId', 'tenantId=5e2f7c1a-3b4d-4e6f-8a9b-0c1d2e3f4a5b&userId=29:1abc'],
   ])('refuses a bad %s', (path, query) => {
     const error = badRequest(() => parseConversationListQuery(new URLSearchParams(query)));
     expect(error.details.map((d) => d.path)).toContain(path);
+  });
+
+  it('names the field and the expected form, as POST /api/notifications does', () => {
+    const error = badRequest(() => parseConversationListQuery(new URLSearchParams('tenantId=contoso')));
+    expect(error.details).toEqual([{ path: 'tenantId', message: expect.stringContaining('tenantId must be a GUID') }]);
   });
 });

@@ -1,31 +1,19 @@
 import { sendMessageFor } from '../../../shared/notifications/copyOperationMessages';
-import { type DeliveryRecord, type DeliveryStatus, type FanOutProgress, type NotificationRecord } from '../../../shared/notifications/notificationStore';
+import { type FanOutProgress, type NotificationRecord } from '../../../shared/notifications/notificationStore';
 import { fanOutMessage } from '../../../shared/notifications/tenantFanOut';
 import { deliveryMessageId } from '../../../shared/queue/deliveryMessage';
 import { notificationsQueueSettings } from '../../../shared/queue/notificationsQueueSettings';
 import { deliveryAction, fanOutAction, reconcileTransition, requeueMessage } from '../../../shared/reconciliation/reconcileDecisions';
 import { maxReconciliations, reconcileAfterInMs } from '../../../shared/reconciliation/reconcileSchedule';
+import { deliveryCreatedAt, deliveryRecord } from '../notifications/deliveryRecordFixture';
 
-const created = new Date('2026-03-01T10:00:00.000Z');
+const created = deliveryCreatedAt;
 const now = new Date('2026-03-01T12:00:00.000Z');
 const clock = { now, cutoff: new Date(now.getTime() - reconcileAfterInMs) };
 
 const notification: Pick<NotificationRecord, 'id' | 'message' | 'sendAt' | 'expiresAt' | 'deleted'> = { id: 'n-1', message: { text: 'hello' }, deleted: false };
 
-function delivery(status: DeliveryStatus, overrides: Partial<DeliveryRecord> = {}): DeliveryRecord {
-  return {
-    notificationId: 'n-1',
-    key: 'a:1chat',
-    origin: 'direct',
-    conversationId: 'a:1chat',
-    conversationType: 'personal',
-    status,
-    attempts: 0,
-    createdAt: created.toISOString(),
-    updatedAt: created.toISOString(),
-    ...overrides,
-  };
-}
+const delivery = deliveryRecord;
 
 describe('reconcile decisions', () => {
   it('waits longer than Service Bus keeps a message id for duplicate detection, so the re-queue is not dropped', () => {

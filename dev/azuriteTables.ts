@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { azuriteParentWatchProgram } from './azuriteParentWatch';
 import { findFreePort } from './freePort';
 
 /** Azurite's well-known development account (public, documented; not a secret). */
@@ -26,9 +27,13 @@ export function azuriteConnectionString(port: number): string {
   return `DefaultEndpointsProtocol=http;AccountName=${devAccountName};AccountKey=${devAccountKey};TableEndpoint=http://127.0.0.1:${port}/${devAccountName};`;
 }
 
+/** How long a stop waits for Azurite to save its data and exit before killing it. */
+const saveAndExitTimeoutInMs = 10_000;
+
 /**
  * Starts Azurite's Table service from node_modules as a child process (its CPU stays out of the gateway's
- * figures) and resolves once it listens. The child dies with this process.
+ * figures) and resolves once it listens. The child saves and exits on stop() and whenever this process ends,
+ * even by `kill -9` (azuriteParentWatch.ts), so a persisted folder keeps every write Azurite answered.
  */
 export async function startAzuriteTables(options: AzuriteTablesOptions = {}): Promise<AzuriteTables> {
   const port = options.port ?? (await findFreePort());
@@ -37,13 +42,17 @@ export async function startAzuriteTables(options: AzuriteTablesOptions = {}): Pr
   const cwd = options.persistDir ?? mkdtempSync(path.join(tmpdir(), 'azurite-'));
   const args = [main, '--tableHost', '127.0.0.1', '--tablePort', String(port), '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'];
   args.push(...(options.persistDir === undefined ? ['--inMemoryPersistence'] : ['--location', options.persistDir]));
-  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `-e <program> <main> <args>` gives Azurite the argv it would get as `node <main> <args>`.
+  // Its own process group: a terminal's Ctrl-C reaches the host, which closes Azurite last, after the
+  // handlers still writing to it have settled.
+  const child = spawn(process.execPath, ['-e', azuriteParentWatchProgram, ...args], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
 
   const stop = async (): Promise<void> => stopChild(child);
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
+  // The IPC channel's close does the same a moment later; the signal only saves that moment.
+  const closeOnExit = (): void => {
+    child.kill('SIGINT');
   };
-  process.once('exit', killOnExit);
+  process.once('exit', closeOnExit);
 
   await new Promise<void>((resolve, reject) => {
     let output = '';
@@ -59,18 +68,19 @@ export async function startAzuriteTables(options: AzuriteTablesOptions = {}): Pr
   });
   child.stdout?.resume();
   child.stderr?.resume();
-  child.once('exit', () => process.removeListener('exit', killOnExit));
+  child.once('exit', () => process.removeListener('exit', closeOnExit));
   return { connectionString: azuriteConnectionString(port), port, pid: child.pid, stop };
 }
 
+/** SIGINT is Azurite's "save and close" (a plain SIGTERM would drop what it has not autosaved yet). */
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), saveAndExitTimeoutInMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
     });
-    child.kill('SIGTERM');
+    child.kill('SIGINT');
   });
 }

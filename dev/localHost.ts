@@ -67,7 +67,8 @@ async function main(): Promise<void> {
       ? new InProcessServiceBus({ ...notificationsQueueSettings, maxAutoLockRenewalDurationInMs: hostJson.serviceBus.maxAutoLockRenewalDurationInMs })
       : undefined;
   if (bus !== undefined) closers.push({ name: 'queue', close: async () => bus.close() });
-  provideFromHost(bus === undefined ? {} : { deliveryQueue: bus });
+  // The in-process queue starts empty: whatever a previous run left queued (--persist) lost its message.
+  provideFromHost(bus === undefined ? {} : { deliveryQueue: bus, queueEmptySince: new Date() });
   // Validates the configuration now: a bad or missing value stops start-up with every problem named.
   const services = await getGatewayServices();
 
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
       bus,
       env: process.env,
       log,
+      // A restart with --persist is caught up at once instead of at the first scheduled run.
+      runTimersOnStart: bus !== undefined,
       // The console page at `/` (dev/console/), beside the functions under /api.
       outsidePrefix: consoleRoutes({ gatewayUrl, emulatorUrl: emulator?.url, queueCounts: () => bus?.getCounts() }),
     });

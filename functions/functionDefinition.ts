@@ -1,4 +1,4 @@
-import { type HttpFunctionOptions, type ServiceBusQueueFunctionOptions } from '@azure/functions';
+import { type HttpFunctionOptions, type ServiceBusQueueFunctionOptions, type TimerFunctionOptions } from '@azure/functions';
 
 /**
  * One function as both hosts see it: `functions/index.ts` registers it with `@azure/functions`, the local
@@ -6,4 +6,5 @@ import { type HttpFunctionOptions, type ServiceBusQueueFunctionOptions } from '@
  */
 export type GatewayFunctionDefinition =
   | { kind: 'http'; name: string; options: HttpFunctionOptions }
-  | { kind: 'serviceBusQueue'; name: string; options: ServiceBusQueueFunctionOptions };
+  | { kind: 'serviceBusQueue'; name: string; options: ServiceBusQueueFunctionOptions }
+  | { kind: 'timer'; name: string; options: TimerFunctionOptions };

@@ -7,5 +7,6 @@ import { gatewayFunctions } from './gatewayFunctions';
 
 for (const definition of gatewayFunctions) {
   if (definition.kind === 'http') app.http(definition.name, definition.options);
+  else if (definition.kind === 'timer') app.timer(definition.name, definition.options);
   else app.serviceBusQueue(definition.name, definition.options);
 }

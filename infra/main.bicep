@@ -223,6 +223,7 @@ var gatewayTableNames = [
   'conversationIndex'
   'notifications'
   'deliveries'
+  'dueChecks'
 ]
 
 var abbrs = loadJsonContent('abbreviations.json')

@@ -9,6 +9,8 @@ import { createTableNotificationStore } from './notifications/tableNotificationS
 import { createTenantAudience, type TenantAudience } from './notifications/tenantAudience';
 import { type DeliveryQueue } from './queue/deliveryQueue';
 import { createServiceBusDeliveryQueue } from './queue/serviceBusDeliveryQueue';
+import { type DueCheckIndex } from './reconciliation/dueCheckIndex';
+import { TableDueChecks } from './reconciliation/tableDueChecks';
 import { connectionSettingNames, tableNames } from './resourceNames';
 import { type ConversationStore } from './store/conversationStore';
 import { createTableClient } from './store/tableClientFactory';
@@ -21,6 +23,11 @@ import { createTableConversationStore } from './store/tableConversationStore';
  */
 export interface HostProvidedParts {
   deliveryQueue?: DeliveryQueue;
+  /**
+   * The host's queue holds nothing sent before this moment (the local host's in-process queue starts empty):
+   * the reconciler treats work older than it as lost at once instead of after its deadline.
+   */
+  queueEmptySince?: Date;
   /** The clock of every decision; tests and the local host may pin it. */
   now?: () => Date;
 }
@@ -36,6 +43,10 @@ export interface GatewayServices {
   notificationStore: NotificationStore;
   /** The `notifications` queue: Service Bus when configured, else the host's (local in-process queue). */
   deliveryQueue: DeliveryQueue;
+  /** See HostProvidedParts.queueEmptySince; absent with Service Bus. */
+  queueEmptySince?: Date;
+  /** The reconciler's index of notifications with work in flight (Table Storage). */
+  dueChecks: DueCheckIndex;
   /** A tenant's active conversations page by page, for tenant broadcasts (fan-out steps). */
   tenantAudience: TenantAudience;
   /** Bot tokens for the Bot Connector: one cache per process, refreshed ahead of expiry. */
@@ -77,9 +88,11 @@ async function buildServices(): Promise<GatewayServices> {
     now,
   });
   const inboundAuthenticator = createBotFrameworkInboundAuthenticator({ appId: config.bot.appId, cloud: config.cloud });
+  const dueChecks = new TableDueChecks(createTableClient(config.tables, tableNames.dueChecks));
   const notificationStore = createTableNotificationStore({
     notifications: createTableClient(config.tables, tableNames.notifications),
     deliveries: createTableClient(config.tables, tableNames.deliveries),
+    dueChecks,
     now,
   });
   const deliveryQueue =
@@ -88,7 +101,21 @@ async function buildServices(): Promise<GatewayServices> {
   const tokens = createOutboundTokenProvider(config, { now });
   const connector = createBotConnectorClient(config, tokens, { now });
   const sendPacer = new SendPacer({ perTenantRequestsPerSecond: config.delivery.perTenantRequestsPerSecond });
-  return Promise.resolve({ config, now, conversationStore, inboundAuthenticator, notificationStore, deliveryQueue, tenantAudience, tokens, connector, sendPacer });
+  const queueEmptySince = config.serviceBus === undefined ? hostParts.queueEmptySince : undefined;
+  return Promise.resolve({
+    config,
+    now,
+    conversationStore,
+    inboundAuthenticator,
+    notificationStore,
+    deliveryQueue,
+    ...(queueEmptySince === undefined ? {} : { queueEmptySince }),
+    dueChecks,
+    tenantAudience,
+    tokens,
+    connector,
+    sendPacer,
+  });
 }
 
 /**

@@ -18,6 +18,8 @@ export const tableNames = {
   notifications: 'notifications',
   /** One entity per (notification, conversation): status, attempts, Teams activity id, last error. */
   deliveries: 'deliveries',
+  /** The reconciler's index: one row per notification with work in flight, keyed by the minute it last moved. */
+  dueChecks: 'dueChecks',
 } as const;
 
 /** App settings that name connections (Functions convention: bindings and SDK clients share one setting). */

@@ -1,4 +1,4 @@
-import { type HttpFunctionOptions, type ServiceBusQueueFunctionOptions } from '@azure/functions';
+import { type HttpFunctionOptions, type ServiceBusQueueFunctionOptions, type TimerFunctionOptions } from '@azure/functions';
 
 import { type GatewayFunctionDefinition } from '../../functions/functionDefinition';
 import { type InProcessServiceBus } from '../inProcessServiceBus/inProcessServiceBus';
@@ -9,6 +9,7 @@ import { createHttpDispatcher } from './httpDispatcher';
 import { startHttpFunctionServer } from './httpFunctionServer';
 import { HttpRouteTable } from './httpRouteTable';
 import { bindServiceBusTriggers, type ServiceBusTriggerBindings } from './serviceBusTriggerBinding';
+import { bindTimerTriggers, type TimerTriggerBindings } from './timerTriggerBinding';
 
 export interface LocalFunctionHostOptions {
   /** The one list functions/index.ts registers with @azure/functions, unchanged. */
@@ -20,6 +21,8 @@ export interface LocalFunctionHostOptions {
   env: Readonly<Record<string, string | undefined>>;
   log: HostLog;
   outsidePrefix?: (request: LocalHttpRequest) => Promise<LocalHttpResponse | undefined>;
+  /** Run timer functions once at start (see TimerTriggerBindingOptions.runAllOnStart). */
+  runTimersOnStart?: boolean;
 }
 
 export interface LocalFunctionHost {
@@ -31,6 +34,8 @@ export interface LocalFunctionHost {
   triggers: ServiceBusTriggerBindings['bound'];
   /** Service Bus functions not served because the queue is not in process. */
   unservedTriggers: readonly string[];
+  /** Timer functions and their schedules. */
+  timers: TimerTriggerBindings['bound'];
   close(): Promise<void>;
 }
 
@@ -39,7 +44,7 @@ export interface LocalFunctionHost {
  * the route prefix, Service Bus functions fed from the in-process queue.
  */
 export async function startLocalFunctionHost(options: LocalFunctionHostOptions): Promise<LocalFunctionHost> {
-  const { http, serviceBus } = splitDefinitions(options.definitions);
+  const { http, serviceBus, timer } = splitDefinitions(options.definitions);
   const prefix = options.hostJson.routePrefix.replace(/^\/+|\/+$/g, '');
   const table = new HttpRouteTable(http);
   const triggers =
@@ -63,6 +68,8 @@ export async function startLocalFunctionHost(options: LocalFunctionHostOptions):
     throw error;
   }
   const httpServer = server;
+  // Last, so a run at start finds the queue triggers fed and the HTTP functions served.
+  const timers = bindTimerTriggers({ functions: timer, log: options.log, ...(options.runTimersOnStart === undefined ? {} : { runAllOnStart: options.runTimersOnStart }) });
   return {
     url: httpServer.url,
     port: httpServer.port,
@@ -73,9 +80,11 @@ export async function startLocalFunctionHost(options: LocalFunctionHostOptions):
     })),
     triggers: triggers?.bound ?? [],
     unservedTriggers: triggers === undefined ? serviceBus.map((definition) => definition.name) : [],
+    timers: timers.bound,
     close: async () => {
-      // Stop taking requests first, then let running handlers settle their messages.
+      // Stop taking requests and timer runs first, then let running handlers settle their messages.
       await httpServer.close();
+      await timers.close();
       await triggers?.close();
     },
   };
@@ -85,9 +94,11 @@ export async function startLocalFunctionHost(options: LocalFunctionHostOptions):
 function splitDefinitions(definitions: readonly GatewayFunctionDefinition[]): {
   http: { name: string; options: HttpFunctionOptions }[];
   serviceBus: { name: string; options: ServiceBusQueueFunctionOptions }[];
+  timer: { name: string; options: TimerFunctionOptions }[];
 } {
   const http: { name: string; options: HttpFunctionOptions }[] = [];
   const serviceBus: { name: string; options: ServiceBusQueueFunctionOptions }[] = [];
+  const timer: { name: string; options: TimerFunctionOptions }[] = [];
   const names = new Set<string>();
   for (const definition of definitions) {
     if (names.has(definition.name.toLowerCase())) throw new Error(`Two functions are named "${definition.name}" (Azure refuses that too)`);
@@ -97,7 +108,8 @@ function splitDefinitions(definitions: readonly GatewayFunctionDefinition[]): {
       throw new Error(`Function "${definition.name}" uses extra input/output bindings; the gateway uses SDK clients instead, and the local host serves none`);
     }
     if (definition.kind === 'http') http.push(definition);
+    else if (definition.kind === 'timer') timer.push(definition);
     else serviceBus.push(definition);
   }
-  return { http, serviceBus };
+  return { http, serviceBus, timer };
 }

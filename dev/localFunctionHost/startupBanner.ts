@@ -3,7 +3,7 @@ import { type LocalFunctionHost } from './localFunctionHost';
 
 export interface BannerFacts {
   plan: LocalSettingsPlan;
-  host: Pick<LocalFunctionHost, 'url' | 'httpRoutes' | 'triggers' | 'unservedTriggers'>;
+  host: Pick<LocalFunctionHost, 'url' | 'httpRoutes' | 'triggers' | 'unservedTriggers'> & Partial<Pick<LocalFunctionHost, 'timers'>>;
   bot: { appId: string; appType: string };
   /** Present when the Teams emulator runs. */
   emulator?: { url: string; caPath: string | undefined };
@@ -59,6 +59,7 @@ export function startupBanner(facts: BannerFacts): string[] {
       lines.push(`              ${trigger.functionName} <- ${trigger.queuePath} (${trigger.maxConcurrent} ${trigger.sessions ? 'sessions' : 'messages'} at once)`);
     }
   }
+  for (const timer of host.timers ?? []) lines.push(`  timer     ${timer.functionName} on NCRONTAB "${timer.schedule}" (UTC)`);
 
   if (facts.demo !== undefined) {
     const demo = facts.demo;

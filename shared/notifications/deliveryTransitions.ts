@@ -17,6 +17,7 @@ import {
  *     │   markCancelled       │   markFinished ──▶ failed | skipped
  *     └──── recordRetry ──────┘
  *   queued ──markCancelled──▶ cancelled (the send path skips it)
+ *   queued | sending ──markReconciled──▶ the same status, re-queued by the reconciler (its message was lost)
  */
 
 /** Not yet posted and still to be tried. */
@@ -61,6 +62,14 @@ export function markFinished(outcome: { status: 'failed' | 'skipped'; error: Del
     if (outcome.failureClass === undefined) delete record.failureClass;
     else record.failureClass = outcome.failureClass;
     return applied(record, now);
+  };
+}
+
+/** The reconciler re-queued a pending delivery whose queue message was lost: when, and how many times so far. */
+export function markReconciled(now: Date): DeliveryTransition {
+  return (current) => {
+    if (!pending.has(current.status)) return unchanged;
+    return applied({ ...current, reconciledAt: now.toISOString(), reconciliations: (current.reconciliations ?? 0) + 1 }, now);
   };
 }
 

@@ -139,7 +139,7 @@ export function responseFromEntity(entity: Record<string, unknown>): string {
 export function fanOutToEntity(progress: FanOutProgress): TableRow {
   const { notificationId, targetIndex, error, ...columns } = progress;
   const errorColumns = defined({ errorStatus: error?.status, errorCode: error?.code, errorMessage: error?.message });
-  return { partitionKey: notificationId, rowKey: fanOutRowKey(targetIndex), targetIndex, ...columns, ...errorColumns, schemaVersion };
+  return { partitionKey: notificationId, rowKey: fanOutRowKey(targetIndex), targetIndex, ...defined(columns), ...errorColumns, schemaVersion };
 }
 
 const fanOutEntitySchema = z.object({
@@ -153,14 +153,16 @@ const fanOutEntitySchema = z.object({
   errorStatus: z.number().int().optional(),
   errorCode: z.string().optional(),
   errorMessage: z.string().optional(),
+  nextContinuationToken: z.string().optional(),
   updatedAt: z.string(),
 });
 
 export function fanOutFromEntity(entity: unknown): FanOutProgress {
   const parsed = fanOutEntitySchema.safeParse(entity);
   if (!parsed.success) throw corrupt('fan-out progress', parsed.error);
-  const { partitionKey, errorStatus, errorCode, errorMessage, ...rest } = parsed.data;
+  const { partitionKey, errorStatus, errorCode, errorMessage, nextContinuationToken, ...rest } = parsed.data;
   const progress: FanOutProgress = { notificationId: partitionKey, ...rest };
+  if (nextContinuationToken !== undefined) progress.nextContinuationToken = nextContinuationToken;
   if (errorCode !== undefined) progress.error = { code: errorCode, message: errorMessage ?? '', ...(errorStatus === undefined ? {} : { status: errorStatus }) };
   return progress;
 }
@@ -190,6 +192,8 @@ export function deliveryToEntity(record: DeliveryRecord): TableRow {
       lastErrorMessage: record.lastError?.message,
       failureClass: record.failureClass,
       lastOperationJson: record.lastOperation === undefined ? undefined : JSON.stringify(record.lastOperation),
+      reconciledAt: record.reconciledAt,
+      reconciliations: record.reconciliations,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     }),
@@ -222,6 +226,8 @@ const deliveryEntitySchema = z.object({
   lastErrorMessage: z.string().optional(),
   failureClass: z.string().optional(),
   lastOperationJson: z.string().optional(),
+  reconciledAt: z.string().optional(),
+  reconciliations: z.number().int().min(0).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -259,6 +265,8 @@ export function deliveryFromEntity(entity: unknown): DeliveryRecord {
   }
   if (row.failureClass !== undefined) record.failureClass = row.failureClass;
   if (row.lastOperationJson !== undefined) record.lastOperation = parseJsonColumn(row.lastOperationJson, 'delivery operation') as CopyOperationState;
+  if (row.reconciledAt !== undefined) record.reconciledAt = row.reconciledAt;
+  if (row.reconciliations !== undefined) record.reconciliations = row.reconciliations;
   return record;
 }
 

@@ -34,7 +34,10 @@ export interface FanOutView {
  * One delivery as the API shows it: the record's own fields (`conversationId` is absent only for a personal
  * chat still to be created, then `user` says whose), without the storage bookkeeping.
  */
-export type DeliveryView = Pick<DeliveryRecord, 'conversationId' | 'status' | 'activityId' | 'attempts' | 'lastError' | 'failureClass' | 'lastOperation' | 'target' | 'updatedAt'> & {
+export type DeliveryView = Pick<
+  DeliveryRecord,
+  'conversationId' | 'status' | 'activityId' | 'attempts' | 'lastError' | 'failureClass' | 'lastOperation' | 'target' | 'reconciledAt' | 'reconciliations' | 'updatedAt'
+> & {
   user?: { tenantId: string; userId: string };
   /** For a target that was reported instead of queued. */
   reason?: UnresolvedReason;
@@ -127,6 +130,8 @@ export function deliveryView(record: DeliveryRecord): DeliveryView {
   if (record.failureClass !== undefined) view.failureClass = record.failureClass;
   if (record.lastOperation !== undefined) view.lastOperation = record.lastOperation;
   if (record.target !== undefined) view.target = record.target;
+  if (record.reconciledAt !== undefined) view.reconciledAt = record.reconciledAt;
+  if (record.reconciliations !== undefined) view.reconciliations = record.reconciliations;
   if (record.unresolved !== undefined) {
     view.reason = record.unresolved.reason;
     if (record.unresolved.removalReason !== undefined) view.removalReason = record.unresolved.removalReason;

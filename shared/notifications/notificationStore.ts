@@ -73,6 +73,10 @@ export interface DeliveryRecord {
   failureClass?: string;
   /** State of the latest update/delete of the sent copy. */
   lastOperation?: CopyOperationState;
+  /** When the reconciler last re-queued or finalized it because its queue message was lost. */
+  reconciledAt?: string;
+  /** Re-queues by the reconciler so far. */
+  reconciliations?: number;
   createdAt: string;
   updatedAt: string;
   etag?: string;
@@ -123,6 +127,8 @@ export interface FanOutProgress {
   state: FanOutState;
   /** Why a `failed` chain ended (the dead-letter's classified code and description). */
   error?: DeliveryError;
+  /** Where the next page starts in the tenant's conversation index, so a chain whose step was lost can resume. */
+  nextContinuationToken?: string;
   updatedAt: string;
 }
 
@@ -197,6 +203,8 @@ export interface NotificationStore extends DeliveryStatusStore, FanOutProgressSt
   allDeliveries(notificationId: string): AsyncIterable<DeliveryRecord[]>;
   /** From a status-only projection of the partition. */
   countDeliveries(notificationId: string): Promise<DeliveryCounts>;
+  /** The deliveries still `queued` or `sending` (filtered by the service: the reconciler's read). */
+  pendingDeliveries(notificationId: string): Promise<DeliveryRecord[]>;
   /** Any pure transition, with the ETag loop. */
   transitionDelivery(notificationId: string, key: string, transition: DeliveryTransition): Promise<DeliveryTransitionResult>;
   /**

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 
 import { errorCodes, GatewayError } from '../errors';
+import { type DueCheckIndex } from '../reconciliation/dueCheckIndex';
 import { encodeKeyPart } from '../store/tableKeyEncoding';
 import { getEntityOrUndefined, statusCodeOf, storageCall, storageFailure, TablesOnce, tryCreateEntity, tryReplaceEntity } from '../store/tableStorageCalls';
 import * as transitions from './deliveryTransitions';
@@ -41,6 +42,11 @@ export interface TableNotificationStoreOptions {
   /** Table `deliveries` (tableNames.deliveries). */
   deliveries: TableClient;
   now: () => Date;
+  /**
+   * The reconciler's index: every new notification is watched from the moment it is due to move (its
+   * sendAt, else now), written before the notification itself so no crash leaves one unwatched.
+   */
+  dueChecks?: DueCheckIndex;
   /** Read-transition-write rounds before a hot delivery gives up with CONCURRENCY_CONFLICT. */
   maxWriteAttempts?: number;
 }
@@ -63,11 +69,13 @@ export class TableNotificationStore implements NotificationStore {
   private readonly now: () => Date;
   private readonly maxWriteAttempts: number;
   private readonly tables: TablesOnce;
+  private readonly dueChecks: DueCheckIndex | undefined;
 
   constructor(options: TableNotificationStoreOptions) {
     this.notifications = options.notifications;
     this.deliveries = options.deliveries;
     this.now = options.now;
+    this.dueChecks = options.dueChecks;
     this.maxWriteAttempts = options.maxWriteAttempts ?? 25;
     this.tables = new TablesOnce([options.notifications, options.deliveries]);
   }
@@ -80,6 +88,7 @@ export class TableNotificationStore implements NotificationStore {
 
   async createNotification(record: NotificationRecord): Promise<{ created: boolean; record: NotificationRecord }> {
     await this.tables.ensure();
+    await this.dueChecks?.watch(record.id, watchedFrom(record));
     for (let attempt = 1; attempt <= this.maxWriteAttempts; attempt++) {
       const etag = await tryCreateEntity(this.notifications, notificationToEntity(record), 'create a notification');
       if (etag !== undefined) return { created: true, record: { ...record, etag } };
@@ -193,6 +202,16 @@ export class TableNotificationStore implements NotificationStore {
       }
     });
     return counts;
+  }
+
+  async pendingDeliveries(notificationId: string): Promise<DeliveryRecord[]> {
+    await this.tables.ensure();
+    const filter = odata`PartitionKey eq ${notificationId} and (status eq ${'queued'} or status eq ${'sending'})`;
+    const rows: DeliveryRecord[] = [];
+    await storageCall('list pending deliveries', async () => {
+      for await (const entity of this.deliveries.listEntities({ queryOptions: { filter } })) rows.push(deliveryFromEntity(entity));
+    });
+    return rows;
   }
 
   async transitionDelivery(notificationId: string, key: string, transition: DeliveryTransition): Promise<DeliveryTransitionResult> {
@@ -318,6 +337,13 @@ export class TableNotificationStore implements NotificationStore {
 
 export function createTableNotificationStore(options: TableNotificationStoreOptions): NotificationStore {
   return new TableNotificationStore(options);
+}
+
+/** A scheduled notification has nothing to do before its sendAt. */
+function watchedFrom(record: NotificationRecord): Date {
+  const created = Date.parse(record.createdAt);
+  const sendAt = record.sendAt === undefined ? created : Date.parse(record.sendAt);
+  return new Date(Math.max(created, sendAt));
 }
 
 /** The SDK's token, tied to the notification it pages through, so a token is not replayed on another one. */

@@ -88,6 +88,8 @@ export async function runFanOutStep(message: DeliveryMessage, services: FanOutSe
       pagesDone: step.page + 1,
       deliveries: progress.deliveries + ours,
       state: page.continuationToken === undefined ? 'done' : 'expanding',
+      // Where the next step starts, so the reconciler can resume a chain whose next message was lost.
+      nextContinuationToken: page.continuationToken,
       updatedAt: services.now().toISOString(),
     });
   }

@@ -1,22 +1,10 @@
 import { markCancelled, markFinished, markSending, markSent, recordCopyOperation, recordRetry } from '../../../shared/notifications/deliveryTransitions';
-import { type DeliveryRecord, type DeliveryStatus, type DeliveryTransition } from '../../../shared/notifications/notificationStore';
+import { type DeliveryRecord, type DeliveryTransition } from '../../../shared/notifications/notificationStore';
+import { deliveryRecord } from './deliveryRecordFixture';
 
-const created = new Date('2026-03-01T10:00:00.000Z');
 const now = new Date('2026-03-01T10:05:00.000Z');
 
-function delivery(status: DeliveryStatus, overrides: Partial<DeliveryRecord> = {}): DeliveryRecord {
-  return {
-    notificationId: 'n-1',
-    key: 'a:1chat',
-    origin: 'direct',
-    conversationId: 'a:1chat',
-    status,
-    attempts: 0,
-    createdAt: created.toISOString(),
-    updatedAt: created.toISOString(),
-    ...overrides,
-  };
-}
+const delivery = deliveryRecord;
 
 const after = (transition: DeliveryTransition, record: DeliveryRecord) => {
   const result = transition(record);

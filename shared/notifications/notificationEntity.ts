@@ -4,6 +4,7 @@ import { errorCodes, GatewayError } from '../errors';
 import { type TableRow } from '../store/conversationEntity';
 import { encodeKeyPart, prefixRange } from '../store/tableKeyEncoding';
 import { conversationTypes } from './notificationMessage';
+import { type DeliveryProgressRow } from './notificationProgress';
 import {
   type CopyOperationState,
   type DeliveryRecord,
@@ -260,6 +261,18 @@ export function deliveryFromEntity(entity: unknown): DeliveryRecord {
   if (row.failureClass !== undefined) record.failureClass = row.failureClass;
   if (row.lastOperationJson !== undefined) record.lastOperation = parseJsonColumn(row.lastOperationJson, 'delivery operation') as CopyOperationState;
   return record;
+}
+
+/** The columns the status is derived from (notificationProgress.ts): a cheap projection of a large partition. */
+export const deliveryProgressColumns = ['status', 'lastOperationJson'];
+
+const deliveryProgressSchema = deliveryEntitySchema.pick({ status: true, lastOperationJson: true });
+
+export function deliveryProgressFromEntity(entity: unknown): DeliveryProgressRow {
+  const parsed = deliveryProgressSchema.safeParse(entity);
+  if (!parsed.success) throw corrupt('delivery', parsed.error);
+  const { status, lastOperationJson } = parsed.data;
+  return lastOperationJson === undefined ? { status } : { status, lastOperation: parseJsonColumn(lastOperationJson, 'delivery operation') as CopyOperationState };
 }
 
 function parseJsonColumn(text: string | undefined, what: string): unknown {

@@ -1,5 +1,6 @@
 import { type CopyOperation } from '../queue/deliveryMessage';
 import { type ConversationType, type NotificationMessage } from './notificationMessage';
+import { type DeliveryTally } from './notificationProgress';
 import { type NotificationTargetAsGiven, type TenantTargetScope } from './notificationTarget';
 
 /**
@@ -95,6 +96,8 @@ export interface DeliveryCounts {
   skipped: number;
   /** Not sent because the notification was deleted first. */
   cancelled: number;
+  /** Posted, then deleted by a DELETE of the notification (no longer counted as sent). */
+  deleted: number;
 }
 
 export interface DeliveryPage {
@@ -195,8 +198,8 @@ export interface NotificationStore extends DeliveryStatusStore, FanOutProgressSt
   listDeliveries(notificationId: string, options?: DeliveryPageOptions): Promise<DeliveryPage>;
   /** Every delivery of a notification, page by page (PATCH and DELETE walk them all). */
   allDeliveries(notificationId: string): AsyncIterable<DeliveryRecord[]>;
-  /** From a status-only projection of the partition. */
-  countDeliveries(notificationId: string): Promise<DeliveryCounts>;
+  /** From a projection of the partition (status and latest operation only). */
+  countDeliveries(notificationId: string): Promise<DeliveryTally>;
   /** Any pure transition, with the ETag loop. */
   transitionDelivery(notificationId: string, key: string, transition: DeliveryTransition): Promise<DeliveryTransitionResult>;
   /**

@@ -8,6 +8,8 @@ import { getEntityOrUndefined, statusCodeOf, storageCall, storageFailure, Tables
 import * as transitions from './deliveryTransitions';
 import {
   deliveryFromEntity,
+  deliveryProgressColumns,
+  deliveryProgressFromEntity,
   deliveryRowKey,
   deliveryToEntity,
   fanOutFromEntity,
@@ -21,9 +23,9 @@ import {
   responseRowKey,
   responseToEntity,
 } from './notificationEntity';
+import { type DeliveryTally, emptyTally, tallyDelivery } from './notificationProgress';
 import {
   type CopyOperationState,
-  type DeliveryCounts,
   type DeliveryError,
   type DeliveryPage,
   type DeliveryPageOptions,
@@ -180,19 +182,14 @@ export class TableNotificationStore implements NotificationStore {
     }
   }
 
-  async countDeliveries(notificationId: string): Promise<DeliveryCounts> {
+  async countDeliveries(notificationId: string): Promise<DeliveryTally> {
     await this.tables.ensure();
-    const counts: DeliveryCounts = { queued: 0, sent: 0, failed: 0, skipped: 0, cancelled: 0 };
-    const rows = this.deliveries.listEntities<{ status?: unknown }>({ queryOptions: { filter: odata`PartitionKey eq ${notificationId}`, select: ['status'] } });
+    const tally = emptyTally();
+    const rows = this.deliveries.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${notificationId}`, select: deliveryProgressColumns } });
     await storageCall('count deliveries', async () => {
-      for await (const row of rows.byPage({ maxPageSize })) {
-        for (const { status } of row) {
-          if (status === 'queued' || status === 'sending') counts.queued++;
-          else if (status === 'sent' || status === 'failed' || status === 'skipped' || status === 'cancelled') counts[status]++;
-        }
-      }
+      for await (const page of rows.byPage({ maxPageSize })) for (const row of page) tallyDelivery(tally, deliveryProgressFromEntity(row));
     });
-    return counts;
+    return tally;
   }
 
   async transitionDelivery(notificationId: string, key: string, transition: DeliveryTransition): Promise<DeliveryTransitionResult> {

@@ -1,6 +1,6 @@
 import { errorCodes, GatewayError } from '../errors';
 import { isNotificationId } from './notificationId';
-import { deliveryViewStatus, type DeliveryViewStatus, type NotificationStatus, notificationStatus } from './notificationProgress';
+import { type DeliveryViewStatus, deliveryViewStatus, type NotificationStatus, notificationStatus } from './notificationProgress';
 import {
   type DeliveryCounts,
   type DeliveryError,
@@ -24,6 +24,7 @@ export interface NotificationStatusBody {
   revision: number;
   sendAt?: string;
   expiresAt?: string;
+  tag?: string;
   /** Over every delivery, not just this page. */
   counts: DeliveryCounts;
   /** Tenant broadcasts and how far their fan-out has come. */
@@ -119,6 +120,7 @@ export async function readNotificationStatus(id: string, query: StatusQuery, sto
   };
   if (notification.sendAt !== undefined) body.sendAt = notification.sendAt;
   if (notification.expiresAt !== undefined) body.expiresAt = notification.expiresAt;
+  if (notification.tag !== undefined) body.tag = notification.tag;
   if (fanOuts.length > 0) {
     body.fanOut = fanOuts.map((progress) => {
       const view: FanOutView = { target: { tenantId: progress.tenantId, scope: progress.scope }, status: progress.state, pages: progress.pagesDone, deliveries: progress.deliveries };

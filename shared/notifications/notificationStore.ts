@@ -1,4 +1,5 @@
 import { type CopyOperation } from '../queue/deliveryMessage';
+import { type NotificationListEntry } from './notificationListIndex';
 import { type ConversationType, type NotificationMessage } from './notificationMessage';
 import { type DeliveryTally } from './notificationProgress';
 import { type NotificationTargetAsGiven, type TenantTargetScope } from './notificationTarget';
@@ -21,6 +22,8 @@ export interface NotificationRecord {
   message: NotificationMessage;
   sendAt?: string;
   expiresAt?: string;
+  /** The producer's label (request `tag`); the notification is listed under it too. */
+  tag?: string;
   /** Number of PATCHes applied; an update message carries the revision it was made for. */
   revision: number;
   deleted: boolean;
@@ -112,6 +115,21 @@ export interface DeliveryPageOptions {
   continuationToken?: string;
 }
 
+export interface NotificationListIndexQuery {
+  tag?: string;
+  /** Exclusive bounds, ISO times. */
+  createdAfter?: string;
+  createdBefore?: string;
+  /** The `next` of the previous page. */
+  after?: string;
+  pageSize: number;
+}
+
+export interface NotificationListIndexPage {
+  entries: NotificationListEntry[];
+  next?: string;
+}
+
 /** Progress of one tenant target's fan-out, one row per chain (written only by its own serial steps). */
 export interface FanOutProgress {
   notificationId: string;
@@ -185,6 +203,11 @@ export interface NotificationStore extends DeliveryStatusStore, FanOutProgressSt
   getIntakeResponse(id: string): Promise<string | undefined>;
   /** Stores the 202 body unless one is stored; returns the one that stands (a concurrent finisher's may win). */
   saveIntakeResponse(id: string, responseJson: string): Promise<string>;
+
+  /** Lists the notification (newest first, and under its tag) unless it is listed already. */
+  addToList(entry: NotificationListEntry): Promise<void>;
+  /** One page of the list, newest first; `next` (where the following page starts) when more may follow. */
+  listNotificationEntries(query: NotificationListIndexQuery): Promise<NotificationListIndexPage>;
 
   /** Starts a fan-out's progress row unless it exists (a repeated intake must not reset a running chain). */
   startFanOut(progress: FanOutProgress): Promise<void>;

@@ -23,6 +23,7 @@ import {
   responseRowKey,
   responseToEntity,
 } from './notificationEntity';
+import { allNotificationsPartition, listEntryFromEntity, listEntryToEntities, listRowKeyRange, type NotificationListEntry, tagPartition } from './notificationListIndex';
 import { type DeliveryTally, emptyTally, tallyDelivery } from './notificationProgress';
 import {
   type CopyOperationState,
@@ -33,6 +34,8 @@ import {
   type DeliveryTransition,
   type DeliveryTransitionResult,
   type FanOutProgress,
+  type NotificationListIndexPage,
+  type NotificationListIndexQuery,
   type NotificationRecord,
   type NotificationStore,
 } from './notificationStore';
@@ -110,6 +113,37 @@ export class TableNotificationStore implements NotificationStore {
     const etag = await tryCreateEntity(this.notifications, responseToEntity(id, responseJson), 'store a notification response');
     if (etag !== undefined) return responseJson;
     return (await this.getIntakeResponse(id)) ?? responseJson;
+  }
+
+  async addToList(entry: NotificationListEntry): Promise<void> {
+    await this.tables.ensure();
+    // Insert-if-absent, row by row: the two rows are in different partitions (no batch), and a repeat finds them.
+    for (const row of listEntryToEntities(entry)) await tryCreateEntity(this.notifications, row, 'list a notification');
+  }
+
+  async listNotificationEntries(query: NotificationListIndexQuery): Promise<NotificationListIndexPage> {
+    await this.tables.ensure();
+    const partition = query.tag === undefined ? allNotificationsPartition : tagPartition(query.tag);
+    const { from, to } = listRowKeyRange(query);
+    const conditions = [odata`PartitionKey eq ${partition}`];
+    if (from !== undefined) conditions.push(odata`RowKey ge ${from}`);
+    if (to !== undefined) conditions.push(odata`RowKey lt ${to}`);
+    if (query.after !== undefined) conditions.push(odata`RowKey gt ${query.after}`);
+    // One row more than asked tells whether a next page exists without handing out a token to an empty one.
+    const wanted = query.pageSize + 1;
+    const rows: ReturnType<typeof listEntryFromEntity>[] = [];
+    const pages = this.notifications.listEntities({ queryOptions: { filter: conditions.join(' and ') } }).byPage({ maxPageSize: wanted });
+    await storageCall('list notifications', async () => {
+      for await (const page of pages) {
+        for (const entity of page) rows.push(listEntryFromEntity(entity));
+        if (rows.length >= wanted) break;
+      }
+    });
+    const entries = rows.slice(0, query.pageSize);
+    const last = entries.at(-1);
+    const page: NotificationListIndexPage = { entries: entries.map(({ rowKey: _rowKey, ...entry }) => entry) };
+    if (rows.length > query.pageSize && last !== undefined) page.next = last.rowKey;
+    return page;
   }
 
   async startFanOut(progress: FanOutProgress): Promise<void> {

@@ -1,6 +1,6 @@
 import {
-  deliveryViewStatus,
   type DeliveryProgressRow,
+  deliveryViewStatus,
   emptyTally,
   finalNotificationStatuses,
   notificationStatus,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { canonicalJson } from './canonicalJson';
 import { type NotificationStatus, notificationStatuses } from './notificationProgress';
 import { notificationTagSchema } from './notificationTag';
+import { decodeOpaqueToken, encodeOpaqueToken } from './opaqueToken';
 import { badRequest, fromZodIssues, type ValidationIssue, type ValidationResult } from './validationIssue';
 
 /** `GET /api/notifications`: which notifications, and where in the list. */
@@ -86,22 +87,16 @@ export function parseNotificationListQuery(params: URLSearchParams): ValidationR
  * token replayed with other filters is a 400 rather than a page of something else.
  */
 export function encodeListToken(after: string, query: NotificationListQuery): string {
-  return Buffer.from(JSON.stringify({ a: after, q: filterFingerprint(query) }), 'utf8').toString('base64url');
+  return encodeOpaqueToken({ a: after, q: filterFingerprint(query) });
 }
 
 /** A list row key: reversed time (13 digits), `.`, a notification id. */
 const listRowKeyPattern = /^\d{13}\.[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 function decodeListToken(token: string, query: NotificationListQuery): string | undefined {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof decoded !== 'object' || decoded === null) return undefined;
-  const { a, q } = decoded as { a?: unknown; q?: unknown };
-  return typeof a === 'string' && listRowKeyPattern.test(a) && q === filterFingerprint(query) ? a : undefined;
+  const decoded = decodeOpaqueToken(token);
+  const after = decoded?.q === filterFingerprint(query) ? decoded.a : undefined;
+  return typeof after === 'string' && listRowKeyPattern.test(after) ? after : undefined;
 }
 
 function filterFingerprint(query: NotificationListQuery): string {

@@ -39,6 +39,7 @@ import {
   type NotificationRecord,
   type NotificationStore,
 } from './notificationStore';
+import { decodeOpaqueToken, encodeOpaqueToken } from './opaqueToken';
 
 export interface TableNotificationStoreOptions {
   /** Table `notifications` (tableNames.notifications). */
@@ -353,21 +354,14 @@ export function createTableNotificationStore(options: TableNotificationStoreOpti
 
 /** The SDK's token, tied to the notification it pages through, so a token is not replayed on another one. */
 function encodeContinuationToken(sdkToken: string, notificationId: string): string {
-  return Buffer.from(JSON.stringify({ n: notificationId, t: sdkToken }), 'utf8').toString('base64url');
+  return encodeOpaqueToken({ n: notificationId, t: sdkToken });
 }
 
 function decodeContinuationToken(token: string, notificationId: string): string {
-  const invalid = new GatewayError(errorCodes.BadRequest, 'The continuation token is not valid for this notification.', [
+  const decoded = decodeOpaqueToken(token);
+  const sdkToken = decoded?.n === notificationId ? decoded.t : undefined;
+  if (typeof sdkToken === 'string' && sdkToken !== '') return sdkToken;
+  throw new GatewayError(errorCodes.BadRequest, 'The continuation token is not valid for this notification.', [
     { path: 'continuationToken', message: 'use the token from the previous page of the same notification' },
   ]);
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid;
-  }
-  if (typeof decoded !== 'object' || decoded === null) throw invalid;
-  const { n, t } = decoded as { n?: unknown; t?: unknown };
-  if (n !== notificationId || typeof t !== 'string' || t === '') throw invalid;
-  return t;
 }

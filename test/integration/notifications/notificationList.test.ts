@@ -1,18 +1,16 @@
 import { schemaProblems } from '../../unit/notifications/openApiSchemaCheck';
-import { newTenantId, NotificationRig, seedConversation, uniqueId, useGatewayEnvironment } from './notificationRig';
+import { newTenantId, type NotificationRig, seedConversation, uniqueId, useNotificationRig } from './notificationRig';
 
 /**
  * `GET /api/notifications` through the real handler and Table adapter: newest first from the list index,
  * filtered by time, tag and status, paged with a token tied to its query. Each test lists under its own tag
  * (the Azurite tables are shared by every suite).
  */
-useGatewayEnvironment();
-
+const currentRig = useNotificationRig();
 let rig: NotificationRig;
 beforeEach(() => {
-  rig = new NotificationRig();
+  rig = currentRig();
 });
-afterEach(async () => rig.close());
 
 const minute = 60_000;
 

@@ -63,6 +63,20 @@ export function useGatewayEnvironment(): void {
   });
 }
 
+/** A fresh rig per test (gateway environment included); the returned function is the current one. */
+export function useNotificationRig(): () => NotificationRig {
+  useGatewayEnvironment();
+  let rig: NotificationRig | undefined;
+  beforeEach(() => {
+    rig = new NotificationRig();
+  });
+  afterEach(async () => rig?.close());
+  return () => {
+    if (rig === undefined) throw new Error('the rig exists only inside a test');
+    return rig;
+  };
+}
+
 export class NotificationRig {
   readonly clock = new ManualQueueClock(Date.parse('2026-03-01T10:00:00.000Z'));
   readonly bus = new InProcessServiceBus({ clock: this.clock });

@@ -29,7 +29,7 @@ export async function postNotificationHandler(request: HttpRequest, context: Inv
   }
 }
 
-/** `GET /api/notifications` (function key): the caller's notifications, newest first, filtered, one page per call. */
+/** `GET /api/notifications` (function key): notifications newest first, filtered by time, status and tag, one page per call. */
 export async function listNotificationsHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const query = parseNotificationListQuery(request.query);

@@ -105,17 +105,17 @@ export async function readNotificationStatus(id: string, query: StatusQuery, sto
   if (notification === undefined) {
     return { ok: false, error: new GatewayError(errorCodes.NotFound, `No notification ${id}`, [{ path: 'id', message: `unknown notification "${id}"` }]) };
   }
-  const [progress, page] = await Promise.all([
+  const [summary, page] = await Promise.all([
     readNotificationProgress(notification, store),
     store.listDeliveries(id, { pageSize: query.pageSize, ...(query.continuationToken === undefined ? {} : { continuationToken: query.continuationToken }) }),
   ]);
-  const { fanOuts } = progress;
+  const { fanOuts } = summary;
   const body: NotificationStatusBody = {
     id,
     createdAt: notification.createdAt,
-    status: progress.status,
+    status: summary.status,
     revision: notification.revision,
-    counts: progress.counts,
+    counts: summary.counts,
     deliveries: page.deliveries.map(deliveryView),
   };
   if (notification.sendAt !== undefined) body.sendAt = notification.sendAt;

@@ -24,6 +24,8 @@ import { type NotificationTargetAsGiven, tenantTargetScopes } from './notificati
  *   RK `response`         the stored 202 body, replayed to an idempotent repeat
  *   RK `fanOut.<i>`       progress of tenant target #i's fan-out
  *
+ * Partitions `_list` and `_list.tag.<tag>` of the same table are the list index (notificationListIndex.ts).
+ *
  * `deliveries` rows: RK = encodeKeyPart(deliveryKey), or `u.<i>` for unresolved target #i (base64url has no
  * `.`, so the two never meet). Entities are parsed on the way in, not trusted.
  */

@@ -4,6 +4,8 @@ import { type GatewayServices, getGatewayServices } from '../shared/gatewayServi
 import { errorResponse } from '../shared/http/errorResponse';
 import { jsonResponse } from '../shared/http/jsonResponse';
 import { acceptNotification, type IntakeServices } from '../shared/notifications/notificationIntake';
+import { listNotifications } from '../shared/notifications/notificationList';
+import { parseNotificationListQuery } from '../shared/notifications/notificationListQuery';
 import { parseNotificationIdParam, parseStatusQuery, readNotificationStatus } from '../shared/notifications/notificationStatus';
 import { type CopyOperationServices, deleteNotification, updateNotification } from '../shared/notifications/sentCopyOperations';
 import { type ValidationResult } from '../shared/notifications/validationIssue';
@@ -25,6 +27,23 @@ export async function postNotificationHandler(request: HttpRequest, context: Inv
   } catch (error) {
     return failed(context, 'POST', error);
   }
+}
+
+/** `GET /api/notifications` (function key): notifications newest first, filtered by time, status and tag, one page per call. */
+export async function listNotificationsHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    const query = parseNotificationListQuery(request.query);
+    if (!query.ok) return refused(context, 'GET', query);
+    const services = await getGatewayServices();
+    return jsonResponse(200, await listNotifications(query.value, { notifications: services.notificationStore, publicBaseUrl: services.config.publicBaseUrl }));
+  } catch (error) {
+    return failed(context, 'GET', error);
+  }
+}
+
+/** `GET | POST /api/notifications`: one route, so the host answers both methods at one path. */
+export async function notificationsHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return request.method.toUpperCase() === 'GET' ? listNotificationsHandler(request, context) : postNotificationHandler(request, context);
 }
 
 /** `GET | PATCH | DELETE /api/notifications/{id}` (function key): status, update every copy, delete every copy. */
@@ -82,7 +101,7 @@ function failed(context: InvocationContext, method: string, error: unknown): Htt
 export const postNotificationFunction: GatewayFunctionDefinition = {
   kind: 'http',
   name: 'notifications',
-  options: { methods: ['POST'], authLevel: 'function', route: 'notifications', handler: postNotificationHandler },
+  options: { methods: ['GET', 'POST'], authLevel: 'function', route: 'notifications', handler: notificationsHandler },
 };
 
 export const notificationByIdFunction: GatewayFunctionDefinition = {

@@ -11,8 +11,6 @@ import { buildOutboundActivity } from './outboundActivityBuilder';
 
 /** Sends always carry revision 0, so a repeated fan-out page after a PATCH still has the same messageId. */
 const sendRevision = 0;
-/** A notification is deleted once; a repeated DELETE re-enqueues the same ids, which duplicate detection drops. */
-const deleteRevision = 0;
 
 export function sendMessageFor(delivery: DeliveryRecord, notification: Pick<NotificationRecord, 'id' | 'message' | 'sendAt' | 'expiresAt'>): QueuedDelivery {
   const body: DeliveryMessage = {
@@ -43,8 +41,13 @@ export function updateMessageFor(delivery: DeliveryRecord, notification: Pick<No
   return withNotBefore({ body }, delivery.status === 'queued' ? notification.sendAt : undefined);
 }
 
-export function deleteMessageFor(delivery: DeliveryRecord, notificationId: string): QueuedDelivery {
-  return { body: { ...addressOf(delivery, notificationId), operation: 'delete', attempt: 1, revision: deleteRevision } };
+/**
+ * The delete carries the revision the notification was deleted at, so the copy's `lastOperation` matches the
+ * notification's revision. A deleted notification takes no more PATCHes, so its revision is frozen: a
+ * repeated DELETE re-enqueues the same ids, which duplicate detection drops.
+ */
+export function deleteMessageFor(delivery: DeliveryRecord, notification: Pick<NotificationRecord, 'id' | 'revision'>): QueuedDelivery {
+  return { body: { ...addressOf(delivery, notification.id), operation: 'delete', attempt: 1, revision: notification.revision } };
 }
 
 function addressOf(delivery: DeliveryRecord, notificationId: string): Pick<DeliveryMessage, 'version' | 'notificationId' | 'conversationId' | 'createFor'> {

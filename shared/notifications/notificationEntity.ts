@@ -4,6 +4,7 @@ import { errorCodes, GatewayError } from '../errors';
 import { type TableRow } from '../store/conversationEntity';
 import { encodeKeyPart, prefixRange } from '../store/tableKeyEncoding';
 import { conversationTypes } from './notificationMessage';
+import { type DeliveryProgressRow } from './notificationProgress';
 import {
   type CopyOperationState,
   type DeliveryRecord,
@@ -22,6 +23,8 @@ import { type NotificationTargetAsGiven, tenantTargetScopes } from './notificati
  *   RK `notification`     the record (state, digest, current message, revision, deleted)
  *   RK `response`         the stored 202 body, replayed to an idempotent repeat
  *   RK `fanOut.<i>`       progress of tenant target #i's fan-out
+ *
+ * Partitions `_list` and `_list.tag.<tag>` of the same table are the list index (notificationListIndex.ts).
  *
  * `deliveries` rows: RK = encodeKeyPart(deliveryKey), or `u.<i>` for unresolved target #i (base64url has no
  * `.`, so the two never meet). Entities are parsed on the way in, not trusted.
@@ -91,6 +94,7 @@ export function notificationToEntity(record: NotificationRecord): TableRow {
       digest: record.digest,
       sendAt: record.sendAt,
       expiresAt: record.expiresAt,
+      tag: record.tag,
       revision: record.revision,
       deleted: record.deleted,
       deletedAt: record.deletedAt,
@@ -109,6 +113,7 @@ const notificationEntitySchema = z.object({
   digest: z.string(),
   sendAt: z.string().optional(),
   expiresAt: z.string().optional(),
+  tag: z.string().optional(),
   revision: z.number().int().min(0),
   deleted: z.boolean(),
   deletedAt: z.string().optional(),
@@ -268,6 +273,18 @@ export function deliveryFromEntity(entity: unknown): DeliveryRecord {
   if (row.reconciledAt !== undefined) record.reconciledAt = row.reconciledAt;
   if (row.reconciliations !== undefined) record.reconciliations = row.reconciliations;
   return record;
+}
+
+/** The columns the status is derived from (notificationProgress.ts): a cheap projection of a large partition. */
+export const deliveryProgressColumns = ['status', 'lastOperationJson'];
+
+const deliveryProgressSchema = deliveryEntitySchema.pick({ status: true, lastOperationJson: true });
+
+export function deliveryProgressFromEntity(entity: unknown): DeliveryProgressRow {
+  const parsed = deliveryProgressSchema.safeParse(entity);
+  if (!parsed.success) throw corrupt('delivery', parsed.error);
+  const { status, lastOperationJson } = parsed.data;
+  return lastOperationJson === undefined ? { status } : { status, lastOperation: parseJsonColumn(lastOperationJson, 'delivery operation') as CopyOperationState };
 }
 
 function parseJsonColumn(text: string | undefined, what: string): unknown {

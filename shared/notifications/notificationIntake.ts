@@ -99,6 +99,7 @@ export async function acceptNotification(bodyText: string, services: IntakeServi
 async function finishIntake(record: NotificationRecord, request: NotificationRequest, services: IntakeServices): Promise<AcceptedNotification> {
   const { notifications, queue } = services;
   const now = services.now();
+  await notifications.addToList({ id: record.id, createdAt: record.createdAt, ...(record.tag === undefined ? {} : { tag: record.tag }) });
   const resolutions = await resolveTargets(request.targets, services.conversations);
   const plan = planDirectDeliveries(record.id, request.targets, resolutions, record.message, now);
   const stored = await notifications.addDeliveries([...plan.deliveries, ...plan.unresolvedRows]);
@@ -154,6 +155,7 @@ function newRecord(id: string, digest: string, request: NotificationRequest, now
   };
   if (request.sendAt !== undefined) record.sendAt = request.sendAt;
   if (request.expiresAt !== undefined) record.expiresAt = request.expiresAt;
+  if (request.tag !== undefined) record.tag = request.tag;
   return record;
 }
 

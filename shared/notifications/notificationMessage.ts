@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { type AdaptiveCard, validateAdaptiveCard } from './adaptiveCardValidation';
 import { type JsonPathSegments } from './jsonPath';
+import { mentionsSchema, type MessageMention, unplacedMentionIssues } from './messageMentions';
 import { fromZodIssues, type ValidationIssue } from './validationIssue';
 
 /** Teams' `textFormat` values (Microsoft Learn, Teams: Format your bot messages). */
@@ -30,13 +31,15 @@ export interface NotificationMessage {
   card?: AdaptiveCard;
   summary?: string;
   suggestedActions?: SuggestedAction[];
+  /** Users @mentioned; each one's `<at>` text is in `text` or the card (messageMentions.ts). */
+  mentions?: MessageMention[];
 }
 
 /** Teams' `conversation.conversationType` of the conversation a copy is posted to. */
 export const conversationTypes = ['personal', 'groupChat', 'channel'] as const;
 export type ConversationType = (typeof conversationTypes)[number];
 
-const messageFields = ['text', 'textFormat', 'card', 'summary', 'suggestedActions'] as const;
+const messageFields = ['text', 'textFormat', 'card', 'summary', 'suggestedActions', 'mentions'] as const;
 const nonBlank = (what: string) =>
   z.string({ required_error: `Required: ${what} (a string)`, invalid_type_error: `${what} must be a string` }).refine((text) => text.trim() !== '', `${what} is empty; give some text or leave the field out`);
 
@@ -60,6 +63,7 @@ const messageSchema = z
       .min(1, 'suggestedActions is empty; leave the field out instead')
       .max(maxSuggestedActions, `At most ${maxSuggestedActions} suggested actions: Teams displays only the first ${maxSuggestedActions}`)
       .optional(),
+    mentions: mentionsSchema.optional(),
   })
   .strict(`allowed fields: ${messageFields.join(', ')}`);
 
@@ -85,15 +89,21 @@ export function parseNotificationMessage(raw: unknown, path: JsonPathSegments): 
     issues.push({ path: [...path, 'suggestedActions'], message: 'Teams does not show suggested actions on a message with a card; send them with a text-only message' });
   }
   if (!parsed.success || issues.length > 0) return { ok: false, issues };
-  const { text, textFormat, summary, suggestedActions } = parsed.data;
+  const { text, textFormat, summary, suggestedActions, mentions } = parsed.data;
+  const card = fields.card as AdaptiveCard | undefined;
+  if (mentions !== undefined) {
+    const unplaced = unplacedMentionIssues({ ...(text === undefined ? {} : { text }), ...(card === undefined ? {} : { card }), mentions }, [...path, 'mentions']);
+    if (unplaced.length > 0) return { ok: false, issues: unplaced };
+  }
   return {
     ok: true,
     message: {
       ...(text === undefined ? {} : { text }),
       ...(textFormat === undefined ? {} : { textFormat }),
-      ...(fields.card === undefined ? {} : { card: fields.card as AdaptiveCard }),
+      ...(card === undefined ? {} : { card }),
       ...(summary === undefined ? {} : { summary }),
       ...(suggestedActions === undefined ? {} : { suggestedActions }),
+      ...(mentions === undefined ? {} : { mentions }),
     },
   };
 }

@@ -5,6 +5,7 @@ import { checkActivitySize } from './messageSizeLimit';
 import { isNotificationId } from './notificationId';
 import { type NotificationMessage, parseNotificationMessage } from './notificationMessage';
 import { parseNotificationSchedule } from './notificationSchedule';
+import { notificationTagSchema } from './notificationTag';
 import { type NotificationTarget, parseNotificationTarget } from './notificationTarget';
 import { buildOutboundActivity } from './outboundActivityBuilder';
 import { badRequest, fromZodIssues, type ValidationIssue, type ValidationResult } from './validationIssue';
@@ -25,9 +26,11 @@ export interface NotificationRequest {
   sendAt?: string;
   /** UTC ISO time after which undelivered copies are dropped as Expired. */
   expiresAt?: string;
+  /** The producer's label to list it by. */
+  tag?: string;
 }
 
-const requestFields = ['id', 'targets', 'message', 'sendAt', 'expiresAt'] as const;
+const requestFields = ['id', 'targets', 'message', 'sendAt', 'expiresAt', 'tag'] as const;
 
 // Targets, message and times are checked by their own parsers (precise per-form and per-card messages); the
 // envelope schema fixes the field set and the simple fields.
@@ -44,6 +47,7 @@ const envelopeSchema = z
     message: z.unknown().refine((message) => message !== undefined, 'Required: the message to send'),
     sendAt: z.unknown().optional(),
     expiresAt: z.unknown().optional(),
+    tag: notificationTagSchema.optional(),
   })
   .strict(`allowed fields: ${requestFields.join(', ')}`);
 
@@ -84,6 +88,7 @@ export function validateNotificationRequest(body: unknown, now: Date): Validatio
     targets,
     message: message.message,
     ...schedule.schedule,
+    ...(envelope.data.tag === undefined ? {} : { tag: envelope.data.tag }),
   };
   // Checked with the fullest copy (a personal chat's, suggested actions included): if that fits, all do.
   const tooLarge = checkActivitySize(buildOutboundActivity(request.message, 'personal'));

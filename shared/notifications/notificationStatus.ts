@@ -1,6 +1,16 @@
 import { errorCodes, GatewayError } from '../errors';
 import { isNotificationId } from './notificationId';
-import { type DeliveryCounts, type DeliveryError, type DeliveryRecord, type FanOutState, type NotificationStore, type UnresolvedReason } from './notificationStore';
+import { type DeliveryViewStatus, deliveryViewStatus, type NotificationStatus, notificationStatus } from './notificationProgress';
+import {
+  type DeliveryCounts,
+  type DeliveryError,
+  type DeliveryRecord,
+  type FanOutProgress,
+  type FanOutState,
+  type NotificationRecord,
+  type NotificationStore,
+  type UnresolvedReason,
+} from './notificationStore';
 import { type TenantTargetScope } from './notificationTarget';
 import { type ValidationResult } from './validationIssue';
 
@@ -8,11 +18,13 @@ import { type ValidationResult } from './validationIssue';
 export interface NotificationStatusBody {
   id: string;
   createdAt: string;
-  status: 'accepting' | 'accepted' | 'deleted';
+  /** Derived from the deliveries (notificationProgress.ts); final: completed, completedWithFailures, failed, deleted. */
+  status: NotificationStatus;
   /** PATCHes applied. */
   revision: number;
   sendAt?: string;
   expiresAt?: string;
+  tag?: string;
   /** Over every delivery, not just this page. */
   counts: DeliveryCounts;
   /** Tenant broadcasts and how far their fan-out has come. */
@@ -36,8 +48,9 @@ export interface FanOutView {
  */
 export type DeliveryView = Pick<
   DeliveryRecord,
-  'conversationId' | 'status' | 'activityId' | 'attempts' | 'lastError' | 'failureClass' | 'lastOperation' | 'target' | 'reconciledAt' | 'reconciliations' | 'updatedAt'
+  'conversationId' | 'activityId' | 'attempts' | 'lastError' | 'failureClass' | 'lastOperation' | 'target' | 'reconciledAt' | 'reconciliations' | 'updatedAt'
 > & {
+  status: DeliveryViewStatus;
   user?: { tenantId: string; userId: string };
   /** For a target that was reported instead of queued. */
   reason?: UnresolvedReason;
@@ -95,21 +108,22 @@ export async function readNotificationStatus(id: string, query: StatusQuery, sto
   if (notification === undefined) {
     return { ok: false, error: new GatewayError(errorCodes.NotFound, `No notification ${id}`, [{ path: 'id', message: `unknown notification "${id}"` }]) };
   }
-  const [counts, page, fanOuts] = await Promise.all([
-    store.countDeliveries(id),
+  const [summary, page] = await Promise.all([
+    readNotificationProgress(notification, store),
     store.listDeliveries(id, { pageSize: query.pageSize, ...(query.continuationToken === undefined ? {} : { continuationToken: query.continuationToken }) }),
-    store.listFanOutProgress(id),
   ]);
+  const { fanOuts } = summary;
   const body: NotificationStatusBody = {
     id,
     createdAt: notification.createdAt,
-    status: notification.deleted ? 'deleted' : notification.state,
+    status: summary.status,
     revision: notification.revision,
-    counts,
+    counts: summary.counts,
     deliveries: page.deliveries.map(deliveryView),
   };
   if (notification.sendAt !== undefined) body.sendAt = notification.sendAt;
   if (notification.expiresAt !== undefined) body.expiresAt = notification.expiresAt;
+  if (notification.tag !== undefined) body.tag = notification.tag;
   if (fanOuts.length > 0) {
     body.fanOut = fanOuts.map((progress) => {
       const view: FanOutView = { target: { tenantId: progress.tenantId, scope: progress.scope }, status: progress.state, pages: progress.pagesDone, deliveries: progress.deliveries };
@@ -121,8 +135,17 @@ export async function readNotificationStatus(id: string, query: StatusQuery, sto
   return { ok: true, value: body };
 }
 
+/** The overall status and counts of a notification, with its fan-out progress (the status read and the list share it). */
+export async function readNotificationProgress(
+  notification: NotificationRecord,
+  store: Pick<NotificationStore, 'countDeliveries' | 'listFanOutProgress'>,
+): Promise<{ status: NotificationStatus; counts: DeliveryCounts; fanOuts: FanOutProgress[] }> {
+  const [tally, fanOuts] = await Promise.all([store.countDeliveries(notification.id), store.listFanOutProgress(notification.id)]);
+  return { status: notificationStatus(notification, tally, fanOuts), counts: tally.counts, fanOuts };
+}
+
 export function deliveryView(record: DeliveryRecord): DeliveryView {
-  const view: DeliveryView = { status: record.status, attempts: record.attempts, updatedAt: record.updatedAt };
+  const view: DeliveryView = { status: deliveryViewStatus(record), attempts: record.attempts, updatedAt: record.updatedAt };
   if (record.conversationId !== undefined) view.conversationId = record.conversationId;
   if (record.createFor !== undefined) view.user = { tenantId: record.createFor.tenantId, userId: record.createFor.userAadObjectId };
   if (record.activityId !== undefined) view.activityId = record.activityId;

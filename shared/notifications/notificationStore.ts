@@ -1,5 +1,7 @@
 import { type CopyOperation } from '../queue/deliveryMessage';
+import { type NotificationListEntry } from './notificationListIndex';
 import { type ConversationType, type NotificationMessage } from './notificationMessage';
+import { type DeliveryTally } from './notificationProgress';
 import { type NotificationTargetAsGiven, type TenantTargetScope } from './notificationTarget';
 
 /**
@@ -20,6 +22,8 @@ export interface NotificationRecord {
   message: NotificationMessage;
   sendAt?: string;
   expiresAt?: string;
+  /** The producer's label (request `tag`); the notification is listed under it too. */
+  tag?: string;
   /** Number of PATCHes applied; an update message carries the revision it was made for. */
   revision: number;
   deleted: boolean;
@@ -99,6 +103,8 @@ export interface DeliveryCounts {
   skipped: number;
   /** Not sent because the notification was deleted first. */
   cancelled: number;
+  /** Posted, then deleted by a DELETE of the notification (no longer counted as sent). */
+  deleted: number;
 }
 
 export interface DeliveryPage {
@@ -111,6 +117,21 @@ export interface DeliveryPageOptions {
   pageSize?: number;
   /** From the previous page of the same notification. */
   continuationToken?: string;
+}
+
+export interface NotificationListIndexQuery {
+  tag?: string;
+  /** Exclusive bounds, ISO times. */
+  createdAfter?: string;
+  createdBefore?: string;
+  /** The `next` of the previous page. */
+  after?: string;
+  pageSize: number;
+}
+
+export interface NotificationListIndexPage {
+  entries: NotificationListEntry[];
+  next?: string;
 }
 
 /** Progress of one tenant target's fan-out, one row per chain (written only by its own serial steps). */
@@ -189,6 +210,11 @@ export interface NotificationStore extends DeliveryStatusStore, FanOutProgressSt
   /** Stores the 202 body unless one is stored; returns the one that stands (a concurrent finisher's may win). */
   saveIntakeResponse(id: string, responseJson: string): Promise<string>;
 
+  /** Lists the notification (newest first, and under its tag) unless it is listed already. */
+  addToList(entry: NotificationListEntry): Promise<void>;
+  /** One page of the list, newest first; `next` (where the following page starts) when more may follow. */
+  listNotificationEntries(query: NotificationListIndexQuery): Promise<NotificationListIndexPage>;
+
   /** Starts a fan-out's progress row unless it exists (a repeated intake must not reset a running chain). */
   startFanOut(progress: FanOutProgress): Promise<void>;
   listFanOutProgress(notificationId: string): Promise<FanOutProgress[]>;
@@ -201,8 +227,8 @@ export interface NotificationStore extends DeliveryStatusStore, FanOutProgressSt
   listDeliveries(notificationId: string, options?: DeliveryPageOptions): Promise<DeliveryPage>;
   /** Every delivery of a notification, page by page (PATCH and DELETE walk them all). */
   allDeliveries(notificationId: string): AsyncIterable<DeliveryRecord[]>;
-  /** From a status-only projection of the partition. */
-  countDeliveries(notificationId: string): Promise<DeliveryCounts>;
+  /** From a projection of the partition (status and latest operation only). */
+  countDeliveries(notificationId: string): Promise<DeliveryTally>;
   /** The deliveries still `queued` or `sending` (filtered by the service: the reconciler's read). */
   pendingDeliveries(notificationId: string): Promise<DeliveryRecord[]>;
   /** Any pure transition, with the ETag loop. */

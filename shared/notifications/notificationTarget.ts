@@ -29,7 +29,7 @@ export function targetAsGiven(target: NotificationTarget): NotificationTargetAsG
 
 // Entra ids are GUIDs. Checking the form catches the commonest mistake (a UPN or a Teams `29:` id where the
 // object id belongs), which would otherwise only surface later as ConversationNotFound.
-const guidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+export const guidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 // Lower-cased because Teams sends aadObjectId and tenant ids in lower case and the store looks them up exactly.
 export const entraId = (what: string) =>
   z

@@ -76,7 +76,7 @@ export async function deleteNotification(id: string, services: CopyOperationServ
   let deletes = 0;
   let cancelled = 0;
   for await (const page of services.notifications.allDeliveries(id)) {
-    const result = await deleteCopies(page, id, services);
+    const result = await deleteCopies(page, marked.value, services);
     deletes += result.deletes;
     cancelled += result.cancelled;
   }
@@ -92,7 +92,7 @@ export async function followNotificationChanges(before: NotificationRecord, rows
   const now = await services.notifications.getNotification(before.id);
   if (now === undefined) return;
   if (now.deleted && !before.deleted) {
-    await deleteCopies(rows, before.id, services);
+    await deleteCopies(rows, now, services);
   } else if (now.revision > before.revision && !now.deleted) {
     await services.queue.enqueue(living(rows).map((row) => updateMessageFor(row, now)));
   }
@@ -101,7 +101,7 @@ export async function followNotificationChanges(before: NotificationRecord, rows
 /** Queued deliveries are cancelled (in conditional batches); those being posted or posted get a delete message. */
 async function deleteCopies(
   rows: readonly DeliveryRecord[],
-  notificationId: string,
+  notification: Pick<NotificationRecord, 'id' | 'revision'>,
   services: Pick<CopyOperationServices, 'notifications' | 'queue' | 'now'>,
 ): Promise<{ deletes: number; cancelled: number }> {
   const candidates = living(rows);
@@ -112,7 +112,7 @@ async function deleteCopies(
     ...candidates.filter((row) => row.status !== 'queued'),
     ...results.flatMap((result) => (result.outcome === 'unchanged' ? [result.delivery] : [])),
   ];
-  const toDelete = standing.filter((row) => row.status === 'sending' || row.status === 'sent').map((row) => deleteMessageFor(row, notificationId));
+  const toDelete = standing.filter((row) => row.status === 'sending' || row.status === 'sent').map((row) => deleteMessageFor(row, notification));
   await services.queue.enqueue(toDelete);
   return { deletes: toDelete.length, cancelled: results.filter((result) => result.outcome === 'applied').length };
 }

@@ -9,6 +9,8 @@ import { getEntityOrUndefined, statusCodeOf, storageCall, storageFailure, Tables
 import * as transitions from './deliveryTransitions';
 import {
   deliveryFromEntity,
+  deliveryProgressColumns,
+  deliveryProgressFromEntity,
   deliveryRowKey,
   deliveryToEntity,
   fanOutFromEntity,
@@ -22,9 +24,10 @@ import {
   responseRowKey,
   responseToEntity,
 } from './notificationEntity';
+import { allNotificationsPartition, listEntryFromEntity, listEntryToEntities, listRowKeyRange, type NotificationListEntry, tagPartition } from './notificationListIndex';
+import { type DeliveryTally, emptyTally, tallyDelivery } from './notificationProgress';
 import {
   type CopyOperationState,
-  type DeliveryCounts,
   type DeliveryError,
   type DeliveryPage,
   type DeliveryPageOptions,
@@ -32,9 +35,12 @@ import {
   type DeliveryTransition,
   type DeliveryTransitionResult,
   type FanOutProgress,
+  type NotificationListIndexPage,
+  type NotificationListIndexQuery,
   type NotificationRecord,
   type NotificationStore,
 } from './notificationStore';
+import { decodeOpaqueToken, encodeOpaqueToken } from './opaqueToken';
 
 export interface TableNotificationStoreOptions {
   /** Table `notifications` (tableNames.notifications). */
@@ -119,6 +125,37 @@ export class TableNotificationStore implements NotificationStore {
     return (await this.getIntakeResponse(id)) ?? responseJson;
   }
 
+  async addToList(entry: NotificationListEntry): Promise<void> {
+    await this.tables.ensure();
+    // Insert-if-absent, row by row: the two rows are in different partitions (no batch), and a repeat finds them.
+    for (const row of listEntryToEntities(entry)) await tryCreateEntity(this.notifications, row, 'list a notification');
+  }
+
+  async listNotificationEntries(query: NotificationListIndexQuery): Promise<NotificationListIndexPage> {
+    await this.tables.ensure();
+    const partition = query.tag === undefined ? allNotificationsPartition : tagPartition(query.tag);
+    const { from, to } = listRowKeyRange(query);
+    const conditions = [odata`PartitionKey eq ${partition}`];
+    if (from !== undefined) conditions.push(odata`RowKey ge ${from}`);
+    if (to !== undefined) conditions.push(odata`RowKey lt ${to}`);
+    if (query.after !== undefined) conditions.push(odata`RowKey gt ${query.after}`);
+    // One row more than asked tells whether a next page exists without handing out a token to an empty one.
+    const wanted = query.pageSize + 1;
+    const rows: ReturnType<typeof listEntryFromEntity>[] = [];
+    const pages = this.notifications.listEntities({ queryOptions: { filter: conditions.join(' and ') } }).byPage({ maxPageSize: wanted });
+    await storageCall('list notifications', async () => {
+      for await (const page of pages) {
+        for (const entity of page) rows.push(listEntryFromEntity(entity));
+        if (rows.length >= wanted) break;
+      }
+    });
+    const entries = rows.slice(0, query.pageSize);
+    const last = entries.at(-1);
+    const page: NotificationListIndexPage = { entries: entries.map(({ rowKey: _rowKey, ...entry }) => entry) };
+    if (rows.length > query.pageSize && last !== undefined) page.next = last.rowKey;
+    return page;
+  }
+
   async startFanOut(progress: FanOutProgress): Promise<void> {
     await this.tables.ensure();
     await tryCreateEntity(this.notifications, fanOutToEntity(progress), 'start a fan-out');
@@ -189,19 +226,14 @@ export class TableNotificationStore implements NotificationStore {
     }
   }
 
-  async countDeliveries(notificationId: string): Promise<DeliveryCounts> {
+  async countDeliveries(notificationId: string): Promise<DeliveryTally> {
     await this.tables.ensure();
-    const counts: DeliveryCounts = { queued: 0, sent: 0, failed: 0, skipped: 0, cancelled: 0 };
-    const rows = this.deliveries.listEntities<{ status?: unknown }>({ queryOptions: { filter: odata`PartitionKey eq ${notificationId}`, select: ['status'] } });
+    const tally = emptyTally();
+    const rows = this.deliveries.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${notificationId}`, select: deliveryProgressColumns } });
     await storageCall('count deliveries', async () => {
-      for await (const row of rows.byPage({ maxPageSize })) {
-        for (const { status } of row) {
-          if (status === 'queued' || status === 'sending') counts.queued++;
-          else if (status === 'sent' || status === 'failed' || status === 'skipped' || status === 'cancelled') counts[status]++;
-        }
-      }
+      for await (const page of rows.byPage({ maxPageSize })) for (const row of page) tallyDelivery(tally, deliveryProgressFromEntity(row));
     });
-    return counts;
+    return tally;
   }
 
   async pendingDeliveries(notificationId: string): Promise<DeliveryRecord[]> {
@@ -348,21 +380,14 @@ function watchedFrom(record: NotificationRecord): Date {
 
 /** The SDK's token, tied to the notification it pages through, so a token is not replayed on another one. */
 function encodeContinuationToken(sdkToken: string, notificationId: string): string {
-  return Buffer.from(JSON.stringify({ n: notificationId, t: sdkToken }), 'utf8').toString('base64url');
+  return encodeOpaqueToken({ n: notificationId, t: sdkToken });
 }
 
 function decodeContinuationToken(token: string, notificationId: string): string {
-  const invalid = new GatewayError(errorCodes.BadRequest, 'The continuation token is not valid for this notification.', [
+  const decoded = decodeOpaqueToken(token);
+  const sdkToken = decoded?.n === notificationId ? decoded.t : undefined;
+  if (typeof sdkToken === 'string' && sdkToken !== '') return sdkToken;
+  throw new GatewayError(errorCodes.BadRequest, 'The continuation token is not valid for this notification.', [
     { path: 'continuationToken', message: 'use the token from the previous page of the same notification' },
   ]);
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid;
-  }
-  if (typeof decoded !== 'object' || decoded === null) throw invalid;
-  const { n, t } = decoded as { n?: unknown; t?: unknown };
-  if (n !== notificationId || typeof t !== 'string' || t === '') throw invalid;
-  return t;
 }

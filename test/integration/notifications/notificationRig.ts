@@ -4,7 +4,7 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 import { type ServiceBusReceivedMessage } from '@azure/service-bus';
 
 import { InProcessServiceBus } from '../../../dev/inProcessServiceBus/inProcessServiceBus';
-import { notificationByIdHandler, postNotificationHandler } from '../../../functions/notifications';
+import { notificationByIdHandler, notificationsHandler, postNotificationHandler } from '../../../functions/notifications';
 import { type ConversationScope } from '../../../shared/activity/conversationFacts';
 import { type GatewayServices, getGatewayServices, provideFromHost, resetGatewayServices } from '../../../shared/gatewayServices';
 import { runFanOutStep } from '../../../shared/notifications/tenantFanOut';
@@ -63,6 +63,20 @@ export function useGatewayEnvironment(): void {
   });
 }
 
+/** A fresh rig per test (gateway environment included); the returned function is the current one. */
+export function useNotificationRig(): () => NotificationRig {
+  useGatewayEnvironment();
+  let rig: NotificationRig | undefined;
+  beforeEach(() => {
+    rig = new NotificationRig();
+  });
+  afterEach(async () => rig?.close());
+  return () => {
+    if (rig === undefined) throw new Error('the rig exists only inside a test');
+    return rig;
+  };
+}
+
 export class NotificationRig {
   readonly clock = new ManualQueueClock(Date.parse('2026-03-01T10:00:00.000Z'));
   readonly bus = new InProcessServiceBus({ clock: this.clock });
@@ -86,6 +100,12 @@ export class NotificationRig {
   async post(body: unknown): Promise<ApiResponse> {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     return this.call(postNotificationHandler, 'POST', '/api/notifications', text);
+  }
+
+  /** `GET /api/notifications?…` through the route's own handler. */
+  async list(query: Record<string, string> = {}): Promise<ApiResponse> {
+    const search = new URLSearchParams(query).toString();
+    return this.call(notificationsHandler, 'GET', `/api/notifications${search === '' ? '' : `?${search}`}`);
   }
 
   async get(id: string, query = ''): Promise<ApiResponse> {

@@ -91,7 +91,7 @@ describe('POST /api/notifications: targets', () => {
     const status = await rig.get(id, '?pageSize=1000');
     expect(status.status).toBe(200);
     expect(schemaProblems('NotificationStatus', status.body)).toEqual([]);
-    expect(status.body.counts).toEqual({ queued: 5, sent: 0, failed: 0, skipped: 4, cancelled: 0 });
+    expect(status.body.counts).toEqual({ queued: 5, sent: 0, failed: 0, skipped: 4, cancelled: 0, deleted: 0 });
     const deliveries = status.body.deliveries as Record<string, unknown>[];
     expect(deliveries).toHaveLength(9);
     expect(deliveries).toContainEqual(

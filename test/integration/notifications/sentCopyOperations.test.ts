@@ -54,7 +54,7 @@ describe('PATCH and DELETE /api/notifications/{id}', () => {
 
     const sessions = bySession(await rig.drainQueue());
     const timeline = (session: string) => sessions.get(session)?.map((m) => `${m.body.operation}:${m.body.revision}:${m.body.activity?.text ?? '-'}`);
-    expect(timeline(group)).toEqual(['send:0:v1', 'update:1:v2', 'update:2:v3', 'delete:0:-']);
+    expect(timeline(group)).toEqual(['send:0:v1', 'update:1:v2', 'update:2:v3', 'delete:2:-']);
     expect(timeline(personal)).toEqual(['send:0:v1', 'update:1:v2', 'update:2:v3']);
     expect(timeline(created)).toEqual(['send:0:v1', 'update:1:v2', 'update:2:v3']);
     // A created chat's later operations keep addressing the user, like its send.
@@ -62,7 +62,8 @@ describe('PATCH and DELETE /api/notifications/{id}', () => {
 
     const status = await rig.get(id);
     expect(schemaProblems('NotificationStatus', status.body)).toEqual([]);
-    expect(status.body).toMatchObject({ status: 'deleted', revision: 2, counts: { queued: 0, sent: 1, failed: 0, skipped: 0, cancelled: 2 } });
+    // The delete message is queued, not yet made: the notification is still deleting, the copy still sent.
+    expect(status.body).toMatchObject({ status: 'deleting', revision: 2, counts: { queued: 0, sent: 1, failed: 0, skipped: 0, cancelled: 2, deleted: 0 } });
     expect(status.body.deliveries).toContainEqual(expect.objectContaining({ conversationId: group, status: 'sent', activityId: '1700000000001', attempts: 1 }));
   });
 
@@ -114,7 +115,7 @@ describe('GET /api/notifications/{id}', () => {
     const first = await rig.get(id, '?pageSize=2');
     const second = await rig.get(id, `?pageSize=2&continuationToken=${encodeURIComponent(String(first.body.continuationToken))}`);
 
-    expect(first.body).toMatchObject({ id, status: 'accepted', revision: 0, counts: { queued: 2, sent: 1, failed: 0, skipped: 0, cancelled: 0 } });
+    expect(first.body).toMatchObject({ id, status: 'accepted', revision: 0, counts: { queued: 2, sent: 1, failed: 0, skipped: 0, cancelled: 0, deleted: 0 } });
     expect(first.body.deliveries).toHaveLength(2);
     expect(second.body.deliveries).toHaveLength(1);
     expect(second.body.continuationToken).toBeUndefined();
@@ -133,6 +134,41 @@ describe('GET /api/notifications/{id}', () => {
     const foreign = await rig.get(id, `?continuationToken=${encodeURIComponent(token)}`);
     expect(foreign).toMatchObject({ status: 400, body: { error: { details: [{ path: 'continuationToken' }] } } });
     expect((await rig.get(id, '?continuationToken=%%%')).status).toBe(400);
+  });
+});
+
+describe('the final status', () => {
+  it('ends completedWithFailures once every copy is final, counted the same way', async () => {
+    const { services, id, personal, created } = await postThree();
+    const store = services.notificationStore;
+
+    expect((await rig.get(id)).body).toMatchObject({ status: 'accepted', counts: { queued: 2, sent: 1 } });
+    await store.markFinished(id, personal, { status: 'failed', error: { status: 403, code: 'BotNotInConversationRoster', message: 'gone' }, failureClass: 'gone' });
+    await store.markSending(id, created, 1);
+    await store.markSent(id, created, { activityId: '1700000000002', conversationId: 'a:1created', attempt: 1 });
+
+    const status = await rig.get(id);
+    expect(status.body).toMatchObject({ status: 'completedWithFailures', counts: { queued: 0, sent: 2, failed: 1, skipped: 0, cancelled: 0, deleted: 0 } });
+    expect(schemaProblems('NotificationStatus', status.body)).toEqual([]);
+  });
+
+  it('reads a deleted copy as deleted, at the notification’s revision, and the notification as deleted once every delete is done', async () => {
+    const { services, id, group } = await postThree();
+    await rig.patch(id, { message: { text: 'v2' } });
+    await rig.delete(id);
+    const deletes = (await rig.drainQueue()).filter((m) => m.body.operation === 'delete');
+    expect(deletes.map((m) => [m.body.conversationId, m.body.revision])).toEqual([[group, 1]]);
+    expect((await rig.get(id)).body).toMatchObject({ status: 'deleting' });
+
+    // What the send path records once Teams deleted the copy.
+    await services.notificationStore.recordCopyOperation(id, group, { operation: 'delete', revision: deletes[0]?.body.revision ?? -1, status: 'sent' });
+
+    const status = await rig.get(id);
+    expect(status.body).toMatchObject({ status: 'deleted', revision: 1, counts: { queued: 0, sent: 0, cancelled: 2, deleted: 1 } });
+    expect(status.body.deliveries).toContainEqual(
+      expect.objectContaining({ conversationId: group, status: 'deleted', activityId: '1700000000001', lastOperation: expect.objectContaining({ operation: 'delete', revision: 1, status: 'sent' }) }),
+    );
+    expect(schemaProblems('NotificationStatus', status.body)).toEqual([]);
   });
 });
 

@@ -23,7 +23,7 @@ describe('copy operation messages', () => {
 
   it('addresses a created chat by its user in every operation, so all share the send’s session', () => {
     const created = row({ key: 'user:t:u', conversationId: 'a:1new', createFor: { tenantId: 't', userAadObjectId: 'u', referenceConversationId: 'a:1' } });
-    const sessions = [sendMessageFor(created, notification), updateMessageFor(created, notification), deleteMessageFor(created, 'n-1')].map((q) => toServiceBusMessage(q, now).sessionId);
+    const sessions = [sendMessageFor(created, notification), updateMessageFor(created, notification), deleteMessageFor(created, notification)].map((q) => toServiceBusMessage(q, now).sessionId);
 
     expect(sessions).toEqual(['user:t:u', 'user:t:u', 'user:t:u']);
   });
@@ -34,9 +34,13 @@ describe('copy operation messages', () => {
   });
 
   it('gives a repeated delete the same message id', () => {
-    const ids = [deleteMessageFor(row(), 'n-1'), deleteMessageFor(row({ status: 'sent' }), 'n-1')].map((q) => toServiceBusMessage(q, now).messageId);
+    const ids = [deleteMessageFor(row(), { id: 'n-1', revision: 2 }), deleteMessageFor(row({ status: 'sent' }), { id: 'n-1', revision: 2 })].map((q) => toServiceBusMessage(q, now).messageId);
 
     expect(ids[0]).toBe(ids[1]);
-    expect(deleteMessageFor(row(), 'n-1').body.activity).toBeUndefined();
+    expect(deleteMessageFor(row(), { id: 'n-1', revision: 2 }).body.activity).toBeUndefined();
+  });
+
+  it('deletes at the revision the notification was deleted at, so the copy’s lastOperation matches it', () => {
+    expect(deleteMessageFor(row({ status: 'sent' }), notification).body).toMatchObject({ operation: 'delete', revision: 2 });
   });
 });

@@ -75,6 +75,13 @@ describe('requestDigest', () => {
     );
   });
 
+  it('covers the tag and the mentions: the same id with another of either is another request', () => {
+    const base = { ...validBody(), message: { text: 'Hi <at>Adele</at>' } };
+    const mention = { userId: userId, name: 'Adele Vance', text: 'Adele' };
+
+    expect(new Set([digestOf(base), digestOf({ ...base, tag: 'a' }), digestOf({ ...base, tag: 'b' }), digestOf({ ...base, message: { ...base.message, mentions: [mention] } })]).size).toBe(4);
+  });
+
   it('ignores how the same instant and GUIDs are written', () => {
     const body = validBody();
     const same = { ...body, sendAt: '2025-06-01T00:00:00Z', targets: [...body.targets.slice(0, 1), { userId: userId.toUpperCase(), tenantId }, ...body.targets.slice(2)] };

@@ -4,7 +4,7 @@ import { type AddressInfo } from 'node:net';
 import { ensureError, errorCodes } from '../../shared/errors';
 import { errorBody } from '../../shared/http/errorResponse';
 import { maxRequestBodyLength } from '../../shared/notifications/requestBodyLimit';
-import { readBoundedBody } from '../boundedRequestBody';
+import { readBodyUpTo } from '../boundedRequestBody';
 import { type HostLog } from './hostLog';
 import { type LocalHttpRequest, type LocalHttpResponse } from './httpAdapter';
 import { type HttpDispatcher } from './httpDispatcher';
@@ -85,7 +85,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, dispatc
   let answer: LocalHttpResponse;
   try {
     const foreign = refuseForeignRequest({ method: request.method ?? 'GET', headers: request.headers as Record<string, string | undefined> }, authority);
-    const body = foreign === undefined ? await readBoundedBody(request, maxRequestBodyInBytes) : Buffer.alloc(0);
+    const body = foreign === undefined ? await readBodyUpTo(request, maxRequestBodyInBytes) : Buffer.alloc(0);
     if (foreign !== undefined) {
       answer = foreign;
     } else if (body === undefined) {
@@ -97,14 +97,17 @@ async function serve(request: IncomingMessage, response: ServerResponse, dispatc
     // Only a request the URL parser refuses (a malformed Host header) gets here: the dispatcher catches handler errors.
     answer = jsonAnswer(400, errorBody(errorCodes.BadRequest, `The request could not be read: ${ensureError(thrown).message}`));
   }
-  if (response.destroyed || request.destroyed) return answer.status;
+  if (response.destroyed) return answer.status;
   const flat: string[] = [];
   // A body left unread (refused early) must not be drained to reuse the connection: close it instead.
   if (!request.complete) flat.push('connection', 'close');
   for (const [name, value] of answer.headers) flat.push(name, value);
   if (!answer.headers.some(([name]) => name === 'content-length')) flat.push('content-length', String(answer.body.length));
   response.writeHead(answer.status, flat);
-  response.end(request.method === 'HEAD' ? undefined : answer.body);
+  response.end(request.method === 'HEAD' ? undefined : answer.body, () => {
+    // The rest of a refused body is never read: the connection ends with the answer.
+    if (!request.complete) request.socket.destroy();
+  });
   return answer.status;
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { errorCodes, GatewayError } from '../errors';
 import { zodIssuesToDetails } from '../http/zodErrorDetails';
-import { idStorageProblem, maxEntraIdBytes, maxTeamsIdBytes } from '../store/tableStorageLimits';
+import { maxEntraIdBytes, maxTeamsIdBytes, storableId } from '../store/tableStorageLimits';
 
 /**
  * The inbound Bot Framework activity as Teams sends it to `/api/messages`: only the fields the gateway reads
@@ -14,20 +14,13 @@ import { idStorageProblem, maxEntraIdBytes, maxTeamsIdBytes } from '../store/tab
 export const teamsChannelId = 'msteams';
 
 /** An id that becomes (part of) a Table key: refused up front when storage could not hold it. */
-const storableId = (maxBytes: number) =>
-  z
-    .string()
-    .min(1)
-    .superRefine((id, ctx) => {
-      const problem = id === '' ? undefined : idStorageProblem(id, maxBytes);
-      if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
-    });
+const keyId = (maxBytes: number) => z.string().min(1).superRefine(storableId(maxBytes));
 
 export const channelAccountSchema = z
   .object({
     id: z.string().min(1),
     name: z.string().optional(),
-    aadObjectId: storableId(maxEntraIdBytes).optional(),
+    aadObjectId: keyId(maxEntraIdBytes).optional(),
     role: z.string().optional(),
   })
   .passthrough();
@@ -35,21 +28,21 @@ export type ChannelAccount = z.infer<typeof channelAccountSchema>;
 
 export const conversationAccountSchema = z
   .object({
-    id: storableId(maxTeamsIdBytes),
+    id: keyId(maxTeamsIdBytes),
     name: z.string().optional(),
     conversationType: z.string().optional(),
-    tenantId: storableId(maxEntraIdBytes).optional(),
+    tenantId: keyId(maxEntraIdBytes).optional(),
     isGroup: z.boolean().optional(),
   })
   .passthrough();
 export type ConversationAccount = z.infer<typeof conversationAccountSchema>;
 
-const teamsIdObject = z.object({ id: storableId(maxTeamsIdBytes), name: z.string().optional() }).passthrough();
+const teamsIdObject = z.object({ id: keyId(maxTeamsIdBytes), name: z.string().optional() }).passthrough();
 
 /** Teams' channelData: the definitive source of tenant, team and channel ids, and of conversation event types. */
 export const teamsChannelDataSchema = z
   .object({
-    tenant: z.object({ id: storableId(maxEntraIdBytes) }).passthrough().optional(),
+    tenant: z.object({ id: keyId(maxEntraIdBytes) }).passthrough().optional(),
     team: teamsIdObject.extend({ aadGroupId: z.string().optional() }).optional(),
     channel: teamsIdObject.optional(),
     eventType: z.string().optional(),

@@ -3,13 +3,17 @@ import { z } from 'zod';
 import { conversationStatuses } from '../activity/conversationLifecycle';
 import { errorCodes, GatewayError } from '../errors';
 import { type ConversationFilter, type PageOptions } from '../store/conversationStore';
+import { maxEntraIdBytes, maxTeamsIdBytes, storableId } from '../store/tableStorageLimits';
 import { zodIssuesToDetails } from './zodErrorDetails';
+
+/** A filter value that becomes part of a Table key: one storage could not hold is refused, not looked up. */
+const keyPart = (maxBytes: number) => z.string().min(1).superRefine(storableId(maxBytes));
 
 /** Query of `GET /api/conversations`; other parameters (such as the function key's `code`) are ignored. */
 const listQuerySchema = z.object({
-  tenantId: z.string().min(1).optional(),
-  userId: z.string().min(1).optional(),
-  teamId: z.string().min(1).optional(),
+  tenantId: keyPart(maxEntraIdBytes).optional(),
+  userId: keyPart(maxEntraIdBytes).optional(),
+  teamId: keyPart(maxTeamsIdBytes).optional(),
   status: z.enum(conversationStatuses).optional(),
   continuationToken: z.string().min(1).optional(),
   pageSize: z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { idStorageProblem, maxTeamsIdBytes } from '../store/tableStorageLimits';
+import { maxTeamsIdBytes, storableId } from '../store/tableStorageLimits';
 import { type JsonPathSegments } from './jsonPath';
 import { fromZodIssues, type ValidationIssue } from './validationIssue';
 
@@ -45,10 +45,7 @@ const teamsId = (what: string) =>
   z
     .string({ invalid_type_error: `${what} must be a string` })
     .min(1, `${what} must not be empty`)
-    .superRefine((id, ctx) => {
-      const problem = id === '' ? undefined : idStorageProblem(id, maxTeamsIdBytes);
-      if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${what} ${problem}` });
-    });
+    .superRefine(storableId(maxTeamsIdBytes, what));
 
 interface TargetForm {
   kind: NotificationTargetKind;

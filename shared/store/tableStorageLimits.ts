@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * What Azure Table Storage can hold, checked before anything is written, so input it cannot store is a 400
  * naming the field instead of a storage failure (a 503 the caller would repeat forever).
@@ -22,6 +24,17 @@ export const maxTableStringLength = 32_768;
  */
 // eslint-disable-next-line no-control-regex
 const unstorableCharacter = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
+
+/**
+ * The same check as a zod refinement (`z.string().min(1).superRefine(storableId(maxTeamsIdBytes))`); an empty
+ * string is left to the schema's own `min(1)` message. `label` prefixes the message ("conversationId is ...").
+ */
+export function storableId(maxBytes: number, label?: string): (id: string, ctx: z.RefinementCtx) => void {
+  return (id, ctx) => {
+    const problem = id === '' ? undefined : idStorageProblem(id, maxBytes);
+    if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: label === undefined ? problem : `${label} ${problem}` });
+  };
+}
 
 /** Why `id` cannot be stored as a key, or undefined when it can. */
 export function idStorageProblem(id: string, maxBytes: number): string | undefined {

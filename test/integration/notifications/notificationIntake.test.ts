@@ -2,7 +2,6 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 import fc from 'fast-check';
 
 import { notificationByIdHandler, postNotificationHandler } from '../../../functions/notifications';
-
 import { errorCodes, GatewayError } from '../../../shared/errors';
 import { acceptNotification, type IntakeServices } from '../../../shared/notifications/notificationIntake';
 import { type NotificationStore } from '../../../shared/notifications/notificationStore';

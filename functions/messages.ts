@@ -14,7 +14,7 @@ import { type GatewayFunctionDefinition } from './functionDefinition';
  * `POST /api/messages`: the Bot Framework channel's activities. Anonymous at the host; the channel's JWT is
  * checked in code, before the body is read. Validates, stores, answers: Bot Framework allows 15 seconds and
  * nothing slow runs here. 401 bad token, 413/415 body too large or not JSON, 400 not a Teams activity or one
- * Table Storage cannot hold (a 4xx, so the channel does not retry it), 403 untrusted serviceUrl or a browser
+ * Table Storage cannot hold (a 4xx: the activity is wrong, not the gateway busy, so it is not worth a retry), 403 untrusted serviceUrl or a browser
  * page of another origin (nothing stored in each case), 200 stored.
  */
 export async function messagesHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

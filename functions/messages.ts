@@ -4,9 +4,8 @@ import { activityBodyLimit } from '../shared/activity/activityBodyLimit';
 import { receiveActivity } from '../shared/activity/receiveActivity';
 import { GatewayError } from '../shared/errors';
 import { getGatewayServices } from '../shared/gatewayServices';
-import { readBoundedBody } from '../shared/http/boundedRequestBody';
+import { readJsonBody } from '../shared/http/boundedRequestBody';
 import { errorResponse } from '../shared/http/errorResponse';
-import { checkJsonContentType } from '../shared/http/jsonContentType';
 import { checkWriteOrigin } from '../shared/http/writeOrigin';
 import { type GatewayFunctionDefinition } from './functionDefinition';
 
@@ -14,8 +13,8 @@ import { type GatewayFunctionDefinition } from './functionDefinition';
  * `POST /api/messages`: the Bot Framework channel's activities. Anonymous at the host; the channel's JWT is
  * checked in code, before the body is read. Validates, stores, answers: Bot Framework allows 15 seconds and
  * nothing slow runs here. 401 bad token, 413/415 body too large or not JSON, 400 not a Teams activity or one
- * Table Storage cannot hold (a 4xx: the activity is wrong, not the gateway busy, so it is not worth a retry), 403 untrusted serviceUrl or a browser
- * page of another origin (nothing stored in each case), 200 stored.
+ * Table Storage cannot hold (a 4xx: the activity is wrong, not the gateway busy, so not worth a retry), 403
+ * untrusted serviceUrl or a browser page of another origin (nothing stored in each case), 200 stored.
  */
 export async function messagesHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
@@ -31,11 +30,7 @@ export async function messagesHandler(request: HttpRequest, context: InvocationC
       },
       {
         authorization: request.headers.get('authorization'),
-        readBody: async () => {
-          const notJson = checkJsonContentType(request.headers);
-          if (notJson !== undefined) throw notJson;
-          return readBoundedBody(request, activityBodyLimit);
-        },
+        readBody: async () => readJsonBody(request, activityBodyLimit),
       },
     );
     const { conversation, lifecycle } = received;

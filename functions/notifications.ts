@@ -1,9 +1,8 @@
 import { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 
 import { type GatewayServices, getGatewayServices } from '../shared/gatewayServices';
-import { readBoundedBody } from '../shared/http/boundedRequestBody';
+import { readJsonBody } from '../shared/http/boundedRequestBody';
 import { errorResponse } from '../shared/http/errorResponse';
-import { checkJsonContentType } from '../shared/http/jsonContentType';
 import { jsonResponse } from '../shared/http/jsonResponse';
 import { checkWriteOrigin } from '../shared/http/writeOrigin';
 import { acceptNotification, type IntakeServices } from '../shared/notifications/notificationIntake';
@@ -22,7 +21,7 @@ export async function postNotificationHandler(request: HttpRequest, context: Inv
     const services = await getGatewayServices();
     const foreignOrigin = checkWriteOrigin(request, services.config.publicBaseUrl);
     if (foreignOrigin !== undefined) throw foreignOrigin;
-    const result = await acceptNotification(await readJsonBody(request), intakeServices(services));
+    const result = await acceptNotification(await readJsonBody(request, notificationBodyLimit), intakeServices(services));
     if (result.ok) {
       context.log(`notifications: accepted ${result.value.id}: ${result.value.deliveries} deliveries, ${result.value.unresolved.length} unresolved, ${result.value.fanOut?.length ?? 0} fan-outs`);
       return jsonResponse(202, result.value, { location: result.value.statusUrl });
@@ -44,7 +43,7 @@ export async function notificationByIdHandler(request: HttpRequest, context: Inv
     if (foreignOrigin !== undefined) throw foreignOrigin;
     switch (method) {
       case 'PATCH': {
-        const result = await updateNotification(id.value, await readJsonBody(request), copyOperationServices(services));
+        const result = await updateNotification(id.value, await readJsonBody(request, notificationBodyLimit), copyOperationServices(services));
         return result.ok ? jsonResponse(202, result.value) : refused(context, method, result);
       }
       case 'DELETE': {
@@ -61,13 +60,6 @@ export async function notificationByIdHandler(request: HttpRequest, context: Inv
   } catch (error) {
     return failed(context, method, error);
   }
-}
-
-/** A POST or PATCH body: 415 unless JSON, read only up to the limit (413). Thrown, answered by `failed`. */
-async function readJsonBody(request: HttpRequest): Promise<string> {
-  const notJson = checkJsonContentType(request.headers);
-  if (notJson !== undefined) throw notJson;
-  return readBoundedBody(request, notificationBodyLimit);
 }
 
 function intakeServices(services: GatewayServices): IntakeServices {

@@ -1,4 +1,5 @@
 import { errorCodes, GatewayError } from '../errors';
+import { checkJsonContentType } from './jsonContentType';
 
 /** The part of @azure/functions' HttpRequest a body read needs (so the reader is testable with any stream). */
 export interface RequestWithBody {
@@ -42,6 +43,13 @@ export async function readBoundedBody(request: RequestWithBody, limit: BodyLimit
   }
   parts.push(decoder.decode());
   return parts.join('');
+}
+
+/** A JSON endpoint's body: 415 unless sent as application/json (nothing read then), else readBoundedBody. */
+export async function readJsonBody(request: RequestWithBody, limit: BodyLimit): Promise<string> {
+  const notJson = checkJsonContentType(request.headers);
+  if (notJson !== undefined) throw notJson;
+  return readBoundedBody(request, limit);
 }
 
 function tooLarge(limit: BodyLimit, how: string): GatewayError {

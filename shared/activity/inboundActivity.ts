@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { errorCodes, GatewayError } from '../errors';
 import { zodIssuesToDetails } from '../http/zodErrorDetails';
+import { parseJsonBody } from '../notifications/jsonBody';
 import { maxEntraIdBytes, maxTeamsIdBytes, storableId } from '../store/tableStorageLimits';
 
 /**
@@ -78,13 +79,11 @@ export type InboundActivity = z.infer<typeof inboundActivitySchema>;
 
 /** Parses a request body at the edge; anything that is not a Teams activity is a coded 400. */
 export function parseInboundActivity(bodyText: string): InboundActivity {
-  let json: unknown;
-  try {
-    json = JSON.parse(bodyText);
-  } catch {
-    throw new GatewayError(errorCodes.BadRequest, 'The body is not JSON.', [{ path: '', message: 'expected a JSON activity' }]);
-  }
-  const parsed = inboundActivitySchema.safeParse(json);
+  // The same JSON bounds as every other body: parse errors with their position, nesting at most 64 levels
+  // (the reference is cloned and serialised, which must never meet an unbounded depth).
+  const json = parseJsonBody(bodyText, 'activity');
+  if (!json.ok) throw json.error;
+  const parsed = inboundActivitySchema.safeParse(json.value);
   if (!parsed.success) {
     throw new GatewayError(errorCodes.BadRequest, 'The body is not a Bot Framework activity.', zodIssuesToDetails(parsed.error));
   }

@@ -18,9 +18,9 @@ export const maxEntraIdBytes = 64;
 export const maxTableStringLength = 32_768;
 
 /**
- * Characters refused in every id: C0 and C1 controls and U+2028/U+2029, which Table Storage's batch (multipart)
- * requests and OData filters do not carry intact, and lone surrogates, which UTF-8 cannot carry at all. No
- * Teams or Entra id contains any of them.
+ * Characters refused in every id: C0 and C1 controls and U+2028/U+2029 (Azurite fails a batch write that
+ * carries U+2028 in a property with a 500, which the caller saw as a 503 on every retry), and lone
+ * surrogates, which UTF-8 cannot carry at all. No Teams or Entra id contains any of them.
  */
 // eslint-disable-next-line no-control-regex
 const unstorableCharacter = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;

@@ -1,12 +1,15 @@
 import { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 
 import { type GatewayServices, getGatewayServices } from '../shared/gatewayServices';
+import { readJsonBody } from '../shared/http/boundedRequestBody';
 import { errorResponse } from '../shared/http/errorResponse';
 import { jsonResponse } from '../shared/http/jsonResponse';
+import { checkWriteOrigin } from '../shared/http/writeOrigin';
 import { acceptNotification, type IntakeServices } from '../shared/notifications/notificationIntake';
 import { listNotifications } from '../shared/notifications/notificationList';
 import { parseNotificationListQuery } from '../shared/notifications/notificationListQuery';
 import { parseNotificationIdParam, parseStatusQuery, readNotificationStatus } from '../shared/notifications/notificationStatus';
+import { notificationBodyLimit } from '../shared/notifications/requestBodyLimit';
 import { type CopyOperationServices, deleteNotification, updateNotification } from '../shared/notifications/sentCopyOperations';
 import { type ValidationResult } from '../shared/notifications/validationIssue';
 import { type GatewayFunctionDefinition } from './functionDefinition';
@@ -18,7 +21,9 @@ import { type GatewayFunctionDefinition } from './functionDefinition';
 export async function postNotificationHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const services = await getGatewayServices();
-    const result = await acceptNotification(await request.text(), intakeServices(services));
+    const foreignOrigin = checkWriteOrigin(request, services.config.publicBaseUrl);
+    if (foreignOrigin !== undefined) throw foreignOrigin;
+    const result = await acceptNotification(await readJsonBody(request, notificationBodyLimit), intakeServices(services));
     if (result.ok) {
       context.log(`notifications: accepted ${result.value.id}: ${result.value.deliveries} deliveries, ${result.value.unresolved.length} unresolved, ${result.value.fanOut?.length ?? 0} fan-outs`);
       return jsonResponse(202, result.value, { location: result.value.statusUrl });
@@ -53,9 +58,11 @@ export async function notificationByIdHandler(request: HttpRequest, context: Inv
     const id = parseNotificationIdParam(request.params.id);
     if (!id.ok) return refused(context, method, id);
     const services = await getGatewayServices();
+    const foreignOrigin = checkWriteOrigin(request, services.config.publicBaseUrl);
+    if (foreignOrigin !== undefined) throw foreignOrigin;
     switch (method) {
       case 'PATCH': {
-        const result = await updateNotification(id.value, await request.text(), copyOperationServices(services));
+        const result = await updateNotification(id.value, await readJsonBody(request, notificationBodyLimit), copyOperationServices(services));
         return result.ok ? jsonResponse(202, result.value) : refused(context, method, result);
       }
       case 'DELETE': {

@@ -63,6 +63,12 @@ export const cloudEnvironments: Readonly<Record<CloudName, CloudEnvironment>> = 
 /** Bot Framework's `ChannelService` setting: empty for public, the government URL for US Gov. */
 export const usGovernmentChannelService = 'https://botframework.azure.us';
 
+/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine. */
+export function isLoopbackHostname(hostname: string): boolean {
+  const name = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
 /** Exact-host comparison (never suffix), so `smba.trafficmanager.net.evil.example` is not trusted. */
 export function isTrustedServiceUrl(serviceUrl: string, trustedHosts: readonly string[]): boolean {
   let url: URL;
@@ -76,8 +82,9 @@ export function isTrustedServiceUrl(serviceUrl: string, trustedHosts: readonly s
   const secure = url.protocol === 'https:';
   return trustedHosts.some((trusted) => {
     const entry = trusted.toLowerCase();
-    // Entries with a port (local emulator, e.g. `127.0.0.1:7072`) match host:port and allow http.
-    if (entry.includes(':')) return entry === host && (secure || url.protocol === 'http:');
+    // Entries with a port (local emulator, e.g. `127.0.0.1:7072`) match host:port. The bot's token travels
+    // in the clear over http, so plain http is allowed only to a loopback address (an emulator on this machine).
+    if (entry.includes(':')) return entry === host && (secure || (url.protocol === 'http:' && isLoopbackHostname(hostname)));
     return secure && entry === hostname && url.port === '';
   });
 }

@@ -10,6 +10,12 @@ export const errorCodes = {
   NotFound: 'NOT_FOUND',
   Conflict: 'CONFLICT',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** A JSON endpoint got a body of another content type. */
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  /** A browser page of another origin tried to change something. */
+  ForbiddenOrigin: 'FORBIDDEN_ORIGIN',
+  /** The request named a Host the server does not serve (DNS rebinding against a local run). */
+  MisdirectedRequest: 'MISDIRECTED_REQUEST',
   UntrustedServiceUrl: 'UNTRUSTED_SERVICE_URL',
   ConcurrencyConflict: 'CONCURRENCY_CONFLICT',
   StorageUnavailable: 'STORAGE_UNAVAILABLE',

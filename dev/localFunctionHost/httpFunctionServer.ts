@@ -3,13 +3,19 @@ import { type AddressInfo } from 'node:net';
 
 import { ensureError, errorCodes } from '../../shared/errors';
 import { errorBody } from '../../shared/http/errorResponse';
-import { readBoundedBody } from '../boundedRequestBody';
+import { maxRequestBodyLength } from '../../shared/notifications/requestBodyLimit';
+import { readBodyUpTo } from '../boundedRequestBody';
 import { type HostLog } from './hostLog';
 import { type LocalHttpRequest, type LocalHttpResponse } from './httpAdapter';
 import { type HttpDispatcher } from './httpDispatcher';
+import { type LocalAuthority, localAuthority, refuseForeignRequest } from './requestAuthority';
 
-/** Azure Functions refuses request bodies over 100 MB; so does the local host. */
-const maxRequestBodyInBytes = 100 * 1024 * 1024;
+/**
+ * The most a request body may have here: what the gateway's largest reader takes (a notification, 1,000,000
+ * bytes; an activity takes less). Azure's host accepts up to 100 MB and the functions then read only their
+ * own bound from the stream; buffering more here before any function runs would only cost memory and time.
+ */
+const maxRequestBodyInBytes = maxRequestBodyLength;
 /** How long requests in flight may finish once the host is stopping. */
 const closeGraceInMs = 3_000;
 
@@ -19,6 +25,8 @@ export interface HttpFunctionServerOptions {
   port: number;
   /** Loopback by default: the local host checks no function keys, so it is not for other machines. */
   host?: string;
+  /** PublicBaseUrl, when it points here through a tunnel: its host is answered too. */
+  publicBaseUrl?: string;
   log: HostLog;
 }
 
@@ -33,9 +41,10 @@ export interface HttpFunctionServer {
 export async function startHttpFunctionServer(options: HttpFunctionServerOptions): Promise<HttpFunctionServer> {
   const host = options.host ?? '127.0.0.1';
   let listeningOrigin = '';
+  let authority = localAuthority(0);
   const server = createServer((request, response) => {
     const started = performance.now();
-    void serve(request, response, options.dispatcher, listeningOrigin).then((status) => {
+    void serve(request, response, options.dispatcher, listeningOrigin, authority).then((status) => {
       // The path only: a query may carry a function key (`?code=`).
       const path = (request.url ?? '/').split('?')[0] ?? '/';
       const level = status >= 500 ? 'error' : 'info';
@@ -51,6 +60,7 @@ export async function startHttpFunctionServer(options: HttpFunctionServerOptions
   });
   const port = (server.address() as AddressInfo).port;
   listeningOrigin = `http://${host}:${port}`;
+  authority = localAuthority(port, options.publicBaseUrl);
   return {
     url: listeningOrigin,
     port,
@@ -66,13 +76,20 @@ export async function startHttpFunctionServer(options: HttpFunctionServerOptions
   };
 }
 
-/** Answers one request; resolves with the status written. Never rejects. */
-async function serve(request: IncomingMessage, response: ServerResponse, dispatcher: HttpDispatcher, listeningOrigin: string): Promise<number> {
+/**
+ * Answers one request; resolves with the status written. Never rejects. A foreign Host or Origin is refused
+ * before the body is read; a body over the limit is not read past it (a declared Content-Length is refused
+ * unread, a longer chunked body ends the connection at the limit).
+ */
+async function serve(request: IncomingMessage, response: ServerResponse, dispatcher: HttpDispatcher, listeningOrigin: string, authority: LocalAuthority): Promise<number> {
   let answer: LocalHttpResponse;
   try {
-    const body = await readBoundedBody(request, maxRequestBodyInBytes);
-    if (body === undefined) {
-      answer = jsonAnswer(413, errorBody(errorCodes.PayloadTooLarge, `The local host accepts request bodies up to ${maxRequestBodyInBytes} bytes, as Azure Functions does.`));
+    const foreign = refuseForeignRequest({ method: request.method ?? 'GET', headers: request.headers as Record<string, string | undefined> }, authority);
+    const body = foreign === undefined ? await readBodyUpTo(request, maxRequestBodyInBytes) : Buffer.alloc(0);
+    if (foreign !== undefined) {
+      answer = foreign;
+    } else if (body === undefined) {
+      answer = jsonAnswer(413, errorBody(errorCodes.PayloadTooLarge, `The request body is larger than ${maxRequestBodyInBytes.toLocaleString('en-US')} bytes, more than any function here reads.`));
     } else {
       answer = await dispatcher(toLocalRequest(request, body, listeningOrigin));
     }
@@ -82,10 +99,15 @@ async function serve(request: IncomingMessage, response: ServerResponse, dispatc
   }
   if (response.destroyed) return answer.status;
   const flat: string[] = [];
+  // A body left unread (refused early) must not be drained to reuse the connection: close it instead.
+  if (!request.complete) flat.push('connection', 'close');
   for (const [name, value] of answer.headers) flat.push(name, value);
   if (!answer.headers.some(([name]) => name === 'content-length')) flat.push('content-length', String(answer.body.length));
   response.writeHead(answer.status, flat);
-  response.end(request.method === 'HEAD' ? undefined : answer.body);
+  response.end(request.method === 'HEAD' ? undefined : answer.body, () => {
+    // The rest of a refused body is never read: the connection ends with the answer.
+    if (!request.complete) request.socket.destroy();
+  });
   return answer.status;
 }
 

@@ -51,11 +51,14 @@ export async function startLocalFunctionHost(options: LocalFunctionHostOptions):
     options.bus === undefined
       ? undefined
       : bindServiceBusTriggers({ bus: options.bus, functions: serviceBus, serviceBus: options.hostJson.serviceBus, env: options.env, log: options.log });
+  // Validated with the rest of the configuration before the host starts; a tunnel's host is answered too.
+  const publicBaseUrl = URL.canParse(options.env.PublicBaseUrl ?? '') ? options.env.PublicBaseUrl : undefined;
   let server;
   try {
     server = await startHttpFunctionServer({
       port: options.port,
       log: options.log,
+      ...(publicBaseUrl === undefined ? {} : { publicBaseUrl }),
       dispatcher: createHttpDispatcher({
         functions: http,
         routePrefix: prefix,

@@ -171,6 +171,9 @@ var hostSettings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   // Entra ingestion: Application Insights has local (key) auth disabled.
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // The host refuses (413) bodies over 1 MiB before the worker gets them, instead of handing it up to 100 MB.
+  // No function reads more (notifications 1,000,000 bytes, activities 512 KiB; appSettings.test.ts checks).
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1048576'
 }
 
 // Settings the gateway reads (shared/config.ts settingNames); test/unit/infra/appSettings.test.ts checks

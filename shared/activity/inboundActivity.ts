@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 import { errorCodes, GatewayError } from '../errors';
 import { zodIssuesToDetails } from '../http/zodErrorDetails';
-import { isKeyEncodable } from '../store/tableKeyEncoding';
+import { parseJsonBody } from '../notifications/jsonBody';
+import { maxEntraIdBytes, maxTeamsIdBytes, storableId } from '../store/tableStorageLimits';
 
 /**
  * The inbound Bot Framework activity as Teams sends it to `/api/messages`: only the fields the gateway reads
@@ -10,17 +11,17 @@ import { isKeyEncodable } from '../store/tableKeyEncoding';
  * Shapes from Teams' "send and receive messages" and "conversation events" pages on Microsoft Learn.
  */
 
-/**
- * Conversation ids become Table keys (base64url, 4/3 larger) inside a 1 KiB key limit with a short prefix;
- * Teams ids are a few hundred characters at most.
- */
-export const maxConversationIdBytes = 600;
+/** The only channel the gateway serves; activities of other channels (webchat, directline, ...) are refused. */
+export const teamsChannelId = 'msteams';
+
+/** An id that becomes (part of) a Table key: refused up front when storage could not hold it. */
+const keyId = (maxBytes: number) => z.string().min(1).superRefine(storableId(maxBytes));
 
 export const channelAccountSchema = z
   .object({
     id: z.string().min(1),
     name: z.string().optional(),
-    aadObjectId: z.string().optional(),
+    aadObjectId: keyId(maxEntraIdBytes).optional(),
     role: z.string().optional(),
   })
   .passthrough();
@@ -28,27 +29,23 @@ export type ChannelAccount = z.infer<typeof channelAccountSchema>;
 
 export const conversationAccountSchema = z
   .object({
-    id: z
-      .string()
-      .min(1)
-      .refine((id) => Buffer.byteLength(id, 'utf8') <= maxConversationIdBytes, `must be at most ${maxConversationIdBytes} bytes`)
-      .refine(isKeyEncodable, 'must be well-formed Unicode'),
+    id: keyId(maxTeamsIdBytes),
     name: z.string().optional(),
     conversationType: z.string().optional(),
-    tenantId: z.string().optional(),
+    tenantId: keyId(maxEntraIdBytes).optional(),
     isGroup: z.boolean().optional(),
   })
   .passthrough();
 export type ConversationAccount = z.infer<typeof conversationAccountSchema>;
 
-const idObject = z.object({ id: z.string().min(1), name: z.string().optional() }).passthrough();
+const teamsIdObject = z.object({ id: keyId(maxTeamsIdBytes), name: z.string().optional() }).passthrough();
 
 /** Teams' channelData: the definitive source of tenant, team and channel ids, and of conversation event types. */
 export const teamsChannelDataSchema = z
   .object({
-    tenant: z.object({ id: z.string().min(1) }).passthrough().optional(),
-    team: idObject.extend({ aadGroupId: z.string().optional() }).optional(),
-    channel: idObject.optional(),
+    tenant: z.object({ id: keyId(maxEntraIdBytes) }).passthrough().optional(),
+    team: teamsIdObject.extend({ aadGroupId: z.string().optional() }).optional(),
+    channel: teamsIdObject.optional(),
     eventType: z.string().optional(),
   })
   .passthrough();
@@ -61,7 +58,7 @@ export const inboundActivitySchema = z
     /** UTC time Teams stamped the activity with; orders lifecycle events that arrive out of order. */
     timestamp: z.string().optional(),
     serviceUrl: z.string().url(),
-    channelId: z.string().min(1),
+    channelId: z.string().refine((channelId) => channelId === teamsChannelId, `only Microsoft Teams activities (channelId "${teamsChannelId}") are accepted`),
     from: channelAccountSchema.optional(),
     recipient: channelAccountSchema,
     conversation: conversationAccountSchema,
@@ -82,13 +79,11 @@ export type InboundActivity = z.infer<typeof inboundActivitySchema>;
 
 /** Parses a request body at the edge; anything that is not a Teams activity is a coded 400. */
 export function parseInboundActivity(bodyText: string): InboundActivity {
-  let json: unknown;
-  try {
-    json = JSON.parse(bodyText);
-  } catch {
-    throw new GatewayError(errorCodes.BadRequest, 'The body is not JSON.', [{ path: '', message: 'expected a JSON activity' }]);
-  }
-  const parsed = inboundActivitySchema.safeParse(json);
+  // The same JSON bounds as every other body: parse errors with their position, nesting at most 64 levels
+  // (the reference is cloned and serialised, which must never meet an unbounded depth).
+  const json = parseJsonBody(bodyText, 'activity');
+  if (!json.ok) throw json.error;
+  const parsed = inboundActivitySchema.safeParse(json.value);
   if (!parsed.success) {
     throw new GatewayError(errorCodes.BadRequest, 'The body is not a Bot Framework activity.', zodIssuesToDetails(parsed.error));
   }

@@ -6,6 +6,7 @@ import { conversationFactsOf } from './conversationFacts';
 import { classifyLifecycle, eventTimeOf, type LifecycleChange } from './conversationLifecycle';
 import { conversationReferenceOf } from './conversationReference';
 import { parseInboundActivity } from './inboundActivity';
+import { checkReferenceFits } from './storableReference';
 
 export interface ReceiveActivityDependencies {
   authenticator: InboundAuthenticator;
@@ -17,7 +18,8 @@ export interface ReceiveActivityDependencies {
 
 export interface InboundActivityRequest {
   authorization: string | null | undefined;
-  bodyText: string;
+  /** Reads the body (bounded, JSON only); called only once the token is proven genuine. */
+  readBody: () => Promise<string>;
 }
 
 export interface ReceivedActivity {
@@ -31,14 +33,22 @@ export interface ReceivedActivity {
 }
 
 /**
- * What `/api/messages` does, in order: authenticate (401 before anything else is looked at), parse (400),
- * refuse an untrusted serviceUrl (403; the token is genuine but the gateway would never send its own token
- * there), then store the reference and apply the lifecycle. Only storage calls; nothing slow.
+ * What `/api/messages` does, in order: authenticate the header (401 before the body is read, so an anonymous
+ * request costs no body reading or parsing), read and parse the body (413, 415, 400: not a Teams activity, or
+ * one storage cannot hold), check the activity's serviceUrl against the token's claim (401), refuse an
+ * untrusted serviceUrl (403; the token is genuine but the gateway would never send its own token there), then
+ * store the reference and apply the lifecycle. Only storage calls; nothing slow.
  */
 export async function receiveActivity(dependencies: ReceiveActivityDependencies, request: InboundActivityRequest): Promise<ReceivedActivity> {
   const { authenticator, store } = dependencies;
-  await authenticator.authenticate(request.authorization, looseActivityFields(request.bodyText));
-  const activity = parseInboundActivity(request.bodyText);
+  const identity = await authenticator.authenticate(request.authorization);
+  const activity = parseInboundActivity(await request.readBody());
+  if (activity.serviceUrl !== identity.serviceUrl) {
+    throw new GatewayError(errorCodes.Unauthorized, 'The token was issued for another serviceUrl than the activity names.');
+  }
+  const reference = conversationReferenceOf(activity);
+  const tooLarge = checkReferenceFits(reference);
+  if (tooLarge !== undefined) throw tooLarge;
   if (!isTrustedServiceUrl(activity.serviceUrl, dependencies.trustedServiceUrlHosts)) {
     throw new GatewayError(errorCodes.UntrustedServiceUrl, 'The activity came from a serviceUrl whose host is not trusted; nothing was stored.', [
       { path: 'serviceUrl', message: `host "${hostOf(activity.serviceUrl)}" is not on the trusted list` },
@@ -61,7 +71,7 @@ export async function receiveActivity(dependencies: ReceiveActivityDependencies,
   // A channel event (channelDeleted) names another conversation; this one only gets its reference refreshed.
   const changesThis = change !== undefined && (lifecycle?.target.kind !== 'channel' || lifecycle.target.conversationId === facts.conversationId);
   const upserted = await store.upsertFromActivity({
-    reference: conversationReferenceOf(activity),
+    reference,
     facts,
     eventAt,
     ...(changesThis ? { change } : {}),
@@ -93,22 +103,6 @@ async function applyToTeam(store: ConversationStore, teamId: string, tenantId: s
     applied += results.filter((result) => result.outcome === 'applied').length;
   }
   return applied;
-}
-
-/** channelId and serviceUrl from a body that may not parse as an activity, for the token check that comes first. */
-function looseActivityFields(bodyText: string): { channelId?: string; serviceUrl?: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(bodyText);
-  } catch {
-    return {};
-  }
-  if (typeof json !== 'object' || json === null) return {};
-  const { channelId, serviceUrl } = json as { channelId?: unknown; serviceUrl?: unknown };
-  return {
-    ...(typeof channelId === 'string' ? { channelId } : {}),
-    ...(typeof serviceUrl === 'string' ? { serviceUrl } : {}),
-  };
 }
 
 function hostOf(serviceUrl: string): string {

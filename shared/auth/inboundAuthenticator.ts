@@ -15,19 +15,19 @@ import { OpenIdSigningKeys } from './openIdSigningKeys';
 /** What the channel's token proved, for logs and for callers that want the claims. */
 export interface InboundIdentity {
   appId: string;
-  serviceUrl: string | undefined;
+  /** The `serviceurl` claim: the activity must name the same serviceUrl. */
+  serviceUrl: string;
   claims: Readonly<Record<string, unknown>>;
 }
 
-/** The activity fields the token is checked against; partial when the body did not parse. */
-export interface ActivityForAuthentication {
-  channelId?: string;
-  serviceUrl?: string;
-}
-
 export interface InboundAuthenticator {
-  /** Resolves with the identity, or rejects with GatewayError UNAUTHORIZED (AUTHENTICATION_UNAVAILABLE, a 503, if the signing keys cannot be had). */
-  authenticate(authorization: string | null | undefined, activity: ActivityForAuthentication): Promise<InboundIdentity>;
+  /**
+   * Checks the Authorization header alone (shape, signature, issuer, audience, lifetime, msteams endorsement),
+   * so a request without a genuine channel token is refused before its body is read. The activity's serviceUrl
+   * must then equal `identity.serviceUrl` (activityMatchesToken.ts). Rejects with GatewayError UNAUTHORIZED
+   * (AUTHENTICATION_UNAVAILABLE, a 503, if the signing keys cannot be had).
+   */
+  authenticate(authorization: string | null | undefined): Promise<InboundIdentity>;
 }
 
 export interface BotFrameworkInboundAuthenticatorOptions {
@@ -44,8 +44,10 @@ export const teamsChannelEndorsement = 'msteams';
  * Validates the Bot Framework channel JWT with botframework-connector's own validation
  * (ParameterizedBotFrameworkAuthentication, every endpoint from the configured cloud, so the same code checks
  * the emulator's tokens and real Teams'): RS256 signature against the channel's OpenID keys, issuer,
- * audience = app id, expiry and not-before with 5 minutes' skew, endorsement of the activity's channel, and the
- * `serviceurl` claim equal to activity.serviceUrl. On top of the library:
+ * audience = app id, expiry and not-before with 5 minutes' skew, endorsement for msteams (the only channel
+ * served), and the presence of the
+ * `serviceurl` claim, which the caller compares with the activity once it has read the body (the library
+ * would need the body first). On top of the library:
  * - only channel tokens: the library also routes Emulator and skill tokens to other issuers' keys, which a
  *   Teams gateway never accepts, so a token whose issuer is not the channel's is refused before it;
  * - the key must carry the `msteams` endorsement (the library skips the check for keys without endorsements);
@@ -71,7 +73,7 @@ export function createBotFrameworkInboundAuthenticator(options: BotFrameworkInbo
   );
 
   return {
-    async authenticate(authorization, activity) {
+    async authenticate(authorization) {
       const token = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1];
       if (token === undefined) throw unauthorized('A Bearer token is required.');
       const unverified = unverifiedJwt(token);
@@ -80,9 +82,10 @@ export function createBotFrameworkInboundAuthenticator(options: BotFrameworkInbo
 
       let claims: Record<string, unknown>;
       try {
-        // The library reads only channelId and serviceUrl; the scheme must be exactly "Bearer".
+        // The library reads only channelId and serviceUrl; an empty serviceUrl skips its claim comparison, which
+        // the caller makes against the body. The scheme must be exactly "Bearer".
         const result = await authentication.authenticateRequest(
-          { channelId: activity.channelId ?? '', serviceUrl: activity.serviceUrl ?? '' } as Parameters<BotFrameworkAuthentication['authenticateRequest']>[0],
+          { channelId: teamsChannelEndorsement, serviceUrl: '' } as Parameters<BotFrameworkAuthentication['authenticateRequest']>[0],
           `Bearer ${token}`,
         );
         claims = Object.fromEntries(result.claimsIdentity.claims.map((claim) => [claim.type, claim.value as unknown]));
@@ -95,7 +98,8 @@ export function createBotFrameworkInboundAuthenticator(options: BotFrameworkInbo
       if (!(signingKeys.endorsementsOf(keyId) ?? []).includes(teamsChannelEndorsement)) {
         throw unauthorized(`The signing key is not endorsed for ${teamsChannelEndorsement}.`);
       }
-      return { appId, serviceUrl: typeof claims.serviceurl === 'string' ? claims.serviceurl : undefined, claims };
+      if (typeof claims.serviceurl !== 'string' || claims.serviceurl === '') throw unauthorized('The token has no serviceurl claim.');
+      return { appId, serviceUrl: claims.serviceurl, claims };
     },
   };
 }

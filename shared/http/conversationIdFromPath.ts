@@ -1,4 +1,5 @@
 import { errorCodes, GatewayError } from '../errors';
+import { idStorageProblem, maxTeamsIdBytes } from '../store/tableStorageLimits';
 
 /**
  * The conversation id of `/api/conversations/{id}`, read from the raw request URL and percent-decoded once.
@@ -17,5 +18,8 @@ export function conversationIdFromPath(requestUrl: string, routeValue: string | 
     throw new GatewayError(errorCodes.BadRequest, 'The conversation id is not valid percent-encoding.', [{ path: 'id', message: 'percent-encode the conversation id' }]);
   }
   if (id === '') throw new GatewayError(errorCodes.BadRequest, 'A conversation id is required.', [{ path: 'id', message: 'is required' }]);
+  // An id storage could not hold names no stored conversation; say so rather than ask the store.
+  const problem = idStorageProblem(id, maxTeamsIdBytes);
+  if (problem !== undefined) throw new GatewayError(errorCodes.BadRequest, 'The conversation id cannot name a stored conversation.', [{ path: 'id', message: problem }]);
   return id;
 }

@@ -4,7 +4,11 @@ import { conversationStatuses } from '../activity/conversationLifecycle';
 import { errorCodes, GatewayError } from '../errors';
 import { entraId } from '../notifications/notificationTarget';
 import { type ConversationFilter, type PageOptions } from '../store/conversationStore';
+import { maxTeamsIdBytes, storableId } from '../store/tableStorageLimits';
 import { zodIssuesToDetails } from './zodErrorDetails';
+
+/** A filter value that becomes part of a Table key: one storage could not hold is refused, not looked up. */
+const keyPart = (maxBytes: number) => z.string().min(1).superRefine(storableId(maxBytes));
 
 /**
  * Query of `GET /api/conversations`; other parameters (such as the function key's `code`) are ignored. Tenant
@@ -13,7 +17,7 @@ import { zodIssuesToDetails } from './zodErrorDetails';
 const listQuerySchema = z.object({
   tenantId: entraId('tenantId').optional(),
   userId: entraId('userId').optional(),
-  teamId: z.string().min(1).optional(),
+  teamId: keyPart(maxTeamsIdBytes).optional(),
   status: z.enum(conversationStatuses).optional(),
   continuationToken: z.string().min(1).optional(),
   pageSize: z

@@ -28,15 +28,39 @@ export function parseJsonBody(text: string, what: string): ValidationResult<unkn
   return { ok: true, value };
 }
 
-/** Iterative (the point is to not recurse into an unchecked value): the first place deeper than maxJsonDepth. */
+/**
+ * Iterative (the point is to not recurse into an unchecked value) and linear: each node is visited once and
+ * remembers only its parent and key, so no path is copied per node; the path is built for the one place reported.
+ */
 function findTooDeep(root: unknown): ValidationIssue | undefined {
-  const stack: { value: unknown; depth: number; path: JsonPathSegments }[] = [{ value: root, depth: 0, path: [] }];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { value, depth, path } = item;
+  interface Node {
+    value: unknown;
+    depth: number;
+    parent: Node | undefined;
+    key: string | number;
+  }
+  const stack: Node[] = [{ value: root, depth: 0, parent: undefined, key: '' }];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    const { value, depth } = node;
     if (typeof value !== 'object' || value === null) continue;
-    if (depth >= maxJsonDepth) return { path, message: `Nested deeper than ${maxJsonDepth} levels` };
-    const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((child, index): [number, unknown] => [index, child]) : Object.entries(value);
-    for (const [key, child] of entries) stack.push({ value: child, depth: depth + 1, path: [...path, key] });
+    if (depth >= maxJsonDepth) return { path: pathOf(node), message: `Nested deeper than ${maxJsonDepth} levels` };
+    if (Array.isArray(value)) {
+      for (let index = value.length - 1; index >= 0; index -= 1) {
+        const child: unknown = value[index];
+        if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1, parent: node, key: index });
+      }
+    } else {
+      for (const key in value) {
+        const child: unknown = (value as Record<string, unknown>)[key];
+        if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1, parent: node, key });
+      }
+    }
   }
   return undefined;
+
+  function pathOf(node: { parent: Node | undefined; key: string | number }): JsonPathSegments {
+    const segments: (string | number)[] = [];
+    for (let at: typeof node | undefined = node; at?.parent !== undefined; at = at.parent) segments.push(at.key);
+    return segments.reverse();
+  }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { maxTeamsIdBytes, storableId } from '../store/tableStorageLimits';
 import { type JsonPathSegments } from './jsonPath';
 import { fromZodIssues, type ValidationIssue } from './validationIssue';
 
@@ -37,14 +38,14 @@ export const entraId = (what: string) =>
     .regex(guidPattern, `${what} must be a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47`)
     .transform((id) => id.toLowerCase());
 
-// Teams conversation, team and channel ids (`a:1x…`, `19:…@thread.tacv2`) are opaque; 512 characters is
-// several times the longest Teams issues and keeps a hostile body from making huge table keys.
-const maxOpaqueIdLength = 512;
+// Teams conversation, team and channel ids (`a:1x…`, `19:…@thread.tacv2`) are opaque, but they become Table
+// keys: one the store could not hold (too long, control or line-separator characters) can name no stored
+// conversation, and is refused here with its field rather than failing in storage (tableStorageLimits.ts).
 const teamsId = (what: string) =>
   z
     .string({ invalid_type_error: `${what} must be a string` })
     .min(1, `${what} must not be empty`)
-    .max(maxOpaqueIdLength, `${what} is longer than ${maxOpaqueIdLength} characters`);
+    .superRefine(storableId(maxTeamsIdBytes, what));
 
 interface TargetForm {
   kind: NotificationTargetKind;

@@ -1,4 +1,5 @@
 import { errorCodes, GatewayError } from '../errors';
+import { type BodyLimit } from '../http/boundedRequestBody';
 
 /**
  * Longest request body read at all (characters). A message fits 80,000 bytes of UTF-16 and the targets
@@ -12,3 +13,9 @@ export function checkBodyLength(bodyText: string): GatewayError | undefined {
   const message = `The body is ${bodyText.length.toLocaleString('en-US')} characters; at most ${maxRequestBodyLength.toLocaleString('en-US')} are read`;
   return new GatewayError(errorCodes.PayloadTooLarge, message, [{ path: '', message }]);
 }
+
+/**
+ * Bytes read from a POST or PATCH body at most: the same million (a character is at least one byte), so a
+ * body is cut off while it is read instead of after it was buffered.
+ */
+export const notificationBodyLimit: BodyLimit = { maxBytes: maxRequestBodyLength, what: 'notification request' };

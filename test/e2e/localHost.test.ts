@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies from the gateway and the emulator, read field by field. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -57,6 +58,19 @@ async function http(url: string, method = 'GET', body?: unknown): Promise<{ stat
 }
 
 /** Polls until `read` returns a value; bounded by the test's timeout, never by a timed assertion. */
+/** A request with headers fetch will not send as given (Host), answered with status and error code. */
+async function rawPost(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; code: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, code: (JSON.parse(Buffer.concat(chunks).toString()) as { error?: { code?: string } }).error?.code }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 async function eventually<T>(read: () => Promise<T | undefined>): Promise<T> {
   for (;;) {
     const value = await read();
@@ -121,6 +135,12 @@ describe('npm start', () => {
     const health = await http(`${gateway}/api/health`);
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', checks: { storage: { status: 'up' } } });
+
+    // Drive-by requests a web page could make against the local run are refused before any function runs.
+    const driveBy = JSON.stringify({ targets: [{ userId: '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', tenantId: '5e2f7c1a-3b4d-4e6f-8a9b-0c1d2e3f4a5b' }], message: { text: 'drive-by' } });
+    expect(await rawPost(`${gateway}/api/notifications`, { origin: 'https://evil.example', 'content-type': 'text/plain' }, driveBy)).toEqual({ status: 403, code: 'FORBIDDEN_ORIGIN' });
+    expect(await rawPost(`${gateway}/api/notifications`, { host: `evil.example:${port}`, 'content-type': 'application/json' }, driveBy)).toEqual({ status: 421, code: 'MISDIRECTED_REQUEST' });
+    expect(await rawPost(`${gateway}/api/notifications`, { 'content-type': 'text/plain' }, driveBy)).toEqual({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
 
     // The first experience: the printed curl line, to the demo chat installed at start.
     const demoConversationId = /conversation (\S+)/.exec(output.slice(output.indexOf('demo ')))?.[1];

@@ -277,3 +277,89 @@ describe('GET /api/conversations', () => {
     expect((await stored(place.conversationId)).body.reference.bot).toEqual(botAccount);
   });
 });
+
+describe('limits: no anonymous request costs a body read, and what storage cannot hold is a final 4xx', () => {
+  const big = (bytes: number): string => `{"type":"message","text":"${'x'.repeat(bytes)}"}`;
+
+  function request(body: string, headers: Record<string, string>): HttpRequest {
+    return new HttpRequest({ method: 'POST', url: 'http://gateway.test/api/messages', headers: { 'content-type': 'application/json', ...headers }, body: { string: body } });
+  }
+
+  it.each([
+    ['a malformed bearer token', { authorization: 'Bearer x.y.z' }],
+    ['no Authorization header', {}],
+  ])('a 25 MB body with %s is refused 401 without its body being read', async (_case, headers: Record<string, string>) => {
+    const anonymous = request(big(25 * 1024 * 1024), headers);
+    const response = await messagesHandler(anonymous, context());
+    expect(response.status).toBe(401);
+    expect(anonymous.bodyUsed).toBe(false);
+  });
+
+  it('a forged but well-formed token is refused 401 without reading the body', async () => {
+    const token = await emulator.signChannelToken(emulator.publicServiceUrl, { unknownKey: true });
+    const forged = request(big(1024), { authorization: `Bearer ${token}` });
+    expect((await messagesHandler(forged, context())).status).toBe(401);
+    expect(forged.bodyUsed).toBe(false);
+  });
+
+  it('a genuine token with a body over 512 KiB is 413, nothing stored', async () => {
+    const place = onEmulator(personalChat());
+    const token = await emulator.signChannelToken(emulator.publicServiceUrl);
+    const activity = events.message(place, 'x'.repeat(600 * 1024));
+    const response = await messagesHandler(request(JSON.stringify(activity), { authorization: `Bearer ${token}` }), context());
+    expect(response.status).toBe(413);
+    expect(response.jsonBody).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect((await stored(place.conversationId)).status).toBe(404);
+  });
+
+  it('a body that is not application/json is 415; a write from a page of another origin is 403', async () => {
+    const place = onEmulator(personalChat());
+    const token = await emulator.signChannelToken(emulator.publicServiceUrl);
+    const body = JSON.stringify(events.install(place));
+    const plain = await messagesHandler(request(body, { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }), context());
+    expect(plain.status).toBe(415);
+    expect(plain.jsonBody).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', details: [{ path: 'content-type' }] } });
+    const foreign = await messagesHandler(request(body, { authorization: `Bearer ${token}`, origin: 'https://evil.example' }), context());
+    expect(foreign.status).toBe(403);
+    expect((await stored(place.conversationId)).status).toBe(404);
+  });
+
+  it('an activity of another channel (webchat) is 400 naming channelId, nothing stored', async () => {
+    const place = onEmulator(personalChat());
+    const response = await postSigned({ ...events.install(place), channelId: 'webchat' });
+    expect(response.status).toBe(400);
+    expect(response.jsonBody).toMatchObject({ error: { code: 'BAD_REQUEST', details: [{ path: 'channelId' }] } });
+    expect((await stored(place.conversationId)).status).toBe(404);
+  });
+
+  const oversized: [string, (place: Place) => Record<string, unknown>, string][] = [
+    ['a 600-byte conversation id', (place) => events.install({ ...place, conversationId: `a:1${'x'.repeat(597)}` }), 'conversation.id'],
+    ['a conversation id with U+2028', (place) => events.install({ ...place, conversationId: `a:1\u2028${ids.aad()}` }), 'conversation.id'],
+    ['a 5,000-character tenant id', (place) => events.install({ ...place, tenantId: 't'.repeat(5_000) }), 'conversation.tenantId'],
+    ['a 5,000-character user id', (place) => events.install({ ...place, user: { ...place.user, aadObjectId: 'u'.repeat(5_000) } }), 'from.aadObjectId'],
+    ['a `from` over 64 KB', (place) => events.install({ ...place, user: { ...place.user, name: 'n'.repeat(70_000) } }), 'from'],
+    ['a `conversation` over 64 KB', (place) => ({ ...events.install(place), conversation: { ...(events.install(place).conversation as object), name: 'n'.repeat(70_000) } }), 'conversation'],
+  ];
+
+  it.each(oversized)('%s: 400 naming the field (the channel does not retry a 4xx), nothing stored, logged', async (_case, make, path) => {
+    const place = onEmulator(personalChat());
+    const activity = make(place);
+    const token = await emulator.signChannelToken(emulator.publicServiceUrl);
+    const logs: string[] = [];
+    const logged = new InvocationContext({ logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(' ')}`) });
+    const response = await messagesHandler(request(JSON.stringify(activity), { authorization: `Bearer ${token}` }), logged);
+    expect(response.status).toBe(400);
+    expect((response.jsonBody as { error: { details: { path: string }[] } }).error.details.map((d) => d.path)).toContain(path);
+    expect(logs.join('\n')).toMatch(/^warning: messages: refused \(BAD_REQUEST\)/m);
+    expect(logs.join('\n')).not.toContain(token);
+    if (place.conversationId === (activity.conversation as { id: string }).id) expect((await stored(place.conversationId)).status).toBe(404);
+  });
+
+  it('GET /api/conversations/{id} answers 400, not a storage error, for an id storage could not hold', async () => {
+    const tooLong = await stored(`a:1${'x'.repeat(600)}`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body).toMatchObject({ error: { code: 'BAD_REQUEST', details: [{ path: 'id' }] } });
+    const list = await listConversationsHandler(new HttpRequest({ method: 'GET', url: `http://gateway.test/api/conversations?tenantId=${'t'.repeat(5_000)}` }), context());
+    expect(list.status).toBe(400);
+  });
+});

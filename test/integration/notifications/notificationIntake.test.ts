@@ -1,5 +1,7 @@
+import { HttpRequest, InvocationContext } from '@azure/functions';
 import fc from 'fast-check';
 
+import { notificationByIdHandler, postNotificationHandler } from '../../../functions/notifications';
 import { errorCodes, GatewayError } from '../../../shared/errors';
 import { acceptNotification, type IntakeServices } from '../../../shared/notifications/notificationIntake';
 import { type NotificationStore } from '../../../shared/notifications/notificationStore';
@@ -142,6 +144,56 @@ describe('refusals', () => {
     const response = await rig.post(`{"targets":[],"message":{"text":"${'x'.repeat(1_000_001)}"}}`);
 
     expect(response.status).toBe(413);
+  });
+
+  it('answers 400 naming the field for a conversation id storage cannot hold (U+2028, control characters, too long), and keeps nothing half-accepted', async () => {
+    const [conversationId] = await twoConversations();
+    for (const [bad, message] of [
+      ['a:1\u2028x', /contains U\+2028/],
+      ['a:1\u2029x', /contains U\+2029/],
+      ['a:1\u0007x', /contains U\+0007/],
+      [`a:1${'x'.repeat(600)}`, /at most 300 can be stored/],
+    ] as const) {
+      const id = uniqueId('unstorable');
+      const response = await rig.post({ id, targets: [{ conversationId }, { conversationId: bad }], message: { text: 'x' } });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ error: { code: 'BAD_REQUEST', details: [{ path: 'targets[1].conversationId', message: expect.stringMatching(message) }] } });
+      expect((await rig.get(id)).status).toBe(404);
+    }
+    expect(rig.bus.getCounts().totals.sent).toBe(0);
+  });
+
+  describe('what a browser page could send', () => {
+    const call = async (handler: typeof postNotificationHandler, method: string, path: string, headers: Record<string, string>, body?: string, params: Record<string, string> = {}): Promise<{ status: number; body: unknown }> => {
+      const request = new HttpRequest({ method, url: `https://gateway.example.test${path}`, headers, params, ...(body === undefined ? {} : { body: { string: body } }) });
+      const response = await handler(request, new InvocationContext({ logHandler: () => undefined }));
+      return { status: response.status ?? 200, body: response.jsonBody };
+    };
+    const body = JSON.stringify({ targets: [{ conversationId: 'a:1' }], message: { text: 'drive-by' } });
+
+    it('refuses a body that is not application/json with 415 (a form or text/plain needs no CORS preflight)', async () => {
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+        const response = await call(postNotificationHandler, 'POST', '/api/notifications', { 'content-type': type }, body);
+        expect(response).toMatchObject({ status: 415, body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE', details: [{ path: 'content-type' }] } } });
+      }
+      expect((await call(notificationByIdHandler, 'PATCH', '/api/notifications/n-1', {}, '{"message":{"text":"x"}}', { id: 'n-1' })).status).toBe(415);
+    });
+
+    it('refuses writes from a page of another origin with 403, before reading anything', async () => {
+      const foreign = { origin: 'https://evil.example', 'content-type': 'application/json' };
+      expect(await call(postNotificationHandler, 'POST', '/api/notifications', foreign, body)).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN_ORIGIN' } } });
+      expect((await call(notificationByIdHandler, 'DELETE', '/api/notifications/n-1', foreign, undefined, { id: 'n-1' })).status).toBe(403);
+      expect((await call(notificationByIdHandler, 'PATCH', '/api/notifications/n-1', foreign, '{"message":{"text":"x"}}', { id: 'n-1' })).status).toBe(403);
+      // PublicBaseUrl's own pages may write.
+      const own = await call(postNotificationHandler, 'POST', '/api/notifications', { origin: 'https://gateway.example.test', 'content-type': 'application/json' }, body);
+      expect(own.status).toBe(202);
+    });
+
+    it('answers a 25 MB body 413 having read at most the limit', async () => {
+      const huge = `{"targets":[{"conversationId":"a:1"}],"message":{"text":"${'x'.repeat(25 * 1024 * 1024)}"}}`;
+      const response = await call(postNotificationHandler, 'POST', '/api/notifications', { 'content-type': 'application/json' }, huge);
+      expect(response).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+    });
   });
 
   it('never answers a 500 to any body (property: random JSON, random text, near-valid requests)', async () => {

@@ -48,7 +48,8 @@ describe('conversation ids round-trip through Table keys', () => {
     ['a group chat', `19:${randomBytes(16).toString('hex')}@thread.v2`],
     ['a user-style id', `29:1${randomBytes(40).toString('base64url')}`],
     ['slash, backslash, hash, question mark, percent', `x/${suffix}\\y#z?w%2F`],
-    ['quotes and control characters', `it's "${suffix}"\t\u0001`],
+    // Control characters never get this far: ids storage cannot carry are refused at the edge (tableStorageLimits.ts).
+    ['quotes, equals, semicolon', `it's "${suffix}";a=b`],
     ['unicode', `ünïcödé-${suffix}-🚀`],
   ])('%s', async (_case, conversationId) => {
     const place = personalChat({ conversationId });

@@ -34,6 +34,10 @@ describe('inbound activity parsing', () => {
     ['a numeric channelId', JSON.stringify({ ...events.message(personalChat()), channelId: 7 }), 'channelId'],
     ['no tenant anywhere', JSON.stringify({ ...events.message(personalChat()), conversation: { id: 'a:1', conversationType: 'personal' }, channelData: {} }), 'channelData.tenant.id'],
     ['a conversation id past the key limit', JSON.stringify({ ...events.message(personalChat()), conversation: { id: `a:${'x'.repeat(700)}`, tenantId: 't' } }), 'conversation.id'],
+    ['nesting deeper than 64 levels', JSON.stringify({ ...events.message(personalChat()), conversation: { id: 'a:1', tenantId: 't', x: JSON.parse(`${'['.repeat(100)}${']'.repeat(100)}`) as unknown } }), `conversation.x${'[0]'.repeat(62)}`],
+    ['a webchat activity', JSON.stringify({ ...events.message(personalChat()), channelId: 'webchat' }), 'channelId'],
+    ['a conversation id with a line separator', JSON.stringify({ ...events.message(personalChat()), conversation: { id: 'a:1\u2028x', tenantId: 't' } }), 'conversation.id'],
+    ['a 5,000-character tenant id', JSON.stringify({ ...events.message(personalChat()), conversation: { id: 'a:1', tenantId: 't'.repeat(5_000) } }), 'conversation.tenantId'],
     ['a conversation id with a lone surrogate', JSON.stringify({ ...events.message(personalChat()), conversation: { id: 'a:\ud800', tenantId: 't' } }), 'conversation.id'],
   ])('refuses %s with BAD_REQUEST naming the field', (_case, body, path) => {
     const error = parseError(body);

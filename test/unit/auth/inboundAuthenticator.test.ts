@@ -8,7 +8,6 @@ import { type ChannelKey, FakeOpenIdEndpoint, makeChannelKey, signChannelJwt, si
 
 const appId = '11111111-2222-3333-4444-555555555555';
 const serviceUrl = 'https://smba.trafficmanager.net/amer/';
-const activity = { channelId: 'msteams', serviceUrl };
 let counter = 0;
 
 interface Setup {
@@ -49,7 +48,7 @@ describe('Bot Framework inbound authenticator', () => {
 
   it('accepts a channel token for this bot and returns its claims', async () => {
     const { authenticator, key } = setup();
-    const identity = await authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`, activity);
+    const identity = await authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`);
     expect(identity.appId).toBe(appId);
     expect(identity.serviceUrl).toBe(serviceUrl);
     expect(identity.claims.aud).toBe(appId);
@@ -58,7 +57,7 @@ describe('Bot Framework inbound authenticator', () => {
   it('accepts a token that expired less than 5 minutes ago (clock skew)', async () => {
     const { authenticator, key } = setup();
     const exp = Math.floor(Date.now() / 1000) - 120;
-    await expect(authenticator.authenticate(`Bearer ${signChannelJwt(key, valid({ exp }))}`, activity)).resolves.toMatchObject({ appId });
+    await expect(authenticator.authenticate(`Bearer ${signChannelJwt(key, valid({ exp }))}`)).resolves.toMatchObject({ appId });
   });
 
   it.each([
@@ -68,7 +67,7 @@ describe('Bot Framework inbound authenticator', () => {
     ['a bearer that is not a JWT', 'Bearer not-a-jwt'],
   ])('refuses %s with UNAUTHORIZED', async (_case, header) => {
     const { authenticator } = setup();
-    const error = await refusal(authenticator.authenticate(header, activity));
+    const error = await refusal(authenticator.authenticate(header));
     expect(error.code).toBe(errorCodes.Unauthorized);
   });
 
@@ -79,21 +78,20 @@ describe('Bot Framework inbound authenticator', () => {
     ['from another issuer', (key) => signChannelJwt(key, valid({ iss: 'https://evil.example' }))],
     ['from an Emulator-style issuer', (key) => signChannelJwt(key, valid({ iss: 'https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/', appid: appId, ver: '1.0' }))],
     ['without a serviceurl claim', (key) => signChannelJwt(key, valid({ serviceurl: null }))],
-    ['for another serviceUrl', (key) => signChannelJwt(key, valid({ serviceurl: 'https://smba.trafficmanager.net/emea/' }))],
     ['signed by a key the channel does not publish', (key) => signChannelJwt({ kid: key.kid, privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey }, valid())],
     ['with an unknown kid', () => signChannelJwt(makeChannelKey('never-published'), valid())],
     ['signed HS256 with the public key', (key) => signWithAlgorithmConfusion(key, valid())],
     ['with alg none', (key) => `${signChannelJwt(key, valid()).split('.').slice(0, 2).join('.').replace(/^[^.]+/, Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url'))}.`],
   ])('refuses a token %s', async (_case, forge) => {
     const { authenticator, key } = setup();
-    const error = await refusal(authenticator.authenticate(`Bearer ${forge(key)}`, activity));
+    const error = await refusal(authenticator.authenticate(`Bearer ${forge(key)}`));
     expect(error.code).toBe(errorCodes.Unauthorized);
   });
 
   it('refuses a key without the msteams endorsement (the library alone would accept it)', async () => {
     const unendorsed = makeChannelKey('plain', []);
     const { authenticator } = setup([unendorsed]);
-    const error = await refusal(authenticator.authenticate(`Bearer ${signChannelJwt(unendorsed, valid())}`, activity));
+    const error = await refusal(authenticator.authenticate(`Bearer ${signChannelJwt(unendorsed, valid())}`));
     expect(error.code).toBe(errorCodes.Unauthorized);
     expect(error.message).toMatch(/endorsed/);
   });
@@ -101,31 +99,31 @@ describe('Bot Framework inbound authenticator', () => {
   it('refuses a key endorsed only for another channel', async () => {
     const webchatOnly = makeChannelKey('webchat', ['webchat']);
     const { authenticator } = setup([webchatOnly]);
-    const error = await refusal(authenticator.authenticate(`Bearer ${signChannelJwt(webchatOnly, valid())}`, activity));
+    const error = await refusal(authenticator.authenticate(`Bearer ${signChannelJwt(webchatOnly, valid())}`));
     expect(error.code).toBe(errorCodes.Unauthorized);
   });
 
-  it('refuses an activity whose channel the key does not endorse', async () => {
+  it('returns the serviceurl claim, which the activity read afterwards must match', async () => {
     const { authenticator, key } = setup();
-    const error = await refusal(authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`, { channelId: 'webchat', serviceUrl }));
-    expect(error.code).toBe(errorCodes.Unauthorized);
+    const emea = 'https://smba.trafficmanager.net/emea/';
+    await expect(authenticator.authenticate(`Bearer ${signChannelJwt(key, valid({ serviceurl: emea }))}`)).resolves.toMatchObject({ serviceUrl: emea });
   });
 
   it('picks up a rotated key on its first unknown kid, without waiting for the daily refresh', async () => {
     const { authenticator, endpoint, key } = setup();
-    await authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`, activity);
+    await authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`);
     expect(endpoint.fetchCount).toBe(1);
 
     const rotated = makeChannelKey('key-2');
     endpoint.published = [key, rotated];
-    await expect(authenticator.authenticate(`Bearer ${signChannelJwt(rotated, valid())}`, activity)).resolves.toMatchObject({ appId });
+    await expect(authenticator.authenticate(`Bearer ${signChannelJwt(rotated, valid())}`)).resolves.toMatchObject({ appId });
     expect(endpoint.fetchCount).toBe(2);
   });
 
   it('limits refreshes caused by unknown kids per window', async () => {
     const { authenticator, endpoint, key, clock } = setup();
-    await authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`, activity);
-    const forged = async (kid: string): Promise<GatewayError> => refusal(authenticator.authenticate(`Bearer ${signChannelJwt(makeChannelKey(kid), valid())}`, activity));
+    await authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`);
+    const forged = async (kid: string): Promise<GatewayError> => refusal(authenticator.authenticate(`Bearer ${signChannelJwt(makeChannelKey(kid), valid())}`));
     for (const kid of ['made-up-1', 'made-up-2', 'made-up-3', 'made-up-4']) await forged(kid);
     expect(endpoint.fetchCount).toBe(1 + 2);
     clock.now += 60_001;
@@ -135,16 +133,16 @@ describe('Bot Framework inbound authenticator', () => {
 
   it('keeps validating with the keys it has when a refresh fails', async () => {
     const { authenticator, endpoint, key, clock } = setup();
-    await authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`, activity);
+    await authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`);
     endpoint.failing = true;
     clock.now += 25 * 3_600_000;
-    await expect(authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`, activity)).resolves.toMatchObject({ appId });
+    await expect(authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`)).resolves.toMatchObject({ appId });
   });
 
   it('reports unreachable keys as AUTHENTICATION_UNAVAILABLE (503), not as a bad token', async () => {
     const { authenticator, endpoint, key } = setup();
     endpoint.failing = true;
-    const error = await refusal(authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`, activity));
+    const error = await refusal(authenticator.authenticate(`Bearer ${signChannelJwt(key, valid())}`));
     expect(error.code).toBe(errorCodes.AuthenticationUnavailable);
   });
 });

@@ -31,6 +31,14 @@ describe('isTrustedServiceUrl', () => {
     expect(isTrustedServiceUrl('https://127.0.0.1/amer/', hosts)).toBe(false);
   });
 
+  it('plain http only to a loopback emulator: a host:port entry elsewhere is https only, so the token is never sent in the clear', () => {
+    const hosts = ['connector.example.com:8443', 'localhost:7072', '[::1]:7072'];
+    expect(isTrustedServiceUrl('https://connector.example.com:8443/amer/', hosts)).toBe(true);
+    expect(isTrustedServiceUrl('http://connector.example.com:8443/amer/', hosts)).toBe(false);
+    expect(isTrustedServiceUrl('http://localhost:7072/amer/', hosts)).toBe(true);
+    expect(isTrustedServiceUrl('http://[::1]:7072/amer/', hosts)).toBe(true);
+  });
+
   it('government clouds trust only their own host', () => {
     expect(isTrustedServiceUrl('https://smba.infra.gov.teams.microsoft.us/', cloudEnvironments.gccHigh.trustedServiceUrlHosts)).toBe(true);
     expect(isTrustedServiceUrl('https://smba.trafficmanager.net/amer/', cloudEnvironments.gccHigh.trustedServiceUrlHosts)).toBe(false);

@@ -1,4 +1,6 @@
+import { activityBodyLimit } from '../../../shared/activity/activityBodyLimit';
 import { loadConfig, settingNames } from '../../../shared/config';
+import { notificationBodyLimit } from '../../../shared/notifications/requestBodyLimit';
 import { connectionSettingNames } from '../../../shared/resourceNames';
 import { paramDefault, readBicep, variableObject } from './bicepSource';
 
@@ -75,6 +77,12 @@ describe('app settings in infra/modules/functionApp.bicep', () => {
     for (const rejected of ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_NODE_DEFAULT_VERSION', 'WEBSITE_CONTENTSHARE']) {
       expect(all.has(rejected)).toBe(false);
     }
+  });
+
+  it('lets the host refuse request bodies larger than any function reads, and none a function accepts', () => {
+    const hostLimit = Number(/^'(\d+)'$/.exec(hostSettings.get('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT') ?? '')?.[1]);
+    expect(hostLimit).toBeGreaterThanOrEqual(Math.max(notificationBodyLimit.maxBytes, activityBodyLimit.maxBytes));
+    expect(hostLimit).toBeLessThanOrEqual(2 * 1024 * 1024);
   });
 
   it('deploys the same delivery defaults the code falls back to', () => {

@@ -76,6 +76,17 @@ describe('parseNotificationRequest', () => {
     expect(result.error.details[0]!.path).toMatch(/^message\.card(\[0\])+$/);
   });
 
+  it('checks a wide and deep body (60 nested arrays around 240,000 numbers, issue #11) in one pass, reporting only the place too deep', () => {
+    const zeros = new Array<string>(240_000).fill('0').join(',');
+    const wide = `{"targets": [{"conversationId": "c"}], "message": {"text": "x"}, "x": ${'['.repeat(60)}${zeros}${']'.repeat(60)}}`;
+    const accepted = parseNotificationRequest(wide, now);
+    expect(!accepted.ok && accepted.error.details.map((d) => d.path)).toEqual(['x']);
+    const deeper = wide.replace('"x": [', `"x": ${'['.repeat(10)}[`).replace(/]}$/, `${']'.repeat(10)}]}`);
+    const refused = parseNotificationRequest(deeper, now);
+    expect(!refused.ok && refused.error.message).toContain('nested too deeply');
+    expect(!refused.ok && refused.error.details[0]!.path).toBe(`x${'[0]'.repeat(63)}`);
+  });
+
   it.each<[string, unknown, string, RegExp]>([
     ['a non-object body', [1, 2], '', /must be a JSON object/],
     ['null', null, '', /must be a JSON object/],

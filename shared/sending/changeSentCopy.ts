@@ -10,6 +10,7 @@ import { type AttemptContext, attemptLine, type CopyOperationMessage, missingRow
 import { paceCopy } from './copyPacing';
 import { seenAtNote } from './deadLetterFacts';
 import { createdChatTarget, targetOf, withTenant } from './deliveryTarget';
+import { finishedCopyOperation } from './finishedCopyOperation';
 import { blockedBeforeSend } from './preSendGate';
 import { type SenderRuntime } from './senderDependencies';
 import { completed, deadLettered, type SendResult } from './sendResult';
@@ -30,6 +31,11 @@ export async function changeSentCopy(runtime: SenderRuntime, message: ChangeCopy
   }
   const record = await deliveries.getDelivery(message.notificationId, key);
   if (record === undefined) return missingRow(message, key, notes);
+  const finished = finishedCopyOperation(record, message);
+  if (finished !== undefined) {
+    // Redelivered after its end was recorded (its settlement failed): Teams is not asked twice.
+    return completed([...notes, `${message.operation} ${message.revision} of ${message.notificationId}/${key} is ${finished.status} already: nothing to do`]);
+  }
   const conversationId = message.conversationId ?? record.conversationId;
   const ctx: AttemptContext = { message, received, key, tenantId: record.tenantId ?? message.createFor?.tenantId, conversationId, rememberOn: conversationId, notes };
 

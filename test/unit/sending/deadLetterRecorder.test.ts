@@ -186,6 +186,47 @@ describe('deadLetter: final status by class', () => {
   });
 });
 
+describe('deadLetter: what the send function recorded before dead-lettering stands', () => {
+  it('the same dead-letter seen again changes nothing, prunes nothing more and logs no second line', async () => {
+    const env = setUp();
+    const message = deadLettered(sendMessage(), 'ConversationBlockedByUser', teamsFailure(403, 'ConversationBlockedByUser'));
+    const first = await env.recorder.record(message);
+    const recorded = env.deliveries.row(sendMessage());
+
+    const again = await env.recorder.record(message);
+
+    expect(first.outcome).toMatchObject({ outcome: 'failed', failureClass: 'gone', pruned: true });
+    expect(again.outcome).toBeUndefined();
+    expect(again.pruned).toBe(false);
+    expect(again.notes.join(' ')).toMatch(/is failed already/);
+    expect(env.deliveries.row(sendMessage())).toStrictEqual(recorded);
+    expect(env.conversations.markRemovedCalls).toHaveLength(1);
+  });
+
+  it('a broker MaxDeliveryCountExceeded after failed settlements keeps the class the send recorded', async () => {
+    const env = setUp();
+    await env.recorder.record(deadLettered(sendMessage(), 'MessageSizeTooBig', teamsFailure(413, 'MessageSizeTooBig')));
+
+    const broker = await env.recorder.record(deadLettered(sendMessage(), 'MaxDeliveryCountExceeded', 'Message could not be consumed after 10 delivery attempts.'));
+
+    expect(env.deliveries.row(sendMessage())).toMatchObject({ status: 'failed', failureClass: 'rejected', lastError: { status: 413, code: 'MessageSizeTooBig' } });
+    expect(broker.outcome).toBeUndefined();
+  });
+
+  it('an update whose failure is recorded keeps it when its message is dead-lettered again', async () => {
+    const env = setUp();
+    env.deliveries.add(sendMessage(), { status: 'sent', activityId: 'act-1', attempts: 1 });
+    const update: DeliveryMessage = { ...sendMessage(), operation: 'update', revision: 2 };
+    await env.recorder.record(deadLettered(update, 'BadArgument', teamsFailure(400, 'BadArgument')));
+
+    const again = await env.recorder.record(deadLettered(update, 'MaxDeliveryCountExceeded', 'Message could not be consumed after 10 delivery attempts.'));
+
+    expect(env.deliveries.row(sendMessage())!.lastOperation).toMatchObject({ operation: 'update', revision: 2, status: 'failed', error: { code: 'BadArgument' } });
+    expect(again.outcome).toBeUndefined();
+    expect(again.notes.join(' ')).toMatch(/update 2 failed already/);
+  });
+});
+
 describe('deadLetter: messages that are not deliveries, and recovered ones', () => {
   it.each([
     ['text', 'this is not json'],

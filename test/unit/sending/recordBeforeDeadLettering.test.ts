@@ -1,0 +1,56 @@
+import { sentNotRecordedReason } from '../../../shared/sending/deadLetterFacts';
+import { createDeadLetterRecorder } from '../../../shared/sending/deadLetterRecorder';
+import { deliveryNotFoundReason } from '../../../shared/sending/deliverySender';
+import { recordBeforeDeadLettering } from '../../../shared/sending/recordBeforeDeadLettering';
+import { type SendResult } from '../../../shared/sending/sendResult';
+import { Clock, conversation, FakeConversations, FakeDeliveries, received, sendMessage } from './sendingFakes';
+
+function setUp() {
+  const clock = new Clock();
+  const conversations = new FakeConversations(clock.now);
+  const deliveries = new FakeDeliveries(clock.now);
+  const recorder = createDeadLetterRecorder({ conversations, deliveries, now: clock.now });
+  conversations.put(conversation('a:conv-1'));
+  deliveries.add(sendMessage(), { status: 'sending', attempts: 1 });
+  return { conversations, deliveries, recorder };
+}
+
+const deadLetter = (reason: string, description: string): SendResult => ({ settlement: { kind: 'deadLetter', reason, description }, notes: ['from the sender'] });
+
+describe('recordBeforeDeadLettering', () => {
+  it('writes the final classified state and prunes before the message is dead-lettered, and says what to log', async () => {
+    const env = setUp();
+    const result = await recordBeforeDeadLettering(received(sendMessage()), deadLetter('ConversationBlockedByUser', 'HTTP 403 ConversationBlockedByUser: blocked'), env.recorder);
+
+    expect(env.deliveries.row(sendMessage())).toMatchObject({ status: 'failed', failureClass: 'gone', lastError: { status: 403, code: 'ConversationBlockedByUser' } });
+    expect(env.conversations.byId.get('a:conv-1')!.status).toBe('removed');
+    expect(result.settlement).toStrictEqual({ kind: 'deadLetter', reason: 'ConversationBlockedByUser', description: 'HTTP 403 ConversationBlockedByUser: blocked' });
+    expect(result.outcome).toMatchObject({ outcome: 'failed', code: 'ConversationBlockedByUser', failureClass: 'gone', pruned: true });
+    expect(result.notes[0]).toBe('from the sender');
+  });
+
+  it.each([
+    ['a completed message', { settlement: { kind: 'complete' }, notes: [] }],
+    ['SentNotRecorded (storage failed; the queue carries the ids)', deadLetter(sentNotRecordedReason, 'posted as activity a-1; activityId=a-1')],
+    ['DeliveryNotFound (no row to write)', deadLetter(deliveryNotFoundReason, 'no delivery row')],
+  ])('leaves %s to the settlement as it is', async (_what, given) => {
+    const env = setUp();
+    const result = await recordBeforeDeadLettering(received(sendMessage()), given, env.recorder);
+
+    expect(result).toBe(given);
+    expect(env.deliveries.methods()).toEqual([]);
+  });
+
+  it('still dead-letters when the write fails: the deadLetter function records it then', async () => {
+    const env = setUp();
+    env.deliveries.failNext('markFinished');
+    const given = deadLetter('BadArgument', 'HTTP 400 BadArgument');
+
+    const result = await recordBeforeDeadLettering(received(sendMessage()), given, env.recorder);
+
+    expect(result.settlement).toBe(given.settlement);
+    expect(result.outcome).toBeUndefined();
+    expect(result.notes.join(' ')).toMatch(/could not record BadArgument before dead-lettering .*storage unavailable/);
+    expect(env.deliveries.row(sendMessage())!.status).toBe('sending');
+  });
+});

@@ -16,6 +16,7 @@ function setUp() {
 }
 
 const deadLetter = (reason: string, description: string): SendResult => ({ settlement: { kind: 'deadLetter', reason, description }, notes: ['from the sender'] });
+const completed: SendResult = { settlement: { kind: 'complete' }, notes: [] };
 
 describe('recordBeforeDeadLettering', () => {
   it('writes the final classified state and prunes before the message is dead-lettered, and says what to log', async () => {

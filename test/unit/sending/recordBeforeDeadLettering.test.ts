@@ -31,7 +31,7 @@ describe('recordBeforeDeadLettering', () => {
   });
 
   it.each([
-    ['a completed message', { settlement: { kind: 'complete' }, notes: [] }],
+    ['a completed message', completed],
     ['SentNotRecorded (storage failed; the queue carries the ids)', deadLetter(sentNotRecordedReason, 'posted as activity a-1; activityId=a-1')],
     ['DeliveryNotFound (no row to write)', deadLetter(deliveryNotFoundReason, 'no delivery row')],
   ])('leaves %s to the settlement as it is', async (_what, given) => {

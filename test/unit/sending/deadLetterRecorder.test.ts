@@ -5,20 +5,11 @@ import { type FanOutProgress } from '../../../shared/notifications/notificationS
 import { type DeliveryMessage } from '../../../shared/queue/deliveryMessage';
 import { toReceivedQueueMessage } from '../../../shared/queue/serviceBusTrigger';
 import { seenAtNote, sentCopyNotes, sentNotRecordedReason } from '../../../shared/sending/deadLetterFacts';
-import { createDeadLetterRecorder } from '../../../shared/sending/deadLetterRecorder';
-import { Clock, conversation, FakeConversations, FakeDeliveries, received, sendMessage, tenantId } from './sendingFakes';
+import { conversation, deadLetterSetUp, received, sendMessage, tenantId } from './sendingFakes';
 
 const seenAt = new Date('2026-03-01T07:30:00.000Z');
 
-function setUp() {
-  const clock = new Clock();
-  const conversations = new FakeConversations(clock.now);
-  const deliveries = new FakeDeliveries(clock.now);
-  const recorder = createDeadLetterRecorder({ conversations, deliveries, now: clock.now });
-  conversations.put(conversation('a:conv-1'));
-  deliveries.add(sendMessage(), { status: 'sending', attempts: 1 });
-  return { clock, conversations, deliveries, recorder };
-}
+const setUp = deadLetterSetUp;
 
 function deadLettered(body: unknown, reason: string | undefined, description: string | undefined, extra: Parameters<typeof received>[1] = {}) {
   return received(body, { ...(reason === undefined ? {} : { deadLetterReason: reason }), ...(description === undefined ? {} : { deadLetterErrorDescription: description }), ...extra });

@@ -1,19 +1,10 @@
 import { sentNotRecordedReason } from '../../../shared/sending/deadLetterFacts';
-import { createDeadLetterRecorder } from '../../../shared/sending/deadLetterRecorder';
 import { deliveryNotFoundReason } from '../../../shared/sending/deliverySender';
 import { recordBeforeDeadLettering } from '../../../shared/sending/recordBeforeDeadLettering';
 import { type SendResult } from '../../../shared/sending/sendResult';
-import { Clock, conversation, FakeConversations, FakeDeliveries, received, sendMessage } from './sendingFakes';
+import { deadLetterSetUp, received, sendMessage } from './sendingFakes';
 
-function setUp() {
-  const clock = new Clock();
-  const conversations = new FakeConversations(clock.now);
-  const deliveries = new FakeDeliveries(clock.now);
-  const recorder = createDeadLetterRecorder({ conversations, deliveries, now: clock.now });
-  conversations.put(conversation('a:conv-1'));
-  deliveries.add(sendMessage(), { status: 'sending', attempts: 1 });
-  return { conversations, deliveries, recorder };
-}
+const setUp = deadLetterSetUp;
 
 const deadLetter = (reason: string, description: string): SendResult => ({ settlement: { kind: 'deadLetter', reason, description }, notes: ['from the sender'] });
 const completed: SendResult = { settlement: { kind: 'complete' }, notes: [] };

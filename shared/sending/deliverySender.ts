@@ -19,8 +19,8 @@ export type { SendResult, SettlementAction } from './sendResult';
  * message. Throws only for crashes (storage or queue unavailable): the host then abandons the message and
  * Service Bus redelivers it, which every step here tolerates.
  *
- * Status flow of a send: queued → `sending` (written BEFORE the Teams call) → sent | queued (retry) | the
- * deadLetter function writes failed. The remaining window: a process crash after Teams' 2xx and before the
+ * Status flow of a send: queued → `sending` (written BEFORE the Teams call) → sent | queued (retry) | failed
+ * or skipped (written before the message is dead-lettered: recordBeforeDeadLettering.ts). The remaining window: a process crash after Teams' 2xx and before the
  * `sent` write leaves `sending`, and the redelivered message posts again. Teams offers no way to ask whether
  * a post arrived (no idempotency key, no read of a conversation's messages), and the gateway's promise is "it
  * arrived, or you can see why not": a rare duplicate beats a silently lost alert. A storage failure (not a

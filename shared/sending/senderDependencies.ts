@@ -20,7 +20,7 @@ export interface DeliverySenderDependencies {
   random?: () => number;
   sleep?: (delayInMs: number) => Promise<void>;
   /**
-   * Longest pacing wait spent inside one invocation (default 10 s, well inside the 60 s lock even with a
+   * Longest pacing wait spent inside one invocation (default 1 s, well inside the 60 s lock even with a
    * 20 s request after it); a longer wait reschedules a copy and frees the session.
    */
   maxPacingWaitInMs?: number;

@@ -1,5 +1,6 @@
 import { ensureError } from '../errors';
 import { type ReceivedQueueMessage } from '../queue/messageSettlement';
+import { parseDeliveryBody } from '../queue/serviceBusMessageShape';
 import { deliveryNotFoundReason } from './copyAttempt';
 import { sentNotRecordedReason } from './deadLetterFacts';
 import { type DeadLetterRecorder } from './deadLetterRecorder';
@@ -14,12 +15,16 @@ import { type SendResult } from './sendResult';
  * message does reach it, finds the state recorded and changes nothing.
  *
  * Left to the deadLetter function: SentNotRecorded (storage was failing; the queue carries the ids until it
- * answers) and DeliveryNotFound (no row to write). If the write fails here, the message is dead-lettered all
+ * answers), DeliveryNotFound (no row to write), fan-out steps and messages that are not deliveries. If the write fails here, the message is dead-lettered all
  * the same and recorded there, as before.
  */
 export async function recordBeforeDeadLettering(received: ReceivedQueueMessage, result: SendResult, recorder: DeadLetterRecorder): Promise<SendResult> {
   const { settlement } = result;
   if (settlement.kind !== 'deadLetter' || settlement.reason === sentNotRecordedReason || settlement.reason === deliveryNotFoundReason) return result;
+  // Only a copy (send, update, delete) calls Teams when it comes back; a message that is not a delivery, or a
+  // fan-out step, has no state to protect, and recording it twice would log it twice.
+  const parsed = parseDeliveryBody(received);
+  if (!parsed.ok || parsed.delivery.operation === 'fanOut') return result;
   try {
     const recorded = await recorder.record({ ...received, deadLetterReason: settlement.reason, deadLetterErrorDescription: settlement.description });
     const outcome = recorded.outcome ?? result.outcome;

@@ -33,6 +33,18 @@ describe('recordBeforeDeadLettering', () => {
     expect(env.deliveries.methods()).toEqual([]);
   });
 
+  it.each([
+    ['a message that is not a delivery', '{"not":"a delivery"}'],
+    ['a fan-out step', { ...sendMessage(), operation: 'fanOut', conversationId: undefined, fanOut: { targetIndex: 0, tenantId: 't-1', scope: 'personal', page: 0 } }],
+  ])('leaves %s to the deadLetter function (nothing to protect, one line)', async (_what, body) => {
+    const env = setUp();
+    const given = deadLetter('MalformedDeliveryMessage', 'not a step');
+    const result = await recordBeforeDeadLettering(received(body), given, env.recorder);
+
+    expect(result).toBe(given);
+    expect(env.deliveries.methods()).toEqual([]);
+  });
+
   it('still dead-letters when the write fails: the deadLetter function records it then', async () => {
     const env = setUp();
     env.deliveries.failNext('markFinished');

@@ -3,19 +3,20 @@ import { type InvocationContext } from '@azure/functions';
 import { getGatewayServices } from '../shared/gatewayServices';
 import { toReceivedDeliveries } from '../shared/queue/serviceBusTrigger';
 import { connectionSettingNames, deadLetterQueuePath } from '../shared/resourceNames';
-import { createDeadLetterRecorder } from '../shared/sending/deadLetterRecorder';
+import { deadLetterRecorderOf } from '../shared/sending/deadLetterRecorder';
 import { logDeliveryOutcome } from '../shared/sending/deliveryOutcomeLog';
 import { type GatewayFunctionDefinition } from './functionDefinition';
 
 /**
  * Service Bus trigger on `notifications/$DeadLetterQueue`: classify each failure, write the delivery's final
- * status, prune conversations that are gone, log one structured line, complete. A message that is not ours
+ * status, prune conversations that are gone, log one structured line, complete. What the send function
+ * already recorded before dead-lettering stands, and is not logged twice. A message that is not ours
  * is logged and completed, never a crash; only storage trouble throws (the host abandons and it comes back).
  */
 export async function deadLetterHandler(trigger: unknown, context: InvocationContext): Promise<void> {
   const deliveries = toReceivedDeliveries(trigger);
   const services = await getGatewayServices();
-  const recorder = createDeadLetterRecorder({ conversations: services.conversationStore, deliveries: services.notificationStore, now: services.now });
+  const recorder = deadLetterRecorderOf(services);
   for (const { message, settlement } of deliveries) {
     let recorded;
     try {

@@ -5,23 +5,27 @@ import { runFanOutStep } from '../shared/notifications/tenantFanOut';
 import { type MessageSettlement } from '../shared/queue/messageSettlement';
 import { toReceivedDeliveries } from '../shared/queue/serviceBusTrigger';
 import { connectionSettingNames, queueNames } from '../shared/resourceNames';
+import { deadLetterRecorderOf } from '../shared/sending/deadLetterRecorder';
 import { logDeliveryOutcome } from '../shared/sending/deliveryOutcomeLog';
 import { createDeliverySender, type DeliverySenderDependencies, type SettlementAction } from '../shared/sending/deliverySender';
+import { recordBeforeDeadLettering } from '../shared/sending/recordBeforeDeadLettering';
 import { type GatewayFunctionDefinition } from './functionDefinition';
 
 /**
  * Service Bus trigger on `notifications` (sessions: one conversation's messages in order). Each message is
- * settled explicitly: completed (sent, skipped, rescheduled), or dead-lettered with a classified reason.
- * Only a crash (storage or queue down) throws, so the host abandons it and Service Bus redelivers.
+ * settled explicitly: completed (sent, skipped, rescheduled), or dead-lettered with a classified reason that
+ * is recorded first (recordBeforeDeadLettering.ts). Only a crash (storage or queue down) or a failed
+ * settlement throws, so the host abandons it and Service Bus redelivers.
  */
 export async function sendHandler(trigger: unknown, context: InvocationContext): Promise<void> {
   const deliveries = toReceivedDeliveries(trigger);
   const services = await getGatewayServices();
   const sender = createDeliverySender(senderDependencies(services));
+  const recorder = deadLetterRecorderOf(services);
   for (const { message, settlement } of deliveries) {
     let result;
     try {
-      result = await sender.process(message);
+      result = await recordBeforeDeadLettering(message, await sender.process(message), recorder);
     } catch (error) {
       context.error(`send: message ${message.messageId} (delivery ${message.deliveryCount + 1}) failed; Service Bus redelivers it`, error);
       throw error;

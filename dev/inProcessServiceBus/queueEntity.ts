@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ServiceBusError, type ServiceBusReceivedMessage } from '@azure/service-bus';
 
 import { ensureError } from '../../shared/errors';
-import { type ServiceBusTriggerActions, type ServiceBusTriggerContext } from '../../shared/queue/serviceBusTrigger';
+import { type ServiceBusTriggerActions, type ServiceBusTriggerContext, textOfSettlement } from '../../shared/queue/serviceBusTrigger';
 import { type BrokeredMessage, toReceivedMessage } from './brokeredMessage';
 import { FifoQueue } from './fifoQueue';
 
@@ -115,7 +115,7 @@ export class QueueEntity {
       // The delivery that dead-letters counts: the dead-letter queue shows how often it was delivered here.
       delivery.message.deliveryCount++;
       this.totals.deadLettered++;
-      this.host.deadLetter(delivery.message, reason, description);
+      this.host.deadLetter(delivery.message, textOfSettlement(reason), textOfSettlement(description));
       this.unlock(delivery.session);
       this.host.changed();
       return Promise.resolve();

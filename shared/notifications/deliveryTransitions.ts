@@ -54,10 +54,15 @@ export function recordRetry(attempt: number, error: DeliveryError, now: Date): D
   };
 }
 
-/** Given up (dead-lettered) or skipped before sending. A sent or cancelled delivery keeps its state. */
+/**
+ * Given up (dead-lettered) or skipped before sending. Only a pending delivery finishes: a sent or cancelled
+ * one keeps its state, and a finished one its first classified reason (the send function records it before
+ * dead-lettering, so the deadLetter function's copy, or a broker MaxDeliveryCountExceeded after failed
+ * settlements, changes nothing).
+ */
 export function markFinished(outcome: { status: 'failed' | 'skipped'; error: DeliveryError; failureClass?: string }, now: Date): DeliveryTransition {
   return (current) => {
-    if (current.status === 'sent' || current.status === 'cancelled') return unchanged;
+    if (!pending.has(current.status)) return unchanged;
     const record: DeliveryRecord = { ...current, status: outcome.status, lastError: outcome.error };
     if (outcome.failureClass === undefined) delete record.failureClass;
     else record.failureClass = outcome.failureClass;

@@ -4,13 +4,27 @@ import { errorCodes, GatewayError } from '../errors';
 import { type MessageSettlement, type ReceivedQueueMessage } from './messageSettlement';
 
 /**
+ * A `google.protobuf.StringValue`: how the host's gRPC `Settlement` service (the package's
+ * dist/proto/settlement.proto) takes a dead-letter reason and description.
+ */
+export interface SettlementText {
+  value: string;
+}
+
+/**
  * The settlement calls of the Functions SDK binding's `ServiceBusMessageActions`
- * (@azure/functions-extensions-servicebus), which the local host's in-process queue implements too.
+ * (@azure/functions-extensions-servicebus), which the local host's in-process queue implements too. The
+ * package declares the dead-letter texts as strings; the wire needs a SettlementText (see toReceivedDeliveries).
  */
 export interface ServiceBusTriggerActions {
   complete(message: ServiceBusReceivedMessage): Promise<void>;
   abandon(message: ServiceBusReceivedMessage, propertiesToModify?: Uint8Array): Promise<void>;
-  deadletter(message: ServiceBusReceivedMessage, propertiesToModify?: Uint8Array, deadletterReason?: string, deadletterErrorDescription?: string): Promise<void>;
+  deadletter(
+    message: ServiceBusReceivedMessage,
+    propertiesToModify?: Uint8Array,
+    deadletterReason?: string | SettlementText,
+    deadletterErrorDescription?: string | SettlementText,
+  ): Promise<void>;
 }
 
 /**
@@ -49,8 +63,7 @@ export function toReceivedDeliveries(trigger: unknown): ReceivedDelivery[] {
     settlement: {
       complete: async () => actions.complete(received),
       abandon: async () => actions.abandon(received),
-      deadLetter: async (reason, description) =>
-        actions.deadletter(received, undefined, reason.slice(0, maxDeadLetterTextLength), description.slice(0, maxDeadLetterTextLength)),
+      deadLetter: async (reason, description) => actions.deadletter(received, undefined, settlementText(reason), settlementText(description)),
     },
   }));
 }
@@ -69,7 +82,8 @@ export function toReceivedQueueMessage(received: ServiceBusReceivedMessage): Rec
     applicationProperties,
   };
   if (received.sessionId !== undefined) message.sessionId = received.sessionId;
-  if (received.enqueuedTimeUtc !== undefined) message.enqueuedTimeUtc = received.enqueuedTimeUtc;
+  const enqueuedTimeUtc = enqueuedTimeOf(received);
+  if (enqueuedTimeUtc !== undefined) message.enqueuedTimeUtc = enqueuedTimeUtc;
   const reason = received.deadLetterReason ?? textProperty(applicationProperties, 'DeadLetterReason') ?? textProperty(applicationProperties, 'deadLetterReason');
   if (reason !== undefined) message.deadLetterReason = reason;
   const description =
@@ -78,6 +92,33 @@ export function toReceivedQueueMessage(received: ServiceBusReceivedMessage): Rec
     textProperty(applicationProperties, 'deadLetterErrorDescription');
   if (description !== undefined) message.deadLetterErrorDescription = description;
   return message;
+}
+
+/**
+ * @azure/functions-extensions-servicebus 0.2.0-preview hands the dead-letter strings to gRPC as they are,
+ * and the `StringValue` fields refuse a string ("13 INTERNAL: ... deadletterReason: object expected"), so
+ * every explicit dead-letter threw. Fixed upstream in 0.4.0 (Azure/azure-functions-nodejs-extensions#28),
+ * which wraps the strings itself: drop this wrapping when upgrading (the settlement contract test fails
+ * until then, as a wrapped value would be wrapped twice).
+ */
+function settlementText(text: string): SettlementText {
+  return { value: text.slice(0, maxDeadLetterTextLength) };
+}
+
+/** The text of a dead-letter reason or description, in either form a settlement call may carry it. */
+export function textOfSettlement(text: string | SettlementText | undefined): string | undefined {
+  return typeof text === 'string' ? text : text?.value;
+}
+
+/**
+ * 0.2.0-preview reads `x-opt-enqueued-time` only as a string or number, but the host's AMQP encoding is a
+ * timestamp, which rhea decodes to a Date: the raw annotation still has it (fixed upstream in 0.3.0-preview).
+ */
+function enqueuedTimeOf(received: ServiceBusReceivedMessage): Date | undefined {
+  if (received.enqueuedTimeUtc !== undefined) return received.enqueuedTimeUtc;
+  // Optional chaining all the way: the local host's messages carry no raw AMQP message.
+  const annotated: unknown = (received._rawAmqpMessage as ServiceBusReceivedMessage['_rawAmqpMessage'] | undefined)?.messageAnnotations?.['x-opt-enqueued-time'];
+  return annotated instanceof Date ? annotated : undefined;
 }
 
 function textProperty(properties: Readonly<Record<string, unknown>>, name: string): string | undefined {

@@ -1,4 +1,5 @@
 import { classifyDeadLetter, type DeadLetterClassification } from '../delivery/failureClassification';
+import { type GatewayServices } from '../gatewayServices';
 import { type DeliveryError, type DeliveryRecord, type DeliveryStatusStore, type FanOutProgressStore } from '../notifications/notificationStore';
 import { recordFanOutDeadLetter } from '../notifications/tenantFanOut';
 import { deliveryKey, type DeliveryMessage } from '../queue/deliveryMessage';
@@ -7,6 +8,7 @@ import { parseDeliveryBody } from '../queue/serviceBusMessageShape';
 import { type ConversationStore } from '../store/conversationStore';
 import { seenAtIn, sentCopyIn, sentNotRecordedReason } from './deadLetterFacts';
 import { type DeliveryOutcomeLine } from './deliveryOutcomeLog';
+import { finishedCopyOperation } from './finishedCopyOperation';
 
 /**
  * The deadLetter function's work for one message of `notifications/$DeadLetterQueue`: classify it (the
@@ -37,6 +39,11 @@ export interface DeadLetterRecorder {
 
 /** Rounds of read → conditional prune when an unrelated write (not a status decision) slips in between. */
 const maxPruneRounds = 3;
+
+/** The recorder over the composition root's stores, as both Service Bus functions use it. */
+export function deadLetterRecorderOf(services: Pick<GatewayServices, 'conversationStore' | 'notificationStore' | 'now'>): DeadLetterRecorder {
+  return createDeadLetterRecorder({ conversations: services.conversationStore, deliveries: services.notificationStore, now: services.now });
+}
 
 export function createDeadLetterRecorder(deps: DeadLetterRecorderDependencies): DeadLetterRecorder {
   const { conversations, deliveries } = deps;
@@ -87,13 +94,21 @@ export function createDeadLetterRecorder(deps: DeadLetterRecorderDependencies): 
       const result = await deliveries.markFinished(message.notificationId, key, { status: classification.finalStatus, error, failureClass: classification.failureClass });
       if (result.outcome === 'notFound') notes.push(`no delivery row ${message.notificationId}/${key}`);
       else delivery = result.delivery;
-      // A sent or cancelled delivery keeps its state: this message was a stale copy.
-      stands = result.outcome === 'unchanged' && (result.delivery.status === 'sent' || result.delivery.status === 'cancelled');
+      // A sent, cancelled or already finished delivery keeps its state: the send function recorded this
+      // failure before dead-lettering, or the message was a stale copy.
+      stands = result.outcome === 'unchanged';
     } else {
-      const status = classification.finalStatus === 'skipped' ? 'skipped' : 'failed';
-      const result = await deliveries.recordCopyOperation(message.notificationId, key, { operation: message.operation, revision: message.revision, status, error });
-      if (result.outcome === 'notFound') notes.push(`no delivery row ${message.notificationId}/${key}`);
-      else delivery = result.delivery;
+      const recorded = await deliveries.getDelivery(message.notificationId, key);
+      const finished = recorded === undefined ? undefined : finishedCopyOperation(recorded, message);
+      if (finished !== undefined) {
+        delivery = recorded;
+        stands = true;
+      } else {
+        const status = classification.finalStatus === 'skipped' ? 'skipped' : 'failed';
+        const result = await deliveries.recordCopyOperation(message.notificationId, key, { operation: message.operation, revision: message.revision, status, error });
+        if (result.outcome === 'notFound') notes.push(`no delivery row ${message.notificationId}/${key}`);
+        else delivery = result.delivery;
+      }
     }
 
     const conversationId = message.conversationId ?? delivery?.conversationId;
@@ -107,7 +122,8 @@ export function createDeadLetterRecorder(deps: DeadLetterRecorderDependencies): 
       notes.push(prune.note);
     }
     if (stands) {
-      notes.push(`${message.notificationId}/${key} is ${delivery?.status ?? 'final'} already; ${reason ?? 'the dead-letter'} of attempt ${message.attempt} changes nothing`);
+      const state = message.operation === 'send' ? delivery?.status : `${message.operation} ${message.revision} ${delivery?.lastOperation?.status ?? 'final'}`;
+      notes.push(`${message.notificationId}/${key} is ${state ?? 'final'} already; ${reason ?? 'the dead-letter'} of attempt ${message.attempt} changes nothing`);
       return { classification, pruned, notes };
     }
     const outcome = message.operation === 'send' && classification.finalStatus === 'skipped' ? 'skipped' : 'failed';

@@ -52,12 +52,16 @@ export interface PostedCopy {
 
 const savedEnv = { ...process.env };
 
+type SettlementMethod = 'complete' | 'deadletter';
+
 export class DeliveryRig {
   /** Every structured delivery line the send and deadLetter handlers logged. */
   readonly outcomes: DeliveryOutcomeLine[] = [];
   /** Plain log lines (notes, errors), for failure messages. */
   readonly logs: string[] = [];
   readonly handlerErrors: Error[] = [];
+  /** Settlement calls of the send function the host refuses next, by method: how many more times. */
+  private readonly refusedSettlements = new Map<SettlementMethod, number>();
 
   private constructor(
     readonly emulator: TeamsEmulator,
@@ -122,13 +126,48 @@ export class DeliveryRig {
     const send = definition(sendFunction.name);
     const deadLetter = definition(deadLetterFunction.name);
     const invoke = (handler: (trigger: unknown, context: InvocationContext) => unknown) => async (trigger: ServiceBusTriggerContext) => {
-      await handler(trigger, this.context());
+      await handler(handler === send.handler ? this.withRefusals(trigger) : trigger, this.context());
     };
     const onHandlerError = (error: Error): void => {
       this.handlerErrors.push(error);
     };
     this.bus.subscribe(send.queueName, invoke(send.handler), { maxConcurrentSessions, onHandlerError });
     this.bus.subscribe(deadLetter.queueName, invoke(deadLetter.handler), { maxConcurrentCalls: 4, onHandlerError });
+  }
+
+  /**
+   * The host refuses the send function's next `times` calls of a settlement method, as a broken gRPC channel
+   * or a lost lock would: the call throws and the message stays unsettled, so it is abandoned and redelivered.
+   */
+  refuseSendSettlement(method: SettlementMethod, times = Number.POSITIVE_INFINITY): void {
+    this.refusedSettlements.set(method, times);
+  }
+
+  private withRefusals(trigger: ServiceBusTriggerContext): ServiceBusTriggerContext {
+    const refused = (method: SettlementMethod): boolean => {
+      const left = this.refusedSettlements.get(method) ?? 0;
+      if (left > 0) this.refusedSettlements.set(method, left - 1);
+      return left > 0;
+    };
+    const refusal = (method: SettlementMethod) => new Error(`13 INTERNAL: the test host refuses ${method}`);
+    const { actions } = trigger;
+    return {
+      messages: trigger.messages,
+      actions: {
+        complete: async (message) => (refused('complete') ? Promise.reject(refusal('complete')) : actions.complete(message)),
+        abandon: async (message, properties) => actions.abandon(message, properties),
+        deadletter: async (message, properties, reason, description) =>
+          refused('deadletter') ? Promise.reject(refusal('deadletter')) : actions.deadletter(message, properties, reason, description),
+      },
+    };
+  }
+
+  /** Connector posts (sends) the emulator answered, whatever the answer. */
+  async postCount(): Promise<number> {
+    const { requests } = await this.stats();
+    return Object.entries(requests)
+      .filter(([route]) => route.startsWith('POST ') && route.endsWith('/activities'))
+      .reduce((sum, [, byOutcome]) => sum + Object.values(byOutcome).reduce((a, b) => a + b, 0), 0);
   }
 
   context(): InvocationContext {

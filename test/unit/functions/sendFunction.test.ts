@@ -88,8 +88,8 @@ describe('send handler', () => {
     const [settled, properties, reason, description] = actions.calls[0]!.args;
     expect(settled).toBe(received);
     expect(properties).toBeUndefined();
-    expect(reason).toBe('MalformedDeliveryMessage');
-    expect(description).toMatch(/not a delivery/);
+    expect(reason).toStrictEqual({ value: 'MalformedDeliveryMessage' });
+    expect(description).toStrictEqual({ value: expect.stringMatching(/not a delivery/) });
   });
 
   it('refuses a trigger that is not a message context (sdkBinding off), with a coded error', async () => {

@@ -35,12 +35,15 @@ describe('delivery transitions', () => {
     expect(after(recordRetry(1, error, now), delivery('sent'))).toBe('unchanged');
   });
 
-  it('finishes a pending delivery as failed or skipped, never a sent or cancelled one', () => {
+  it('finishes a pending delivery as failed or skipped, never a sent, cancelled or finished one', () => {
     const outcome = { status: 'failed' as const, error: { status: 403, code: 'ConversationBlockedByUser', message: 'blocked' }, failureClass: 'gone' };
     expect(after(markFinished(outcome, now), delivery('sending'))).toMatchObject({ status: 'failed', failureClass: 'gone', lastError: outcome.error });
     expect(after(markFinished({ ...outcome, status: 'skipped' }, now), delivery('queued'))).toMatchObject({ status: 'skipped' });
     expect(after(markFinished(outcome, now), delivery('sent'))).toBe('unchanged');
     expect(after(markFinished(outcome, now), delivery('cancelled'))).toBe('unchanged');
+    // The first classified end stands (the send function records it before dead-lettering).
+    expect(after(markFinished({ ...outcome, failureClass: 'exhausted' }, now), delivery('failed'))).toBe('unchanged');
+    expect(after(markFinished(outcome, now), delivery('skipped'))).toBe('unchanged');
   });
 
   it('cancels only a delivery nobody is posting yet', () => {

@@ -1,7 +1,7 @@
 import { type ServiceBusMessageContext } from '@azure/functions-extensions-servicebus';
 import { type ServiceBusReceivedMessage } from '@azure/service-bus';
 
-import { maxDeadLetterTextLength, type ServiceBusTriggerActions, type ServiceBusTriggerContext, toReceivedDeliveries } from '../../../shared/queue/serviceBusTrigger';
+import { maxDeadLetterTextLength, type ServiceBusTriggerActions, type ServiceBusTriggerContext, textOfSettlement, toReceivedDeliveries } from '../../../shared/queue/serviceBusTrigger';
 
 /** Records every settlement call with its exact arguments. */
 function recordingActions(): ServiceBusTriggerActions & { calls: { method: string; args: unknown[] }[] } {
@@ -61,7 +61,8 @@ describe('toReceivedDeliveries', () => {
     expect(actions.calls).toStrictEqual([
       { method: 'complete', args: [messages[0]] },
       { method: 'abandon', args: [messages[1]] },
-      { method: 'deadletter', args: [messages[2], undefined, 'ConversationBlockedByUser', '403 User blocked the conversation with the bot.'] },
+      // StringValues, as the host's Settlement service takes them (settlementContract.test.ts shows the wire).
+      { method: 'deadletter', args: [messages[2], undefined, { value: 'ConversationBlockedByUser' }, { value: '403 User blocked the conversation with the bot.' }] },
     ]);
   });
 
@@ -71,9 +72,9 @@ describe('toReceivedDeliveries', () => {
 
     await only!.settlement.deadLetter('R'.repeat(5000), 'D'.repeat(5000));
 
-    const args = actions.calls[0]!.args as [unknown, unknown, string, string];
-    expect(args[2]).toHaveLength(maxDeadLetterTextLength);
-    expect(args[3]).toHaveLength(maxDeadLetterTextLength);
+    const args = actions.calls[0]!.args as [unknown, unknown, { value: string }, { value: string }];
+    expect(args[2].value).toHaveLength(maxDeadLetterTextLength);
+    expect(args[3].value).toHaveLength(maxDeadLetterTextLength);
   });
 
   it.each([
@@ -96,6 +97,27 @@ describe('toReceivedDeliveries', () => {
     }).map((d) => d.message.messageId);
 
     expect(ids).toStrictEqual(['42', 'bin-id', '']);
+  });
+
+  it('takes the enqueued time from the raw AMQP annotation when the binding left the field empty', () => {
+    const annotated = new Date('2026-03-01T09:59:58.000Z');
+    const messages = [
+      received({ enqueuedTimeUtc: undefined, _rawAmqpMessage: { body: null, messageAnnotations: { 'x-opt-enqueued-time': annotated } } }),
+      received({ enqueuedTimeUtc: undefined, _rawAmqpMessage: { body: null, messageAnnotations: { 'x-opt-enqueued-time': 'not a time' } } }),
+    ];
+
+    const [recovered, unreadable] = toReceivedDeliveries({ messages, actions: recordingActions() });
+
+    expect(recovered!.message.enqueuedTimeUtc).toStrictEqual(annotated);
+    expect(unreadable!.message).not.toHaveProperty('enqueuedTimeUtc');
+  });
+
+  it.each([
+    ['a StringValue', { value: 'RetriesExhausted' }, 'RetriesExhausted'],
+    ['a plain string', 'RetriesExhausted', 'RetriesExhausted'],
+    ['nothing', undefined, undefined],
+  ])('reads a settlement text given as %s', (_form, text, expected) => {
+    expect(textOfSettlement(text)).toBe(expected);
   });
 
   it.each([

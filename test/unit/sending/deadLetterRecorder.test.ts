@@ -5,20 +5,11 @@ import { type FanOutProgress } from '../../../shared/notifications/notificationS
 import { type DeliveryMessage } from '../../../shared/queue/deliveryMessage';
 import { toReceivedQueueMessage } from '../../../shared/queue/serviceBusTrigger';
 import { seenAtNote, sentCopyNotes, sentNotRecordedReason } from '../../../shared/sending/deadLetterFacts';
-import { createDeadLetterRecorder } from '../../../shared/sending/deadLetterRecorder';
-import { Clock, conversation, FakeConversations, FakeDeliveries, received, sendMessage, tenantId } from './sendingFakes';
+import { conversation, deadLetterSetUp, received, sendMessage, tenantId } from './sendingFakes';
 
 const seenAt = new Date('2026-03-01T07:30:00.000Z');
 
-function setUp() {
-  const clock = new Clock();
-  const conversations = new FakeConversations(clock.now);
-  const deliveries = new FakeDeliveries(clock.now);
-  const recorder = createDeadLetterRecorder({ conversations, deliveries, now: clock.now });
-  conversations.put(conversation('a:conv-1'));
-  deliveries.add(sendMessage(), { status: 'sending', attempts: 1 });
-  return { clock, conversations, deliveries, recorder };
-}
+const setUp = deadLetterSetUp;
 
 function deadLettered(body: unknown, reason: string | undefined, description: string | undefined, extra: Parameters<typeof received>[1] = {}) {
   return received(body, { ...(reason === undefined ? {} : { deadLetterReason: reason }), ...(description === undefined ? {} : { deadLetterErrorDescription: description }), ...extra });
@@ -183,6 +174,47 @@ describe('deadLetter: final status by class', () => {
     expect(row.status).toBe('sent');
     expect(row.lastOperation).toMatchObject({ operation: 'update', revision: 2, status: 'failed', error: { code: 'BadArgument', status: 400 } });
     expect(result.outcome).toMatchObject({ outcome: 'failed', operation: 'update' });
+  });
+});
+
+describe('deadLetter: what the send function recorded before dead-lettering stands', () => {
+  it('the same dead-letter seen again changes nothing, prunes nothing more and logs no second line', async () => {
+    const env = setUp();
+    const message = deadLettered(sendMessage(), 'ConversationBlockedByUser', teamsFailure(403, 'ConversationBlockedByUser'));
+    const first = await env.recorder.record(message);
+    const recorded = env.deliveries.row(sendMessage());
+
+    const again = await env.recorder.record(message);
+
+    expect(first.outcome).toMatchObject({ outcome: 'failed', failureClass: 'gone', pruned: true });
+    expect(again.outcome).toBeUndefined();
+    expect(again.pruned).toBe(false);
+    expect(again.notes.join(' ')).toMatch(/is failed already/);
+    expect(env.deliveries.row(sendMessage())).toStrictEqual(recorded);
+    expect(env.conversations.markRemovedCalls).toHaveLength(1);
+  });
+
+  it('a broker MaxDeliveryCountExceeded after failed settlements keeps the class the send recorded', async () => {
+    const env = setUp();
+    await env.recorder.record(deadLettered(sendMessage(), 'MessageSizeTooBig', teamsFailure(413, 'MessageSizeTooBig')));
+
+    const broker = await env.recorder.record(deadLettered(sendMessage(), 'MaxDeliveryCountExceeded', 'Message could not be consumed after 10 delivery attempts.'));
+
+    expect(env.deliveries.row(sendMessage())).toMatchObject({ status: 'failed', failureClass: 'rejected', lastError: { status: 413, code: 'MessageSizeTooBig' } });
+    expect(broker.outcome).toBeUndefined();
+  });
+
+  it('an update whose failure is recorded keeps it when its message is dead-lettered again', async () => {
+    const env = setUp();
+    env.deliveries.add(sendMessage(), { status: 'sent', activityId: 'act-1', attempts: 1 });
+    const update: DeliveryMessage = { ...sendMessage(), operation: 'update', revision: 2 };
+    await env.recorder.record(deadLettered(update, 'BadArgument', teamsFailure(400, 'BadArgument')));
+
+    const again = await env.recorder.record(deadLettered(update, 'MaxDeliveryCountExceeded', 'Message could not be consumed after 10 delivery attempts.'));
+
+    expect(env.deliveries.row(sendMessage())!.lastOperation).toMatchObject({ operation: 'update', revision: 2, status: 'failed', error: { code: 'BadArgument' } });
+    expect(again.outcome).toBeUndefined();
+    expect(again.notes.join(' ')).toMatch(/update 2 failed already/);
   });
 });
 

@@ -562,6 +562,22 @@ describe('update and delete', () => {
     expect(env.connector.calls).toHaveLength(0);
   });
 
+  it.each(['sent', 'failed', 'skipped'] as const)('asks Teams nothing for a redelivered update whose end (%s) is recorded (its settlement failed)', async (status) => {
+    const env = setUp();
+    sentDelivery(env, { lastOperation: { operation: 'update', revision: 1, status, updatedAt: '2026-03-01T07:00:00.000Z' } });
+    const result = await env.process(update(1));
+    expect(env.connector.calls).toHaveLength(0);
+    expect(result.settlement).toEqual({ kind: 'complete' });
+    expect(result.notes.join(' ')).toMatch(new RegExp(`update 1 of n-1/a:conv-1 is ${status} already`));
+  });
+
+  it('still makes an update whose last state is a retry to come (queued)', async () => {
+    const env = setUp();
+    sentDelivery(env, { lastOperation: { operation: 'update', revision: 1, status: 'queued', updatedAt: '2026-03-01T07:00:00.000Z' } });
+    await env.process({ ...update(1), attempt: 2 });
+    expect(env.connector.calls).toHaveLength(1);
+  });
+
   it('does not touch a removed conversation: the update is recorded skipped', async () => {
     const env = setUp();
     env.conversations.put(conversation('a:conv-1', { status: 'removed', removedReason: 'installationRemoved' }));

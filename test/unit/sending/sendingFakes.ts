@@ -18,6 +18,7 @@ import {
 import { deliveryKey, type DeliveryMessage, type OutboundActivity } from '../../../shared/queue/deliveryMessage';
 import { type DeliveryQueue, type QueuedDelivery } from '../../../shared/queue/deliveryQueue';
 import { type ReceivedQueueMessage } from '../../../shared/queue/messageSettlement';
+import { createDeadLetterRecorder } from '../../../shared/sending/deadLetterRecorder';
 import { type ConversationSummary, type ListByTenantOptions, type StatusChangeResult } from '../../../shared/store/conversationStore';
 import { recordAfterStatusChange, recordWithServiceUrlOverride } from '../../../shared/store/conversationTransitions';
 import { type StoredConversation } from '../../../shared/store/storedConversation';
@@ -322,4 +323,15 @@ export function received(body: unknown, overrides: Partial<ReceivedQueueMessage>
 
 export function pacer(perTenantRequestsPerSecond = 40): SendPacer {
   return new SendPacer({ perTenantRequestsPerSecond });
+}
+
+/** The deadLetter recorder over the fakes: conversation a:conv-1 stored, the send of sendMessage() in flight. */
+export function deadLetterSetUp() {
+  const clock = new Clock();
+  const conversations = new FakeConversations(clock.now);
+  const deliveries = new FakeDeliveries(clock.now);
+  const recorder = createDeadLetterRecorder({ conversations, deliveries, now: clock.now });
+  conversations.put(conversation('a:conv-1'));
+  deliveries.add(sendMessage(), { status: 'sending', attempts: 1 });
+  return { clock, conversations, deliveries, recorder };
 }

@@ -1,6 +1,6 @@
 import { errorCodes, GatewayError } from '../errors';
 import { isNotificationId } from './notificationId';
-import { type DeliveryCounts, type DeliveryError, type DeliveryRecord, type FanOutState, type NotificationStore, type UnresolvedReason } from './notificationStore';
+import { type DeliveryCounts, type DeliveryError, type DeliveryRecord, type FanOutState, isChannelToReach, type NotificationStore, type UnresolvedReason } from './notificationStore';
 import { type TenantTargetScope } from './notificationTarget';
 import { type ValidationResult } from './validationIssue';
 
@@ -121,7 +121,7 @@ export async function readNotificationStatus(id: string, query: StatusQuery, sto
 export function deliveryView(record: DeliveryRecord): DeliveryView {
   const view: DeliveryView = { status: record.status, attempts: record.attempts, updatedAt: record.updatedAt };
   if (record.conversationId !== undefined) view.conversationId = record.conversationId;
-  if (record.createFor !== undefined) view.user = { tenantId: record.createFor.tenantId, userId: record.createFor.userAadObjectId };
+  if (record.createFor !== undefined && !isChannelToReach(record.createFor)) view.user = { tenantId: record.createFor.tenantId, userId: record.createFor.userAadObjectId };
   if (record.activityId !== undefined) view.activityId = record.activityId;
   if (record.lastError !== undefined) view.lastError = record.lastError;
   if (record.failureClass !== undefined) view.failureClass = record.failureClass;

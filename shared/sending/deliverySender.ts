@@ -10,7 +10,7 @@ import { composeDescription, statusInDescription } from '../delivery/failureDesc
 import { checkBeforeSend } from '../delivery/preSendCheck';
 import { type SendPacer } from '../delivery/sendPacer';
 import { ensureError, errorCodes, GatewayError, isGatewayError } from '../errors';
-import { type DeliveryError, type DeliveryRecord, type DeliveryStatusStore } from '../notifications/notificationStore';
+import { type ChannelToReach, type ChatToCreate, type DeliveryError, type DeliveryRecord, type DeliveryStatusStore, isChannelToReach } from '../notifications/notificationStore';
 import { deliveryKey, type DeliveryMessage } from '../queue/deliveryMessage';
 import { type DeliveryQueue } from '../queue/deliveryQueue';
 import { type ReceivedQueueMessage } from '../queue/messageSettlement';
@@ -36,7 +36,7 @@ import { createdChatTarget, targetOf, withTenant } from './deliveryTarget';
  * the deadLetter function records `sent` once storage answers again, with no second post.
  */
 export interface DeliverySenderDependencies {
-  conversations: Pick<ConversationStore, 'get' | 'findPersonal' | 'listByTenant' | 'setServiceUrlOverride'>;
+  conversations: Pick<ConversationStore, 'get' | 'findPersonal' | 'findTeamChannel' | 'listByTeam' | 'listByTenant' | 'setServiceUrlOverride'>;
   deliveries: DeliveryStatusStore;
   connector: BotConnectorClient;
   queue: DeliveryQueue;
@@ -235,9 +235,11 @@ export function createDeliverySender(deps: DeliverySenderDependencies): Delivery
   }
 
   /**
-   * The personal chat of a `createFor` delivery: the user's stored personal conversation if one appeared
-   * since intake, else created now with POST /v3/conversations from a stored reference of the tenant (Teams
-   * answers with the existing chat's id when there is one, so a repeat creates nothing new).
+   * The conversation of a `createFor` delivery. A personal chat: the user's stored personal conversation if
+   * one appeared since intake, else created now with POST /v3/conversations from a stored reference of the
+   * tenant (Teams answers with the existing chat's id when there is one, so a repeat creates nothing new). A
+   * channel of a team: its own stored conversation if one appeared, else posted to by its id (Teams: a
+   * channel's conversation id is the channel id) with the reference of another channel of the team.
    */
   async function chatFor(
     ctx: AttemptContext,
@@ -249,23 +251,28 @@ export function createDeliverySender(deps: DeliverySenderDependencies): Delivery
       return { kind: 'settled', result: deadLettered(gatewayReasons.MalformedDeliveryMessage, composeDescription('a send names neither a conversation nor a chat to create'), ctx.notes) };
     }
     ctx.tenantId = createFor.tenantId;
-    const personal = await conversations.findPersonal(createFor.tenantId, createFor.userAadObjectId);
-    if (personal !== undefined) {
-      ctx.conversationId = personal.conversationId;
-      ctx.rememberOn = personal.conversationId;
-      const blocked = await checked({ ...ctx, message: { ...message, conversationId: personal.conversationId } }, personal);
+    const channel = isChannelToReach(createFor);
+    const own = channel
+      ? await conversations.findTeamChannel(createFor.teamId, createFor.channelId, { tenantId: createFor.tenantId })
+      : await conversations.findPersonal(createFor.tenantId, createFor.userAadObjectId);
+    if (own !== undefined) {
+      ctx.conversationId = own.conversationId;
+      ctx.rememberOn = own.conversationId;
+      const blocked = await checked({ ...ctx, message: { ...message, conversationId: own.conversationId } }, own);
       if (blocked !== undefined) return { kind: 'settled', result: blocked };
-      const deferred = await pace(ctx, personal.conversationId);
+      const deferred = await pace(ctx, own.conversationId);
       if (deferred !== undefined) return { kind: 'settled', result: deferred };
       if (!(await startSending(ctx))) return { kind: 'settled', result: completed([...ctx.notes, `${message.notificationId}/${ctx.key} changed state before sending`]) };
-      return { kind: 'target', target: targetOf(personal, message.serviceUrlOverride) };
+      return { kind: 'target', target: targetOf(own, message.serviceUrlOverride) };
     }
 
-    const reference = await tenantReference(createFor.tenantId, createFor.referenceConversationId);
+    const reference = await referenceFor(createFor);
     if (reference === undefined) {
       const error: DeliveryError = {
         code: teamsErrorCodes.ConversationNotFound,
-        message: `no personal chat with ${createFor.userAadObjectId} is stored and no active conversation of tenant ${createFor.tenantId} remains to create one from; nothing was sent`,
+        message: channel
+          ? `no channel of team ${createFor.teamId} is stored active any more to reach channel ${createFor.channelId} from; nothing was sent`
+          : `no personal chat with ${createFor.userAadObjectId} is stored and no active conversation of tenant ${createFor.tenantId} remains to create one from; nothing was sent`,
       };
       await deliveries.markFinished(message.notificationId, ctx.key, { status: 'skipped', error, failureClass: 'gone' });
       return {
@@ -277,6 +284,10 @@ export function createDeliverySender(deps: DeliverySenderDependencies): Delivery
     const deferred = await pace(ctx, ctx.key);
     if (deferred !== undefined) return { kind: 'settled', result: deferred };
     if (!(await startSending(ctx))) return { kind: 'settled', result: completed([...ctx.notes, `${message.notificationId}/${ctx.key} changed state before sending`]) };
+    if (channel) {
+      ctx.conversationId = createFor.channelId;
+      return { kind: 'target', target: createdChatTarget(reference, { conversationId: createFor.channelId, tenantId: createFor.tenantId, type: 'channel' }, message.serviceUrlOverride) };
+    }
 
     const serviceUrl = message.serviceUrlOverride ?? targetOf(reference).serviceUrl;
     const created = await connector.createPersonalConversation({ serviceUrl, bot: reference.reference.bot, tenantId: createFor.tenantId, userId: createFor.userAadObjectId });
@@ -287,7 +298,29 @@ export function createDeliverySender(deps: DeliverySenderDependencies): Delivery
     }
     ctx.conversationId = decision.activityId;
     // Paced above under the user's key, which names this one chat: no second wait while `sending`.
-    return { kind: 'target', target: createdChatTarget(reference, { conversationId: decision.activityId, tenantId: createFor.tenantId }, message.serviceUrlOverride) };
+    return { kind: 'target', target: createdChatTarget(reference, { conversationId: decision.activityId, tenantId: createFor.tenantId, type: 'personal' }, message.serviceUrlOverride) };
+  }
+
+  /** The stored reference a `createFor` conversation is reached with. */
+  async function referenceFor(createFor: ChatToCreate): Promise<StoredConversation | undefined> {
+    return isChannelToReach(createFor) ? teamReference(createFor) : tenantReference(createFor.tenantId, createFor.referenceConversationId);
+  }
+
+  /** The named channel of the team if still active, else any active channel conversation of the team. */
+  async function teamReference(channel: ChannelToReach): Promise<StoredConversation | undefined> {
+    const usable = (candidate: StoredConversation | undefined): candidate is StoredConversation =>
+      candidate?.status === 'active' && candidate.teamId === channel.teamId && candidate.tenantId === channel.tenantId;
+    if (channel.referenceConversationId !== undefined) {
+      const preferred = await conversations.get(channel.referenceConversationId);
+      if (usable(preferred)) return preferred;
+    }
+    for await (const page of conversations.listByTeam(channel.teamId)) {
+      for (const summary of page.filter((row) => row.status === 'active' && !row.isThread)) {
+        const candidate = await conversations.get(summary.conversationId);
+        if (usable(candidate)) return candidate;
+      }
+    }
+    return undefined;
   }
 
   /** The named reference conversation if still active, else any active conversation of the tenant. */
@@ -372,14 +405,15 @@ export function createDeliverySender(deps: DeliverySenderDependencies): Delivery
       target = targetOf(conversation, message.serviceUrlOverride);
     } else {
       // A chat the gateway created and Teams never told it about: addressed with the tenant's reference.
-      const reference = await tenantReference(message.createFor.tenantId, message.createFor.referenceConversationId);
+      const reference = await referenceFor(message.createFor);
       if (reference === undefined || conversationId === undefined) {
-        const error: DeliveryError = { code: teamsErrorCodes.ConversationNotFound, message: `no active conversation of tenant ${message.createFor.tenantId} remains to reach the chat` };
+        const error: DeliveryError = { code: teamsErrorCodes.ConversationNotFound, message: `no active conversation of tenant ${message.createFor.tenantId} remains to reach the ${isChannelToReach(message.createFor) ? 'channel' : 'chat'}` };
         await deliveries.recordCopyOperation(message.notificationId, key, { operation: message.operation, revision: message.revision, status: 'skipped', error });
         return { settlement: { kind: 'complete' }, outcome: line(ctx, 'skipped', { code: error.code, failureClass: 'gone', detail: error.message }), notes };
       }
       ctx.rememberOn = reference.conversationId;
-      target = createdChatTarget(reference, { conversationId, tenantId: message.createFor.tenantId }, message.serviceUrlOverride);
+      const type = isChannelToReach(message.createFor) ? 'channel' : 'personal';
+      target = createdChatTarget(reference, { conversationId, tenantId: message.createFor.tenantId, type }, message.serviceUrlOverride);
     }
 
     const deferred = await pace(ctx, target.conversation.id);

@@ -22,6 +22,11 @@ export const teamsErrors = {
     teamsError(403, 'BotNotInConversationRoster', "The bot isn't part of the conversation roster."),
   conversationBlockedByUser: (): Reply => teamsError(403, 'ConversationBlockedByUser', 'User blocked the conversation with the bot.'),
   forbiddenOperation: (): Reply => teamsError(403, 'ForbiddenOperationException', "Bot isn't installed in user's personal scope"),
+  /**
+   * Posting to an archived (read-only) team. Teams does not document this answer; the emulator uses the
+   * documented "not allowed here" code so a client treats it as final, as it does for an uninstalled bot.
+   */
+  teamArchived: (): Reply => teamsError(403, 'ForbiddenOperationException', 'The team is archived and read-only.'),
   invalidBotApiHost: (): Reply =>
     teamsError(403, 'InvalidBotApiHost', 'Invalid bot api host. For GCC tenants, call https://smba.infra.gcc.teams.microsoft.com.'),
   // The documented message for an unknown activity is, verbatim, "Conversation not found."

@@ -5,7 +5,7 @@ import { parseBody } from './controlBodies';
 import { addMember, ensureChannel, ensureTeam, removeMember, type TeamPlace } from './emulatedTeams';
 import { type EmulatorRouter } from './emulatorRouter';
 import { controlError, type IncomingExchange, jsonReply, type Reply } from './httpExchange';
-import { type InboundActivity } from './inboundActivities';
+import { type BotAccount, type InboundActivity } from './inboundActivities';
 import { type EmulatedConversation, type TeamsState, type TeamsUser } from './teamsState';
 
 const forgerySchema = z
@@ -31,6 +31,11 @@ export const replayRequestSchema = z
      * (`/amer/<tenant>/` stays), so what the gateway stores points here. `verbatim`: sent as it is.
      */
     serviceUrl: z.enum(['emulator', 'verbatim']).default('emulator'),
+    /**
+     * `emulator` (default): the bot the activity was sent to (`recipient`, and the same id in membersAdded or
+     * membersRemoved) becomes this emulator's bot, so the gateway's replies are the registered bot's. `verbatim`: kept.
+     */
+    recipient: z.enum(['emulator', 'verbatim']).default('emulator'),
     /** true (default): `timestamp`/`localTimestamp` are now, so a replayed sequence is ordered as replayed. */
     restamp: z.boolean().default(true),
     /** false: deliver only, change nothing on the Teams side. */
@@ -60,6 +65,7 @@ export class ActivityReplay {
     const shape = activityShape(activity);
     if (typeof shape === 'string') return controlError(400, 'InvalidRequest', `activity.${shape}`);
     if (request.serviceUrl === 'emulator') activity.serviceUrl = this.emulatorServiceUrl(shape.serviceUrl);
+    if (request.recipient === 'emulator') readdressed(activity, this.options.bot);
     if (request.restamp) {
       const now = new Date(this.options.now()).toISOString();
       activity.timestamp = now;
@@ -78,6 +84,16 @@ export class ActivityReplay {
       // An unparseable serviceUrl keeps the default region; the gateway will refuse the activity anyway.
     }
     return `${this.options.serviceUrls().base}${path.endsWith('/') ? path : `${path}/`}`;
+  }
+}
+
+/** The activity as sent to `bot`: its recipient, and the recipient's own entries in the member lists. */
+function readdressed(activity: Record<string, unknown>, bot: BotAccount): void {
+  const original = text((activity.recipient as Account | undefined)?.id);
+  activity.recipient = { ...(activity.recipient as object | undefined), id: bot.id, name: bot.name };
+  for (const list of ['membersAdded', 'membersRemoved'] as const) {
+    const members = activity[list];
+    if (Array.isArray(members)) activity[list] = (members as Account[]).map((member) => (member.id === original ? { ...member, id: bot.id } : member));
   }
 }
 

@@ -63,7 +63,7 @@ describe('POST /_control/conversations', () => {
     expect(created.body.user.id).toMatch(/^29:1/);
     const [install, update] = gateway.received.map((r) => r.activity);
     expect(install).toMatchObject({ type: 'installationUpdate', action: 'add', conversation: { id: created.body.conversationId, conversationType: 'personal' } });
-    expect(update).toMatchObject({ type: 'conversationUpdate', membersAdded: [{ id: `28:${devBot.appId}` }] });
+    expect(update).toMatchObject({ type: 'conversationUpdate', membersAdded: [{ id: `28:${devBot.appId}` }, { id: created.body.user.id }] });
     expect(gateway.received[0]?.headers.authorization).toMatch(/^Bearer ey/);
   });
 

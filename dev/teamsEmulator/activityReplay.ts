@@ -165,7 +165,8 @@ export function registerActivity(state: TeamsState, activity: InboundActivity, d
     }
     const name = text(conversation.name);
     if (name !== undefined) chat.name = name;
-    if (installChange !== undefined) Object.assign(chat, { installed: installChange, changedAt: nowIso }, installChange ? { deleted: false } : {});
+    // Teams only sends to a bot that is installed: anything but a removal says it is.
+    Object.assign(chat, { installed: installChange ?? true, changedAt: nowIso }, installChange === false ? {} : { deleted: false });
     for (const added of users(activity.membersAdded)) if (!chat.members.some((m) => m.id === added.id)) chat.members.push(added);
     return { conversationId: id, type, tenantId };
   }
@@ -176,7 +177,8 @@ export function registerActivity(state: TeamsState, activity: InboundActivity, d
   const team = ensureTeam(state, teamId, place, { ...(teamName === undefined ? {} : { name: teamName }), ...(aadGroupId === undefined ? {} : { aadGroupId }) });
   const channelId = conversation.id.includes(threadMarker) ? conversation.id.slice(0, conversation.id.indexOf(threadMarker)) : conversation.id;
   ensureChannel(state, team, channelId, place, text(conversation.name));
-  if (installChange !== undefined) team.installed = installChange;
+  // Teams only sends to a bot that is installed: anything but a removal says it is.
+  team.installed = installChange ?? true;
   for (const added of users(activity.membersAdded)) addMember(team, added);
   for (const removed of users(activity.membersRemoved)) removeMember(team, removed.id);
 

@@ -61,7 +61,7 @@ export class ConnectorApi {
   private guarded(exchange: IncomingExchange, params: RouteParams, handle: (exchange: IncomingExchange, params: RouteParams) => Reply): Reply {
     const fault = this.options.faults.drawConnectorFault();
     if (fault !== undefined) this.options.stats.recordFault(fault);
-    const immediate = fault === undefined ? undefined : immediateFault(fault);
+    const immediate = fault === undefined ? undefined : immediateFault(fault, this.options.now());
     if (immediate !== undefined) return immediate;
 
     const verdict = this.options.verifier.check(firstHeader(exchange.headers.authorization));
@@ -275,8 +275,17 @@ export class ConnectorApi {
   }
 }
 
-function immediateFault(fault: ConnectorFault): Reply | undefined {
+function immediateFault(fault: ConnectorFault, nowInMs: number): Reply | undefined {
   switch (fault) {
+    case '429NoRetryAfter':
+      return teamsErrors.throttledWithoutRetryAfter();
+    case '429HttpDate':
+      // HTTP-dates have whole seconds: two seconds ahead is at least one second of wait.
+      return teamsErrors.throttledUntil(new Date(nowInMs + 2000));
+    case '502Html':
+      return teamsErrors.badGatewayHtml();
+    case '503Empty':
+      return teamsErrors.serviceUnavailableEmpty();
     case '429':
       return teamsErrors.throttled(1);
     case '500':

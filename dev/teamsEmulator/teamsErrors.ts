@@ -39,6 +39,16 @@ export const teamsErrors = {
   serviceError: (status: 500 | 502): Reply => teamsError(status, 'ServiceError', status === 500 ? 'Internal server error.' : 'Service dependency issue.'),
   serviceUnavailable: (): Reply => teamsError(503, 'ServiceUnavailable', 'Service is unavailable.'),
   gatewayTimeout: (): Reply => teamsError(504, 'GatewayTimeout', 'Gateway Timeout.'),
+  /** A 429 with no Retry-After at all: the client has to pick its own backoff. */
+  throttledWithoutRetryAfter: (): Reply => teamsError(429, 'Throttled', 'Too many requests.'),
+  /** Retry-After as an HTTP-date (RFC 9110 allows it) rather than seconds. */
+  throttledUntil: (at: Date): Reply => teamsError(429, 'Throttled', 'Too many requests.', { 'retry-after': at.toUTCString() }),
+  /** A load balancer's HTML error page instead of Teams' JSON. */
+  badGatewayHtml: (): Reply => ({
+    status: 502,
+    rawBody: { contentType: 'text/html', text: '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>' },
+  }),
+  serviceUnavailableEmpty: (): Reply => ({ status: 503 }),
   /** What the Connector's web stack answers for a missing, forged, expired or wrong-audience bearer token. */
   unauthorized: (): Reply => ({ status: 401, body: { message: 'Authorization has been denied for this request.' } }),
   /**

@@ -55,10 +55,15 @@ async function notify(targets: unknown[], text: string): Promise<any> {
 }
 
 async function settled(id: string, done: (status: any) => boolean = () => true): Promise<any> {
+  return polled(id, (status) => status.counts.queued === 0 && done(status));
+}
+
+/** Polls the status until `done` says so. */
+async function polled(id: string, done: (status: any) => boolean): Promise<any> {
   const deadline = Date.now() + settleTimeoutInMs;
   for (;;) {
     const status = await json(`${host.url}/api/notifications/${id}`);
-    if (status.status === 200 && status.body.counts.queued === 0 && done(status.body)) return status.body;
+    if (status.status === 200 && done(status.body)) return status.body;
     if (Date.now() > deadline) throw new Error(`notification ${id} did not settle: ${JSON.stringify(status.body)}\n${host.output().slice(-4000)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -177,5 +182,24 @@ describe('personal chats as documented', () => {
 
   it('refuses a replay signed with an expired token (401) and stores nothing', async () => {
     expect(await replay('conversationUpdate-bot-added-personal.json', { forge: { expired: true } })).toBe(401);
+  });
+});
+
+describe('untidy failures from Teams', () => {
+  const chat = 'a:1personal-chat-from-the-1to1-sample';
+
+  it.each(['429NoRetryAfter', '429HttpDate', '502Html', '503Empty'])('%s: retried, then delivered once', async (fault) => {
+    expect(await replay('conversationUpdate-bot-added-personal.json')).toBe(200);
+    await control('PUT', '/faults', { rates: { [fault]: 1 } });
+    let id: string;
+    try {
+      id = (await notify([{ conversationId: chat }], `through ${fault}`)).id as string;
+      await polled(id, (s) => s.deliveries[0]?.lastError !== undefined);
+    } finally {
+      await control('PUT', '/faults', {});
+    }
+    const status = await settled(id, (s) => s.counts.sent === 1);
+    expect(status.deliveries[0].attempts).toBeGreaterThanOrEqual(2);
+    expect((await texts(chat)).filter((text) => text === `through ${fault}`)).toHaveLength(1);
   });
 });

@@ -103,6 +103,29 @@ describe('injected faults', () => {
     expect((await control(emulator, 'GET', '/stats')).body.faults).toEqual({ [kind]: 1 });
   });
 
+  it('answers untidily on request: 429 without Retry-After or with an HTTP-date, 502 as HTML, 503 empty', async () => {
+    const { conversationId, serviceUrl } = await createConversation(emulator);
+    const raw = async (kind: string): Promise<Response> => {
+      await control(emulator, 'PUT', '/faults', { rates: { [kind]: 1 } });
+      return fetch(`${serviceUrl}${activitiesPath(conversationId)}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(botMessage('x')),
+      });
+    };
+    const bare = await raw('429NoRetryAfter');
+    expect([bare.status, bare.headers.get('retry-after'), ((await bare.json()) as { error: { code: string } }).error.code]).toEqual([429, null, 'Throttled']);
+    const dated = await raw('429HttpDate');
+    expect(dated.status).toBe(429);
+    expect(Date.parse(dated.headers.get('retry-after') ?? '')).toBe(Math.floor((now + 2000) / 1000) * 1000);
+    const html = await raw('502Html');
+    expect([html.status, html.headers.get('content-type'), (await html.text()).startsWith('<html>')]).toEqual([502, 'text/html', true]);
+    const empty = await raw('503Empty');
+    expect([empty.status, await empty.text()]).toEqual([503, '']);
+    await control(emulator, 'PUT', '/faults', {});
+    expect((await control(emulator, 'GET', `/conversations/${encodeURIComponent(conversationId)}/activities`)).body.activities).toEqual([]);
+  });
+
   it('answers an intermittent 401 even to a valid token', async () => {
     const { conversationId, serviceUrl } = await createConversation(emulator);
     await control(emulator, 'PUT', '/faults', { rates: { '401': 1 } });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { registerActivity } from '../../../dev/teamsEmulator/activityReplay';
 import { type InboundActivity } from '../../../dev/teamsEmulator/inboundActivities';
+import { registerActivity } from '../../../dev/teamsEmulator/replayRegistration';
 import { conversationStatus, TeamsState } from '../../../dev/teamsEmulator/teamsState';
 
 const nowIso = '2026-03-01T12:00:00.000Z';

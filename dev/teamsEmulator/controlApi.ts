@@ -119,7 +119,9 @@ export class ControlApi {
     const { state } = this.options;
     const urls = this.options.serviceUrls();
     const extraMembers = (request.members ?? []).map((m) => state.user(tenantId, m.aadObjectId, m.name));
-    const serviceUrl = state.tenant(tenantId).cloud === 'gcc' ? urls.gcc : urls.public;
+    const tenant = state.tenant(tenantId);
+    const regionUrl = tenant.cloud === 'gcc' ? urls.gcc : urls.public;
+    const serviceUrl = tenant.serviceUrlWithTenant ? `${regionUrl}${encodeURIComponent(tenantId)}/` : regionUrl;
     const locale = request.locale ?? 'en-US';
     const nowIso = this.nowIso();
     if (request.type === 'channel') {
@@ -209,6 +211,7 @@ export class ControlApi {
       const tenant = this.options.state.tenant(params.tenantId ?? '');
       if (body.cloud !== undefined) tenant.cloud = body.cloud;
       if (body.disabled !== undefined) tenant.disabled = body.disabled;
+      if (body.serviceUrlWithTenant !== undefined) tenant.serviceUrlWithTenant = body.serviceUrlWithTenant;
       return jsonReply(200, tenant);
     });
   }

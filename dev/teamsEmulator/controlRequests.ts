@@ -36,6 +36,7 @@ export const tenantUpdateSchema = z
   .object({
     cloud: z.enum(['public', 'gcc']).optional(),
     disabled: z.boolean().optional(),
+    serviceUrlWithTenant: z.boolean().optional(),
   })
   .strict();
 

@@ -52,6 +52,8 @@ export interface TenantState {
   id: string;
   cloud: TenantCloud;
   disabled: boolean;
+  /** New conversations get `<region>/<tenantId>/` as serviceUrl, as current Teams payloads carry. */
+  serviceUrlWithTenant: boolean;
 }
 
 /** One message the bot posted, as the conversation shows it now. */
@@ -151,7 +153,7 @@ export class TeamsState {
   tenant(tenantId: string): TenantState {
     let tenant = this.tenants.get(tenantId);
     if (tenant === undefined) {
-      tenant = { id: tenantId, cloud: 'public', disabled: false };
+      tenant = { id: tenantId, cloud: 'public', disabled: false, serviceUrlWithTenant: false };
       this.tenants.set(tenantId, tenant);
     }
     return tenant;

@@ -174,6 +174,17 @@ describe('personal chats as documented', () => {
     expect(await texts(conversationId)).toEqual(['via the tenant path']);
   });
 
+  it('re-routes a tenant-path serviceUrl to the GCC host after 403 InvalidBotApiHost', async () => {
+    const tenantId = 'c0ffee00-0000-4000-8000-00000000a11c';
+    await control('PUT', `/tenants/${tenantId}`, { serviceUrlWithTenant: true });
+    const chat = await control('POST', '/conversations', { type: 'personal', tenantId });
+    expect(chat.serviceUrl).toBe(`${host.emulatorUrl}/amer/${tenantId}/`);
+    await control('PUT', `/tenants/${tenantId}`, { cloud: 'gcc' });
+    const status = await sendAndSettle([{ conversationId: chat.conversationId }], 'to a GCC tenant');
+    expect(status.deliveries[0]).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(await texts(chat.conversationId as string)).toEqual(['to a GCC tenant']);
+  });
+
   it('takes the tenant from channelData when conversation.tenantId is absent (the 1:1 install sample)', async () => {
     expect(await replay('conversationUpdate-bot-added-personal.json')).toBe(200);
     const status = await sendAndSettle([{ userId: '3e3f1d58-2c0a-4b39-9b5e-6a4ac3c1a9f0', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' }], 'personal');

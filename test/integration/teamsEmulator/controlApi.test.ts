@@ -212,10 +212,10 @@ describe('state, tenants, faults, limits, stats, reset', () => {
 
   it('sets a tenant to GCC or disabled, and lists tenants', async () => {
     const tenantId = 'dddddddd-0000-4000-8000-000000000001';
-    expect((await control(emulator, 'PUT', `/tenants/${tenantId}`, { cloud: 'gcc' })).body).toEqual({ id: tenantId, cloud: 'gcc', disabled: false });
+    expect((await control(emulator, 'PUT', `/tenants/${tenantId}`, { cloud: 'gcc' })).body).toEqual({ id: tenantId, cloud: 'gcc', disabled: false, serviceUrlWithTenant: false });
     expect((await control(emulator, 'POST', `/tenants/${tenantId}/disable`)).body.disabled).toBe(true);
     expect((await control(emulator, 'POST', `/tenants/${tenantId}/enable`)).body.disabled).toBe(false);
-    expect((await control(emulator, 'GET', '/tenants')).body.tenants).toContainEqual({ id: tenantId, cloud: 'gcc', disabled: false });
+    expect((await control(emulator, 'GET', '/tenants')).body.tenants).toContainEqual({ id: tenantId, cloud: 'gcc', disabled: false, serviceUrlWithTenant: false });
     expect((await control(emulator, 'PUT', `/tenants/${tenantId}`, { cloud: 'dod' })).status).toBe(400);
   });
 

@@ -42,7 +42,9 @@ export function registerActivity(state: TeamsState, activity: InboundActivity, d
   const botId = text((activity.recipient as Account | undefined)?.id);
   const from = activity.from as Account | undefined;
   const fromId = text(from?.id);
-  const user = fromId !== undefined && fromId !== botId ? state.adoptUser(tenantId, accountOf(from, fromId)) : state.user(tenantId, undefined, undefined);
+  // No user in `from`: whoever the Teams side already knows there, so a team does not collect phantom members.
+  const known = (teamId === undefined ? undefined : state.teams.get(teamId)?.members[0]) ?? state.conversations.get(conversation.id)?.user;
+  const user = fromId !== undefined && fromId !== botId ? state.adoptUser(tenantId, accountOf(from, fromId)) : (known ?? state.user(tenantId, undefined, undefined));
   const place: TeamPlace = { tenantId, serviceUrl: String(activity.serviceUrl), locale: text(activity.locale) ?? 'en-US', user, nowIso };
   const installChange = installChangeOf(activity, botId);
   const eventType = text(channelData.eventType)?.toLowerCase();

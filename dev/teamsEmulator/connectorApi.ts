@@ -6,8 +6,8 @@ import { type ConnectorFault, type FaultInjector } from './faultPlan';
 import { type IncomingExchange, jsonReply, type Reply } from './httpExchange';
 import { type SlidingWindowRateLimiter } from './rateLimiter';
 import { teamsErrors } from './teamsErrors';
-import { type MessageIdClock } from './teamsIds';
-import { type ActivityLog, type EmulatedConversation, type TeamsState, type TeamsUser } from './teamsState';
+import { type MessageIdClock, teamsIds } from './teamsIds';
+import { type ActivityLog, type EmulatedConversation, isDeleted, isInstalled, type TeamsState, type TeamsUser } from './teamsState';
 
 export interface ConnectorApiOptions {
   state: TeamsState;
@@ -51,6 +51,8 @@ export class ConnectorApi {
     ];
     for (const [method, template, handle] of routes) {
       router.add(method, `/{region}${template}`, (exchange, params) => this.guarded(exchange, params, handle));
+      // Current Teams serviceUrls carry the tenant: https://smba.trafficmanager.net/amer/<tenantId>/.
+      router.add(method, `/{region}/{serviceUrlTenant}${template}`, (exchange, params) => this.guarded(exchange, params, handle));
       router.add(method, template, (exchange, params) => this.guarded(exchange, params, handle));
     }
   }
@@ -59,7 +61,7 @@ export class ConnectorApi {
   private guarded(exchange: IncomingExchange, params: RouteParams, handle: (exchange: IncomingExchange, params: RouteParams) => Reply): Reply {
     const fault = this.options.faults.drawConnectorFault();
     if (fault !== undefined) this.options.stats.recordFault(fault);
-    const immediate = fault === undefined ? undefined : immediateFault(fault);
+    const immediate = fault === undefined ? undefined : immediateFault(fault, this.options.now());
     if (immediate !== undefined) return immediate;
 
     const verdict = this.options.verifier.check(firstHeader(exchange.headers.authorization));
@@ -96,7 +98,7 @@ export class ConnectorApi {
 
     const tenant = this.options.state.tenant(tenantId);
     if (tenant.disabled) return teamsErrors.botDisabledByAdmin();
-    const conversation = this.options.state.findPersonal(tenantId, memberId);
+    const conversation = this.options.state.findPersonal(tenantId, memberId) ?? this.chatWithTeamMember(tenantId, memberId);
     if (conversation === undefined || !conversation.installed) return teamsErrors.forbiddenOperation();
     if (tenant.cloud === 'gcc' && params.region?.toLowerCase() !== gccRegion) return teamsErrors.invalidBotApiHost();
     if (activity !== undefined && conversation.blocked) return teamsErrors.conversationBlockedByUser();
@@ -105,6 +107,35 @@ export class ConnectorApi {
     if (activity === undefined) return jsonReply(201, { id: conversation.id });
     const posted = this.post(conversation.id, activity, undefined);
     return jsonReply(201, { id: conversation.id, activityId: posted });
+  }
+
+  /**
+   * Teams lets a bot create a 1:1 chat with any member of a team the bot is installed in ("make the user a part
+   * of a team in which the app is installed"), without a personal install or any event to the bot.
+   */
+  private chatWithTeamMember(tenantId: string, memberId: string): EmulatedConversation | undefined {
+    const [team] = this.options.state.teamsWithMember(tenantId, memberId);
+    const wanted = memberId.toLowerCase().replace(/^8:orgid:/, '');
+    const user = team?.members.find((m) => m.id.toLowerCase() === wanted || m.aadObjectId.toLowerCase() === wanted);
+    const general = team === undefined ? undefined : this.options.state.conversations.get(team.id);
+    if (user === undefined || general === undefined) return undefined;
+    const nowIso = this.nowIso();
+    const chat: EmulatedConversation = {
+      id: teamsIds.personalConversation(),
+      type: 'personal',
+      tenantId,
+      serviceUrl: general.serviceUrl,
+      locale: general.locale,
+      user,
+      members: [user],
+      installed: true,
+      blocked: false,
+      deleted: false,
+      createdAt: nowIso,
+      changedAt: nowIso,
+    };
+    this.options.state.add(chat);
+    return chat;
   }
 
   /** A new channel post: Teams answers with the thread's conversation id `<channel>;messageid=<post id>`. */
@@ -171,7 +202,8 @@ export class ConnectorApi {
     // Reading the roster is not posting: a user's block does not stop it.
     const refused = this.refuse(conversation, params, { allowBlocked: true });
     if (refused !== undefined || conversation === undefined) return refused ?? teamsErrors.conversationNotFound();
-    const throttled = this.throttle(conversation);
+    // Roster reads have their own limits in Teams: they never use up the send windows.
+    const throttled = this.throttle(conversation, 'members');
     if (throttled !== undefined) return throttled;
     return jsonReply(
       200,
@@ -181,20 +213,22 @@ export class ConnectorApi {
 
   /** The conversation-level refusals, in Teams' order. */
   private refuse(conversation: EmulatedConversation | undefined, params: RouteParams, options: { allowBlocked?: boolean } = {}): Reply | undefined {
-    if (conversation === undefined || conversation.deleted) return teamsErrors.conversationNotFound();
+    if (conversation === undefined || isDeleted(conversation)) return teamsErrors.conversationNotFound();
     const tenant = this.options.state.tenant(conversation.tenantId);
     if (tenant.cloud === 'gcc' && params.region?.toLowerCase() !== gccRegion) return teamsErrors.invalidBotApiHost();
     if (tenant.disabled) return teamsErrors.botDisabledByAdmin();
-    if (!conversation.installed) return teamsErrors.botNotInConversationRoster();
+    if (!isInstalled(conversation)) return teamsErrors.botNotInConversationRoster();
+    if (conversation.team?.archived === true && options.allowBlocked !== true) return teamsErrors.teamArchived();
     if (conversation.blocked && options.allowBlocked !== true) return teamsErrors.conversationBlockedByUser();
     return undefined;
   }
 
   /** Per bot per conversation windows, then the per app per tenant window; a refusal counts nowhere. */
-  private throttle(conversation: EmulatedConversation): Reply | undefined {
+  private throttle(conversation: EmulatedConversation, kind: 'send' | 'members' = 'send'): Reply | undefined {
     const now = this.options.now();
-    const perConversation = this.options.conversationLimiter.tryAcquire(conversation.id, now);
-    const decision = perConversation.allowed ? this.options.tenantLimiter.tryAcquire(conversation.tenantId, now) : perConversation;
+    const prefix = kind === 'send' ? '' : `${kind}:`;
+    const perConversation = this.options.conversationLimiter.tryAcquire(`${prefix}${conversation.id}`, now);
+    const decision = perConversation.allowed ? this.options.tenantLimiter.tryAcquire(`${prefix}${conversation.tenantId}`, now) : perConversation;
     if (decision.allowed) return undefined;
     this.options.stats.recordThrottled();
     return teamsErrors.throttled(decision.retryAfterInSeconds);
@@ -241,8 +275,17 @@ export class ConnectorApi {
   }
 }
 
-function immediateFault(fault: ConnectorFault): Reply | undefined {
+function immediateFault(fault: ConnectorFault, nowInMs: number): Reply | undefined {
   switch (fault) {
+    case '429NoRetryAfter':
+      return teamsErrors.throttledWithoutRetryAfter();
+    case '429HttpDate':
+      // HTTP-dates have whole seconds: two seconds ahead is at least one second of wait.
+      return teamsErrors.throttledUntil(new Date(nowInMs + 2000));
+    case '502Html':
+      return teamsErrors.badGatewayHtml();
+    case '503Empty':
+      return teamsErrors.serviceUnavailableEmpty();
     case '429':
       return teamsErrors.throttled(1);
     case '500':

@@ -1,23 +1,24 @@
-import { randomUUID } from 'node:crypto';
-
-import { type z } from 'zod';
-
-import { type CreateConversationRequest, createConversationSchema, gatewayUrlSchema, tenantUpdateSchema, userMessageSchema } from './controlRequests';
+import { ActivityReplay } from './activityReplay';
+import { parseBody, unknownConversation, withBody } from './controlBodies';
+import { type CreateConversationRequest, createConversationSchema, gatewayUrlSchema, installActionSchema, tenantUpdateSchema, userMessageSchema } from './controlRequests';
+import { addMember, ensureChannel, ensureTeam } from './emulatedTeams';
 import { applyLimitsUpdate, type EmulatorLimits, limitsUpdateSchema } from './emulatorLimits';
 import { type EmulatorRouter, type RouteParams } from './emulatorRouter';
 import { type EmulatorStats } from './emulatorStats';
 import { type FaultInjector, faultPlanSchema } from './faultPlan';
 import { type GatewayDelivery, type GatewayDeliveryResult } from './gatewayDelivery';
 import { controlError, type IncomingExchange, jsonReply, type Reply } from './httpExchange';
-import { type BotAccount, inboundActivities } from './inboundActivities';
+import { type BotAccount, inboundActivities, type InstallAction } from './inboundActivities';
+import { TeamControl } from './teamControl';
 import { type MessageIdClock, teamsIds } from './teamsIds';
-import { conversationStatus, type EmulatedConversation, type PostedActivity, type TeamsState } from './teamsState';
+import { conversationStatus, type EmulatedConversation, type PostedActivity, type TeamsState, type TeamsUser } from './teamsState';
 
 export interface ControlApiOptions {
   state: TeamsState;
   bot: BotAccount;
   defaultTenantId: string;
-  serviceUrls: () => { public: string; gcc: string };
+  /** `base` is the emulator's own origin (`https://127.0.0.1:PORT`). */
+  serviceUrls: () => { base: string; public: string; gcc: string };
   delivery: GatewayDelivery;
   messageIds: MessageIdClock;
   now: () => number;
@@ -46,8 +47,8 @@ export class ControlApi {
       .add('GET', '/_control/conversations/{conversationId}', (_e, p) => this.withConversation(p, (c) => jsonReply(200, this.view(c))))
       .add('DELETE', '/_control/conversations/{conversationId}', (_e, p) => this.withConversation(p, (c) => this.change(c, { deleted: true })))
       .add('POST', '/_control/conversations/{conversationId}/messages', (e, p) => this.userMessage(e, p))
-      .add('POST', '/_control/conversations/{conversationId}/uninstall', (_e, p) => this.withConversation(p, (c) => this.installation(c, 'remove')))
-      .add('POST', '/_control/conversations/{conversationId}/install', (_e, p) => this.withConversation(p, (c) => this.installation(c, 'add')))
+      .add('POST', '/_control/conversations/{conversationId}/uninstall', (e, p) => this.installationRequest(e, p, 'remove'))
+      .add('POST', '/_control/conversations/{conversationId}/install', (e, p) => this.installationRequest(e, p, 'add'))
       .add('POST', '/_control/conversations/{conversationId}/block', (_e, p) => this.withConversation(p, (c) => this.change(c, { blocked: true })))
       .add('POST', '/_control/conversations/{conversationId}/unblock', (_e, p) => this.withConversation(p, (c) => this.change(c, { blocked: false })))
       .add('GET', '/_control/conversations/{conversationId}/activities', (_e, p) => this.activities(p))
@@ -72,6 +73,8 @@ export class ControlApi {
         }),
       )
       .add('POST', '/_control/keys/rotate', async () => jsonReply(200, { kid: await o.rotateChannelKey() }));
+    new TeamControl(o).register(router);
+    new ActivityReplay(o).register(router);
   }
 
   private async createConversation(exchange: IncomingExchange): Promise<Reply> {
@@ -81,20 +84,24 @@ export class ControlApi {
     const { state } = this.options;
     const tenantId = request.tenantId ?? this.options.defaultTenantId;
     const user = state.user(tenantId, request.user?.aadObjectId, request.user?.name);
+    const channelIdWanted = request.type === 'channel' ? (request.channelId ?? request.conversationId ?? request.teamId) : undefined;
 
     const existing =
-      request.conversationId !== undefined
-        ? state.conversations.get(request.conversationId)
-        : request.type === 'personal'
-          ? state.findPersonal(tenantId, user.id)
-          : undefined;
+      channelIdWanted !== undefined
+        ? state.conversations.get(channelIdWanted)
+        : request.conversationId !== undefined
+          ? state.conversations.get(request.conversationId)
+          : request.type === 'personal'
+            ? state.findPersonal(tenantId, user.id)
+            : undefined;
     if (existing !== undefined && (existing.type !== request.type || existing.tenantId !== tenantId)) {
       return controlError(409, 'ConversationExists', `Conversation '${existing.id}' already exists as a ${existing.type} chat in tenant ${existing.tenantId}.`);
     }
     // Teams keeps one personal chat per user and bot: installing again re-opens it, with the same id.
     const conversation = existing ?? this.newConversation(request, tenantId, user);
-    if (existing === undefined) state.add(conversation);
+    if (existing === undefined && request.type !== 'channel') state.add(conversation);
     Object.assign(conversation, { installed: true, blocked: false, deleted: false, changedAt: this.nowIso() });
+    if (conversation.team !== undefined) Object.assign(conversation.team, { installed: true, deleted: false });
     const gateway = await this.deliverInstallation(conversation, 'add');
     return jsonReply(existing === undefined ? 201 : 200, {
       conversationId: conversation.id,
@@ -108,18 +115,30 @@ export class ControlApi {
     });
   }
 
-  private newConversation(request: CreateConversationRequest, tenantId: string, user: EmulatedConversation['user']): EmulatedConversation {
+  private newConversation(request: CreateConversationRequest, tenantId: string, user: TeamsUser): EmulatedConversation {
     const { state } = this.options;
     const urls = this.options.serviceUrls();
     const extraMembers = (request.members ?? []).map((m) => state.user(tenantId, m.aadObjectId, m.name));
-    const members = request.type === 'personal' ? [user] : [user, ...extraMembers.filter((m) => m.id !== user.id)];
+    const tenant = state.tenant(tenantId);
+    const regionUrl = tenant.cloud === 'gcc' ? urls.gcc : urls.public;
+    const serviceUrl = tenant.serviceUrlWithTenant ? `${regionUrl}${encodeURIComponent(tenantId)}/` : regionUrl;
+    const locale = request.locale ?? 'en-US';
     const nowIso = this.nowIso();
+    if (request.type === 'channel') {
+      // A team always has General (id = team id); the app is installed from the selected channel, General by default.
+      const teamId = request.teamId ?? request.channelId ?? request.conversationId ?? teamsIds.channel();
+      const place = { tenantId, serviceUrl, locale, user, nowIso };
+      const team = ensureTeam(this.options.state, teamId, place, request.teamName === undefined ? {} : { name: request.teamName });
+      for (const member of extraMembers) addMember(team, member);
+      return ensureChannel(this.options.state, team, request.channelId ?? request.conversationId ?? teamId, place, request.channelName);
+    }
+    const members = request.type === 'personal' ? [user] : [user, ...extraMembers.filter((m) => m.id !== user.id)];
     const conversation: EmulatedConversation = {
-      id: request.conversationId ?? '',
+      id: request.conversationId ?? (request.type === 'personal' ? teamsIds.personalConversation() : teamsIds.groupChat()),
       type: request.type,
       tenantId,
-      serviceUrl: state.tenant(tenantId).cloud === 'gcc' ? urls.gcc : urls.public,
-      locale: request.locale ?? 'en-US',
+      serviceUrl,
+      locale,
       user,
       members,
       installed: true,
@@ -128,33 +147,37 @@ export class ControlApi {
       createdAt: nowIso,
       changedAt: nowIso,
     };
-    if (request.type === 'channel') {
-      // Installing in a team lands in its General channel, whose id is the team id.
-      const teamId = request.teamId ?? request.channelId ?? request.conversationId ?? teamsIds.channel();
-      const channelId = request.channelId ?? request.conversationId ?? teamId;
-      conversation.team = { id: teamId, name: request.teamName ?? `Team ${teamId.slice(3, 11)}`, aadGroupId: randomUUID() };
-      conversation.channelId = channelId;
-      conversation.id = request.conversationId ?? channelId;
-    } else if (conversation.id === '') {
-      conversation.id = request.type === 'personal' ? teamsIds.personalConversation() : teamsIds.groupChat();
-    }
+    if (request.type === 'groupChat' && request.channelName !== undefined) conversation.name = request.channelName;
     return conversation;
   }
 
-  private async installation(conversation: EmulatedConversation, action: 'add' | 'remove'): Promise<Reply> {
-    if (conversation.deleted && action === 'remove') return controlError(409, 'ConversationDeleted', 'The conversation was deleted.');
-    const changes = action === 'add' ? { installed: true, blocked: false, deleted: false } : { installed: false };
+  private async installationRequest(exchange: IncomingExchange, params: RouteParams, kind: 'add' | 'remove'): Promise<Reply> {
+    const conversation = this.options.state.conversations.get(params.conversationId ?? '');
+    if (conversation === undefined) return unknownConversation(params);
+    const parsed = parseBody(exchange, installActionSchema);
+    if ('status' in parsed) return parsed;
+    const action = parsed.value.action ?? kind;
+    if (!action.startsWith(kind)) return controlError(400, 'InvalidRequest', `action: must be ${kind} or ${kind}-upgrade here`);
+    return this.installation(conversation, action);
+  }
+
+  private async installation(conversation: EmulatedConversation, action: InstallAction): Promise<Reply> {
+    const adding = action.startsWith('add');
+    if (conversation.deleted && !adding) return controlError(409, 'ConversationDeleted', 'The conversation was deleted.');
+    const changes = adding ? { installed: true, blocked: false, deleted: false } : { installed: false };
     Object.assign(conversation, changes, { changedAt: this.nowIso() });
+    // In a team the app is installed or removed for the whole team, whichever channel it happens from.
+    if (conversation.team !== undefined) conversation.team.installed = adding;
     const gateway = await this.deliverInstallation(conversation, action);
     return jsonReply(200, { ...this.view(conversation), gateway });
   }
 
   /** Teams announces an install or uninstall twice: installationUpdate, then conversationUpdate with the bot as member. */
-  private async deliverInstallation(conversation: EmulatedConversation, action: 'add' | 'remove'): Promise<GatewayDeliveryResult[]> {
+  private async deliverInstallation(conversation: EmulatedConversation, action: InstallAction): Promise<GatewayDeliveryResult[]> {
     const { bot, delivery } = this.options;
     const now = new Date(this.options.now());
     const installation = inboundActivities.installationUpdate(conversation, bot, action, teamsIds.eventActivity(), now);
-    const update = inboundActivities.conversationUpdate(conversation, bot, action === 'add' ? 'added' : 'removed', teamsIds.eventActivity(), now);
+    const update = inboundActivities.conversationUpdate(conversation, bot, action.startsWith('add') ? 'added' : 'removed', teamsIds.eventActivity(), now);
     return [await delivery.deliver(installation), await delivery.deliver(update)];
   }
 
@@ -184,11 +207,12 @@ export class ControlApi {
     return jsonReply(200, { conversationId, activities: (log?.activities ?? []).map(activityView), userMessages: log?.userMessages ?? [] });
   }
 
-  private updateTenant(exchange: IncomingExchange, params: RouteParams): Reply {
+  private updateTenant(exchange: IncomingExchange, params: RouteParams): Reply | Promise<Reply> {
     return withBody(exchange, tenantUpdateSchema, (body) => {
       const tenant = this.options.state.tenant(params.tenantId ?? '');
       if (body.cloud !== undefined) tenant.cloud = body.cloud;
       if (body.disabled !== undefined) tenant.disabled = body.disabled;
+      if (body.serviceUrlWithTenant !== undefined) tenant.serviceUrlWithTenant = body.serviceUrlWithTenant;
       return jsonReply(200, tenant);
     });
   }
@@ -199,14 +223,14 @@ export class ControlApi {
     return jsonReply(200, tenant);
   }
 
-  private setFaults(exchange: IncomingExchange): Reply {
+  private setFaults(exchange: IncomingExchange): Reply | Promise<Reply> {
     return withBody(exchange, faultPlanSchema, (plan) => {
       this.options.faults.setPlan(plan);
       return jsonReply(200, this.options.faults.getPlan());
     });
   }
 
-  private setLimits(exchange: IncomingExchange): Reply {
+  private setLimits(exchange: IncomingExchange): Reply | Promise<Reply> {
     return withBody(exchange, limitsUpdateSchema, (update) => {
       this.options.limits.set(applyLimitsUpdate(this.options.limits.get(), update));
       return jsonReply(200, this.options.limits.get());
@@ -218,7 +242,7 @@ export class ControlApi {
     return conversation === undefined ? unknownConversation(params) : act(conversation);
   }
 
-  private view(conversation: EmulatedConversation): Record<string, unknown> {
+  view(conversation: EmulatedConversation): Record<string, unknown> {
     const log = this.options.state.existingLog(conversation.id);
     return {
       conversationId: conversation.id,
@@ -228,6 +252,7 @@ export class ControlApi {
       serviceUrl: conversation.serviceUrl,
       user: conversation.user,
       members: conversation.members,
+      ...(conversation.name === undefined ? {} : { name: conversation.name }),
       ...(conversation.team === undefined ? {} : { teamId: conversation.team.id, teamName: conversation.team.name, channelId: conversation.channelId }),
       activityCount: log?.activities.filter((a) => !a.deleted).length ?? 0,
       createdAt: conversation.createdAt,
@@ -256,30 +281,3 @@ function activityView(posted: PostedActivity): Record<string, unknown> {
   };
 }
 
-function unknownConversation(params: RouteParams): Reply {
-  return controlError(404, 'ConversationNotFound', `No conversation '${params.conversationId ?? ''}' in the emulator.`);
-}
-
-function parseBody<S extends z.ZodTypeAny>(exchange: IncomingExchange, schema: S): { value: z.output<S> } | Reply {
-  let json: unknown;
-  try {
-    json = exchange.bodyText.trim() === '' ? {} : JSON.parse(exchange.bodyText);
-  } catch {
-    return controlError(400, 'InvalidJson', 'The request body is not valid JSON.');
-  }
-  const result = schema.safeParse(json);
-  if (!result.success) {
-    return controlError(
-      400,
-      'InvalidRequest',
-      result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
-      result.error.issues,
-    );
-  }
-  return { value: result.data as z.output<S> };
-}
-
-function withBody<S extends z.ZodTypeAny>(exchange: IncomingExchange, schema: S, act: (value: z.output<S>) => Reply): Reply {
-  const parsed = parseBody(exchange, schema);
-  return 'status' in parsed ? parsed : act(parsed.value);
-}

@@ -1,12 +1,20 @@
 import { z } from 'zod';
 
 /**
+ * Untidy answers Teams (or a proxy in front of it) also gives: a 429 without Retry-After, a 429 whose
+ * Retry-After is an HTTP-date, a 502 with an HTML page, a 503 with an empty body.
+ */
+function untidyFaultKinds() {
+  return ['429NoRetryAfter', '429HttpDate', '502Html', '503Empty'] as const;
+}
+
+/**
  * Failures the Connector API can be told to produce, in the order a draw walks them. Status codes are answered
  * at once with Teams' body and the request is not applied; `slow` applies it and answers after `slowDelayInMs`;
  * `hung` never answers and does not apply it; `reset` applies it and then drops the connection unanswered (the
  * client cannot know it arrived, so a retry shows up as a duplicate).
  */
-export const connectorFaultKinds = ['429', '500', '502', '503', '504', '412', '401', 'slow', 'hung', 'reset'] as const;
+export const connectorFaultKinds = ['429', '500', '502', '503', '504', '412', '401', 'slow', 'hung', 'reset', ...untidyFaultKinds()] as const;
 export type ConnectorFault = (typeof connectorFaultKinds)[number];
 
 /** Failures of the Entra-style token endpoint, as AAD answers them. */
@@ -40,6 +48,10 @@ export const faultPlanSchema = z
         slow: rate,
         hung: rate,
         reset: rate,
+        '429NoRetryAfter': rate,
+        '429HttpDate': rate,
+        '502Html': rate,
+        '503Empty': rate,
       })
       .partial()
       .strict()

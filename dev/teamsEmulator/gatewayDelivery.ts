@@ -1,4 +1,4 @@
-import { type ChannelTokenIssuer } from './channelTokenIssuer';
+import { type ChannelTokenForgery, type ChannelTokenIssuer } from './channelTokenIssuer';
 import { type InboundActivity } from './inboundActivities';
 
 /** What the gateway answered to one posted activity; status 0 when it could not be reached. */
@@ -23,19 +23,22 @@ export class GatewayDelivery {
     private readonly onResult: (result: GatewayDeliveryResult) => void = () => undefined,
   ) {}
 
-  async deliver(activity: InboundActivity): Promise<GatewayDeliveryResult> {
-    const result = await this.post(activity);
+  /** With `forge`, the token is made wrong on purpose (a replayed activity testing the gateway's checks). */
+  async deliver(activity: InboundActivity, forge?: ChannelTokenForgery): Promise<GatewayDeliveryResult> {
+    const result = await this.post(activity, forge);
     this.onResult(result);
     return result;
   }
 
-  private async post(activity: InboundActivity): Promise<GatewayDeliveryResult> {
+  private async post(activity: InboundActivity, forge: ChannelTokenForgery | undefined): Promise<GatewayDeliveryResult> {
+    const serviceUrl = String(activity.serviceUrl);
+    const token = forge === undefined ? this.tokens.tokenFor(serviceUrl) : this.tokens.sign(serviceUrl, forge);
     const conversation = activity.conversation as { id: string; tenantId?: string };
     try {
       const response = await fetch(`${this.gatewayUrl().replace(/\/+$/, '')}/api/messages`, {
         method: 'POST',
         headers: {
-          authorization: `Bearer ${this.tokens.tokenFor(String(activity.serviceUrl))}`,
+          authorization: `Bearer ${token}`,
           'content-type': 'application/json; charset=utf-8',
           'x-ms-conversation-id': conversation.id,
           'x-ms-tenant-id': conversation.tenantId ?? '',

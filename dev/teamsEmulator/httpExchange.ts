@@ -10,6 +10,8 @@ export interface Reply {
   status: number;
   /** Serialized as JSON; absent means an empty body. */
   body?: unknown;
+  /** A body that is not JSON (an HTML error page), written as it is; wins over `body`. */
+  rawBody?: { contentType: string; text: string };
   headers?: Record<string, string>;
   /** Answer only after this long (a "slow" fault or token answer). */
   delayInMs?: number;
@@ -58,9 +60,10 @@ export async function readBody(request: IncomingMessage, maxBytes: number): Prom
 }
 
 export function writeReply(response: ServerResponse, reply: Reply): void {
-  const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+  const payload = reply.rawBody !== undefined ? reply.rawBody.text : reply.body === undefined ? '' : JSON.stringify(reply.body);
   const headers: Record<string, string | number> = { ...reply.headers, 'content-length': Buffer.byteLength(payload) };
-  if (reply.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
+  if (reply.rawBody !== undefined) headers['content-type'] = reply.rawBody.contentType;
+  else if (reply.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
   response.writeHead(reply.status, headers);
   response.end(payload);
 }

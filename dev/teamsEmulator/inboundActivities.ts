@@ -1,4 +1,4 @@
-import { type EmulatedConversation } from './teamsState';
+import { type EmulatedConversation, type EmulatedTeam, type TeamsUser } from './teamsState';
 
 export interface BotAccount {
   id: string;
@@ -7,26 +7,67 @@ export interface BotAccount {
 
 export type InboundActivity = Record<string, unknown> & { type: string; id: string; conversation: { id: string } };
 
+export type InstallAction = 'add' | 'remove' | 'add-upgrade' | 'remove-upgrade';
+export type TeamEventType = 'teamRenamed' | 'teamArchived' | 'teamUnarchived' | 'teamDeleted' | 'teamHardDeleted' | 'teamRestored';
+export type ChannelEventType = 'channelCreated' | 'channelRenamed' | 'channelDeleted' | 'channelRestored';
+
 /**
  * The activities Teams posts to a bot's messaging endpoint, shaped as Teams shapes them (field names, id forms,
- * channelData per scope). Pure: ids and time come in as arguments.
+ * channelData per scope), after Microsoft's "Conversation events in your Teams bot" page: an install in a team
+ * arrives in the channel the user selected (`settings.selectedChannel`); every other team event arrives in the
+ * General channel (conversation id = team id) with the channel or team it concerns in channelData. Pure: ids
+ * and time come in as arguments.
  */
 export const inboundActivities = {
-  installationUpdate(conversation: EmulatedConversation, bot: BotAccount, action: 'add' | 'remove', id: string, now: Date): InboundActivity {
+  installationUpdate(conversation: EmulatedConversation, bot: BotAccount, action: InstallAction, id: string, now: Date): InboundActivity {
     const activity = envelope(conversation, bot, 'installationUpdate', id, now);
     activity.action = action;
+    const selected = conversation.type === 'channel' ? { settings: { selectedChannel: { id: conversation.id } }, channel: { id: conversation.id } } : {};
+    activity.channelData = { ...selected, ...channelDataOf(conversation), source: { name: 'message' } };
+    return activity;
+  },
+
+  /** The bot added or removed; a personal install lists the user too, as Teams does. */
+  conversationUpdate(conversation: EmulatedConversation, bot: BotAccount, change: 'added' | 'removed', id: string, now: Date): InboundActivity {
+    const activity = envelope(conversation, bot, 'conversationUpdate', id, now);
+    const members: Record<string, unknown>[] = [{ id: bot.id }];
+    if (conversation.type === 'personal' && change === 'added') members.push({ id: conversation.user.id, aadObjectId: conversation.user.aadObjectId });
+    activity[change === 'added' ? 'membersAdded' : 'membersRemoved'] = members;
     if (conversation.type === 'channel') {
-      activity.channelData = { ...channelDataOf(conversation), settings: { selectedChannel: { id: conversation.channelId } }, source: { name: 'message' } };
+      activity.channelData = {
+        ...(change === 'added' ? { settings: { selectedChannel: { id: conversation.id } } } : {}),
+        ...channelDataOf(conversation),
+        eventType: change === 'added' ? 'teamMemberAdded' : 'teamMemberRemoved',
+      };
     }
     return activity;
   },
 
-  conversationUpdate(conversation: EmulatedConversation, bot: BotAccount, change: 'added' | 'removed', id: string, now: Date): InboundActivity {
-    const activity = envelope(conversation, bot, 'conversationUpdate', id, now);
-    activity[change === 'added' ? 'membersAdded' : 'membersRemoved'] = [{ id: bot.id }];
-    if (conversation.type === 'channel') {
-      activity.channelData = { ...channelDataOf(conversation), eventType: change === 'added' ? 'teamMemberAdded' : 'teamMemberRemoved' };
-    }
+  /** A team-wide event, delivered in General: channelData.team names the team (with its new name on teamRenamed). */
+  teamEvent(general: EmulatedConversation, team: EmulatedTeam, bot: BotAccount, eventType: TeamEventType, actor: TeamsUser, id: string, now: Date): InboundActivity {
+    const activity = envelope({ ...general, user: actor }, bot, 'conversationUpdate', id, now);
+    activity.channelData = { team: { id: team.id, name: team.name }, eventType, tenant: { id: team.tenantId } };
+    return activity;
+  },
+
+  /** A channel event, delivered in General: channelData.channel is the channel it concerns. */
+  channelEvent(general: EmulatedConversation, channel: EmulatedConversation, bot: BotAccount, eventType: ChannelEventType, actor: TeamsUser, id: string, now: Date): InboundActivity {
+    const activity = envelope({ ...general, user: actor }, bot, 'conversationUpdate', id, now);
+    activity.channelData = {
+      channel: { id: channel.id, ...(channel.name === undefined ? {} : { name: channel.name }) },
+      team: { id: general.team?.id ?? general.id },
+      eventType,
+      tenant: { id: general.tenantId },
+    };
+    return activity;
+  },
+
+  /** Users (not the bot) joining or leaving a team, delivered in General. */
+  teamMembersChanged(general: EmulatedConversation, bot: BotAccount, change: 'added' | 'removed', users: readonly TeamsUser[], actor: TeamsUser, id: string, now: Date): InboundActivity {
+    const activity = envelope({ ...general, user: actor }, bot, 'conversationUpdate', id, now);
+    activity[change === 'added' ? 'membersAdded' : 'membersRemoved'] = users.map((user) => ({ id: user.id, aadObjectId: user.aadObjectId }));
+    activity.channelData = { ...channelDataOf(general), eventType: change === 'added' ? 'teamMemberAdded' : 'teamMemberRemoved' };
+    delete (activity.channelData as Record<string, unknown>).channel;
     return activity;
   },
 
@@ -52,10 +93,11 @@ export const inboundActivities = {
 
 function envelope(conversation: EmulatedConversation, bot: BotAccount, type: string, id: string, now: Date): InboundActivity {
   const timestamp = now.toISOString();
+  const name = conversation.name === undefined ? {} : { name: conversation.name };
   const conversationAccount: Record<string, unknown> =
     conversation.type === 'personal'
       ? { conversationType: 'personal', tenantId: conversation.tenantId, id: conversation.id }
-      : { isGroup: true, conversationType: conversation.type, tenantId: conversation.tenantId, id: conversation.id };
+      : { isGroup: true, conversationType: conversation.type, tenantId: conversation.tenantId, id: conversation.id, ...name };
   return {
     type,
     id,

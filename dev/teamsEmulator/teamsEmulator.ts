@@ -69,7 +69,7 @@ export async function startTeamsEmulator(options: TeamsEmulatorOptions = {}): Pr
   const initialTokenLifetime = options.tokenLifetimeInSeconds ?? 3600;
   let gatewayUrl = options.gatewayUrl ?? process.env.GATEWAY_URL ?? 'http://127.0.0.1:7071';
   let baseUrl = '';
-  const serviceUrls = (): { public: string; gcc: string } => ({ public: `${baseUrl}/amer/`, gcc: `${baseUrl}/gcc/` });
+  const serviceUrls = (): { base: string; public: string; gcc: string } => ({ base: baseUrl, public: `${baseUrl}/amer/`, gcc: `${baseUrl}/gcc/` });
 
   const keys = await loadEmulatorKeyMaterial(options.ca ?? (await ensureEmulatorCa()));
   const state = new TeamsState();

@@ -22,6 +22,11 @@ export const teamsErrors = {
     teamsError(403, 'BotNotInConversationRoster', "The bot isn't part of the conversation roster."),
   conversationBlockedByUser: (): Reply => teamsError(403, 'ConversationBlockedByUser', 'User blocked the conversation with the bot.'),
   forbiddenOperation: (): Reply => teamsError(403, 'ForbiddenOperationException', "Bot isn't installed in user's personal scope"),
+  /**
+   * Posting to an archived (read-only) team. Teams does not document this answer; the emulator uses the
+   * documented "not allowed here" code so a client treats it as final, as it does for an uninstalled bot.
+   */
+  teamArchived: (): Reply => teamsError(403, 'ForbiddenOperationException', 'The team is archived and read-only.'),
   invalidBotApiHost: (): Reply =>
     teamsError(403, 'InvalidBotApiHost', 'Invalid bot api host. For GCC tenants, call https://smba.infra.gcc.teams.microsoft.com.'),
   // The documented message for an unknown activity is, verbatim, "Conversation not found."
@@ -34,6 +39,16 @@ export const teamsErrors = {
   serviceError: (status: 500 | 502): Reply => teamsError(status, 'ServiceError', status === 500 ? 'Internal server error.' : 'Service dependency issue.'),
   serviceUnavailable: (): Reply => teamsError(503, 'ServiceUnavailable', 'Service is unavailable.'),
   gatewayTimeout: (): Reply => teamsError(504, 'GatewayTimeout', 'Gateway Timeout.'),
+  /** A 429 with no Retry-After at all: the client has to pick its own backoff. */
+  throttledWithoutRetryAfter: (): Reply => teamsError(429, 'Throttled', 'Too many requests.'),
+  /** Retry-After as an HTTP-date (RFC 9110 allows it) rather than seconds. */
+  throttledUntil: (at: Date): Reply => teamsError(429, 'Throttled', 'Too many requests.', { 'retry-after': at.toUTCString() }),
+  /** A load balancer's HTML error page instead of Teams' JSON. */
+  badGatewayHtml: (): Reply => ({
+    status: 502,
+    rawBody: { contentType: 'text/html', text: '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>' },
+  }),
+  serviceUnavailableEmpty: (): Reply => ({ status: 503 }),
   /** What the Connector's web stack answers for a missing, forged, expired or wrong-audience bearer token. */
   unauthorized: (): Reply => ({ status: 401, body: { message: 'Authorization has been denied for this request.' } }),
   /**

@@ -1,8 +1,8 @@
 import { teamsIds } from './teamsIds';
 
 export type ConversationType = 'personal' | 'groupChat' | 'channel';
-/** What a send meets, in precedence order: deleted, then uninstalled, then blocked. */
-export type ConversationStatus = 'active' | 'uninstalled' | 'blocked' | 'deleted';
+/** What a send meets, in precedence order: deleted, then uninstalled, then archived, then blocked. */
+export type ConversationStatus = 'active' | 'uninstalled' | 'archived' | 'blocked' | 'deleted';
 export type TenantCloud = 'public' | 'gcc';
 
 export interface TeamsUser {
@@ -11,17 +11,36 @@ export interface TeamsUser {
   name: string;
 }
 
+/**
+ * A team: the bot is installed in a team (not in one channel), so install, archive and delete are team-wide;
+ * every channel is its own conversation, General's id being the team id.
+ */
+export interface EmulatedTeam {
+  id: string;
+  name: string;
+  aadGroupId: string;
+  tenantId: string;
+  installed: boolean;
+  archived: boolean;
+  deleted: boolean;
+  members: TeamsUser[];
+}
+
 export interface EmulatedConversation {
   id: string;
   type: ConversationType;
   tenantId: string;
   serviceUrl: string;
   locale: string;
+  /** Channel name, or a group chat's topic (Teams' `conversation.name`); General has none. */
+  name?: string;
   /** The user who installed the bot here (the personal chat's only user). */
   user: TeamsUser;
+  /** A channel's members are its team's (the same array). */
   members: TeamsUser[];
-  team?: { id: string; name: string; aadGroupId: string };
+  team?: EmulatedTeam;
   channelId?: string;
+  /** For a channel, the team's `installed` decides (isInstalled). */
   installed: boolean;
   blocked: boolean;
   deleted: boolean;
@@ -33,6 +52,8 @@ export interface TenantState {
   id: string;
   cloud: TenantCloud;
   disabled: boolean;
+  /** New conversations get `<region>/<tenantId>/` as serviceUrl, as current Teams payloads carry. */
+  serviceUrlWithTenant: boolean;
 }
 
 /** One message the bot posted, as the conversation shows it now. */
@@ -117,6 +138,7 @@ const threadMarker = ';messageid=';
 /** Conversations, tenants, users and what the bot posted: the Teams side of the world, in memory. */
 export class TeamsState {
   readonly conversations = new Map<string, EmulatedConversation>();
+  readonly teams = new Map<string, EmulatedTeam>();
   private readonly tenants = new Map<string, TenantState>();
   private readonly usersByTenantAndAad = new Map<string, TeamsUser>();
   private readonly logs = new Map<string, ActivityLog>();
@@ -141,7 +163,7 @@ export class TeamsState {
   tenant(tenantId: string): TenantState {
     let tenant = this.tenants.get(tenantId);
     if (tenant === undefined) {
-      tenant = { id: tenantId, cloud: 'public', disabled: false };
+      tenant = { id: tenantId, cloud: 'public', disabled: false, serviceUrlWithTenant: false };
       this.tenants.set(tenantId, tenant);
     }
     return tenant;
@@ -163,6 +185,34 @@ export class TeamsState {
       user.name = name;
     }
     return user;
+  }
+
+  /** A user Teams already gave a `29:` id (a replayed activity): that id is kept for the Entra object id. */
+  adoptUser(tenantId: string, account: { id: string; aadObjectId?: string; name?: string }): TeamsUser {
+    const aad = account.aadObjectId ?? teamsIds.aadObjectId();
+    const key = `${tenantId}|${aad.toLowerCase()}`;
+    const user = this.usersByTenantAndAad.get(key) ?? { id: account.id, aadObjectId: aad, name: account.name ?? `User ${aad.slice(0, 8)}` };
+    user.id = account.id;
+    if (account.name !== undefined) user.name = account.name;
+    this.usersByTenantAndAad.set(key, user);
+    return user;
+  }
+
+  /** The channels of a team (General first, as created), deleted ones included. */
+  channelsOf(teamId: string): EmulatedConversation[] {
+    return [...this.conversations.values()].filter((c) => c.type === 'channel' && c.team?.id === teamId);
+  }
+
+  /** Teams of the tenant where the bot is installed and the user (a `29:` id or an Entra object id) is a member. */
+  teamsWithMember(tenantId: string, memberId: string): EmulatedTeam[] {
+    const wanted = memberId.toLowerCase().replace(/^8:orgid:/, '');
+    return [...this.teams.values()].filter(
+      (team) =>
+        team.tenantId === tenantId &&
+        team.installed &&
+        !team.deleted &&
+        team.members.some((m) => m.id.toLowerCase() === wanted || m.aadObjectId.toLowerCase() === wanted),
+    );
   }
 
   /** The personal chat of the user a Connector `members[0].id` names (a `29:` id, or an Entra object id). */
@@ -190,6 +240,7 @@ export class TeamsState {
 
   reset(): void {
     this.conversations.clear();
+    this.teams.clear();
     this.tenants.clear();
     this.usersByTenantAndAad.clear();
     this.logs.clear();
@@ -197,8 +248,19 @@ export class TeamsState {
 }
 
 export function conversationStatus(conversation: EmulatedConversation): ConversationStatus {
-  if (conversation.deleted) return 'deleted';
-  if (!conversation.installed) return 'uninstalled';
+  if (isDeleted(conversation)) return 'deleted';
+  if (!isInstalled(conversation)) return 'uninstalled';
+  if (conversation.team?.archived === true) return 'archived';
   if (conversation.blocked) return 'blocked';
   return 'active';
+}
+
+/** A channel is gone when it or its team is deleted. */
+export function isDeleted(conversation: EmulatedConversation): boolean {
+  return conversation.deleted || conversation.team?.deleted === true;
+}
+
+/** In a team the bot is installed per team. */
+export function isInstalled(conversation: EmulatedConversation): boolean {
+  return conversation.team === undefined ? conversation.installed : conversation.team.installed;
 }

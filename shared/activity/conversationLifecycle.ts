@@ -74,29 +74,30 @@ export function classifyLifecycle(activity: InboundActivity): LifecycleChange | 
 
   if (activity.type === 'conversationUpdate') {
     const teamId = activity.channelData?.team?.id;
-    const eventType = activity.channelData?.eventType;
+    // Compared case-insensitively: Microsoft's own teamRestored sample spells it `teamrestored`.
+    const eventType = activity.channelData?.eventType?.toLowerCase();
     if (teamId !== undefined) {
       const team: LifecycleTarget = { kind: 'team', teamId };
       switch (eventType) {
-        case 'teamDeleted':
-        case 'teamHardDeleted':
+        case 'teamdeleted':
+        case 'teamharddeleted':
           return { target: team, status: 'removed', reason: lifecycleReasons.teamDeleted };
-        case 'teamRestored':
+        case 'teamrestored':
           return { target: team, status: 'active', reason: lifecycleReasons.teamRestored, onlyIfRemovedFor: [lifecycleReasons.teamDeleted] };
-        case 'teamArchived':
+        case 'teamarchived':
           // An archived team is read-only: posts fail until it is unarchived.
           return { target: team, status: 'removed', reason: lifecycleReasons.teamArchived };
-        case 'teamUnarchived':
+        case 'teamunarchived':
           return { target: team, status: 'active', reason: lifecycleReasons.teamUnarchived, onlyIfRemovedFor: [lifecycleReasons.teamArchived] };
         default:
           break;
       }
     }
     const channelId = activity.channelData?.channel?.id;
-    if (channelId !== undefined && eventType === 'channelDeleted') {
+    if (channelId !== undefined && eventType === 'channeldeleted') {
       return { target: { kind: 'channel', conversationId: channelId }, status: 'removed', reason: lifecycleReasons.channelDeleted };
     }
-    if (channelId !== undefined && eventType === 'channelRestored') {
+    if (channelId !== undefined && eventType === 'channelrestored') {
       return {
         target: { kind: 'channel', conversationId: channelId },
         status: 'active',

@@ -11,6 +11,7 @@ import {
   type DeliveryStatus,
   type FanOutProgress,
   fanOutStates,
+  isChannelToReach,
   type NotificationRecord,
   unresolvedReasons,
 } from './notificationStore';
@@ -182,7 +183,9 @@ export function deliveryToEntity(record: DeliveryRecord): TableRow {
       conversationId: record.conversationId,
       conversationType: record.conversationType,
       createForTenantId: record.createFor?.tenantId,
-      createForUserAadObjectId: record.createFor?.userAadObjectId,
+      createForUserAadObjectId: record.createFor === undefined || isChannelToReach(record.createFor) ? undefined : record.createFor.userAadObjectId,
+      createForTeamId: record.createFor !== undefined && isChannelToReach(record.createFor) ? record.createFor.teamId : undefined,
+      createForChannelId: record.createFor !== undefined && isChannelToReach(record.createFor) ? record.createFor.channelId : undefined,
       createForReferenceConversationId: record.createFor?.referenceConversationId,
       tenantId: record.tenantId,
       targetJson: record.target === undefined ? undefined : JSON.stringify(record.target),
@@ -217,6 +220,8 @@ const deliveryEntitySchema = z.object({
   conversationType: z.enum(conversationTypes).optional(),
   createForTenantId: z.string().optional(),
   createForUserAadObjectId: z.string().optional(),
+  createForTeamId: z.string().optional(),
+  createForChannelId: z.string().optional(),
   createForReferenceConversationId: z.string().optional(),
   tenantId: z.string().optional(),
   targetJson: z.string().optional(),
@@ -255,8 +260,10 @@ export function deliveryFromEntity(entity: unknown): DeliveryRecord {
   if (row.conversationType !== undefined) record.conversationType = row.conversationType;
   if (row.createForTenantId !== undefined && row.createForUserAadObjectId !== undefined) {
     record.createFor = { tenantId: row.createForTenantId, userAadObjectId: row.createForUserAadObjectId };
-    if (row.createForReferenceConversationId !== undefined) record.createFor.referenceConversationId = row.createForReferenceConversationId;
+  } else if (row.createForTenantId !== undefined && row.createForTeamId !== undefined && row.createForChannelId !== undefined) {
+    record.createFor = { tenantId: row.createForTenantId, teamId: row.createForTeamId, channelId: row.createForChannelId };
   }
+  if (record.createFor !== undefined && row.createForReferenceConversationId !== undefined) record.createFor.referenceConversationId = row.createForReferenceConversationId;
   if (row.tenantId !== undefined) record.tenantId = row.tenantId;
   if (row.targetJson !== undefined) record.target = parseJsonColumn(row.targetJson, 'delivery target') as NotificationTargetAsGiven;
   if (row.unresolvedTargetIndex !== undefined && row.unresolvedReason !== undefined) {

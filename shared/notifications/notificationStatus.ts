@@ -7,6 +7,7 @@ import {
   type DeliveryRecord,
   type FanOutProgress,
   type FanOutState,
+  isChannelToReach,
   type NotificationRecord,
   type NotificationStore,
   type UnresolvedReason,
@@ -147,7 +148,7 @@ export async function readNotificationProgress(
 export function deliveryView(record: DeliveryRecord): DeliveryView {
   const view: DeliveryView = { status: deliveryViewStatus(record), attempts: record.attempts, updatedAt: record.updatedAt };
   if (record.conversationId !== undefined) view.conversationId = record.conversationId;
-  if (record.createFor !== undefined) view.user = { tenantId: record.createFor.tenantId, userId: record.createFor.userAadObjectId };
+  if (record.createFor !== undefined && !isChannelToReach(record.createFor)) view.user = { tenantId: record.createFor.tenantId, userId: record.createFor.userAadObjectId };
   if (record.activityId !== undefined) view.activityId = record.activityId;
   if (record.lastError !== undefined) view.lastError = record.lastError;
   if (record.failureClass !== undefined) view.failureClass = record.failureClass;

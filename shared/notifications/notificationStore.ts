@@ -44,11 +44,30 @@ export interface DeliveryError {
   message: string;
 }
 
-/** A personal chat the send path creates (POST /v3/conversations) with the reference of another conversation of the tenant. */
-export interface ChatToCreate {
+/**
+ * A conversation the gateway has no reference of, reached with the reference of another stored conversation:
+ * a personal chat created at send time (POST /v3/conversations), or a channel of a team whose other channel
+ * is stored (Teams: a channel's conversation id is its channel id, General's is the team id, and a bot
+ * installed in a team may post to any of its channels).
+ */
+export type ChatToCreate = PersonalChatToCreate | ChannelToReach;
+
+export interface PersonalChatToCreate {
   tenantId: string;
   userAadObjectId: string;
   referenceConversationId?: string;
+}
+
+export interface ChannelToReach {
+  tenantId: string;
+  teamId: string;
+  channelId: string;
+  /** A stored channel conversation of the same team: its serviceUrl, bot account and channelId are used. */
+  referenceConversationId?: string;
+}
+
+export function isChannelToReach(createFor: ChatToCreate): createFor is ChannelToReach {
+  return 'channelId' in createFor;
 }
 
 /** Which part of the request made a delivery: a direct target, or the fan-out of tenant target #i. */

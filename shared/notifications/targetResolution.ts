@@ -1,7 +1,7 @@
 import { deliveryKey } from '../queue/deliveryMessage';
 import { type ConversationStore, type StoredConversation } from '../store/conversationStore';
 import { type ConversationType } from './notificationMessage';
-import { type ChatToCreate, type UnresolvedReason, unresolvedReasons } from './notificationStore';
+import { type ChannelToReach, type ChatToCreate, type UnresolvedReason, unresolvedReasons } from './notificationStore';
 import { type NotificationTarget, type TenantTargetScope } from './notificationTarget';
 
 /** What one target of a request comes to. */
@@ -23,7 +23,7 @@ export interface ResolvedDelivery {
 }
 
 /** The reads resolution needs, all point reads or one-partition queries of the conversation store. */
-export type ConversationLookups = Pick<ConversationStore, 'get' | 'findPersonal' | 'findTeamChannel' | 'listByTenant'>;
+export type ConversationLookups = Pick<ConversationStore, 'get' | 'findPersonal' | 'findTeamChannel' | 'listByTeam' | 'listByTenant'>;
 
 /** Targets resolved at once; the rest wait (a request has at most 1,000, each a read or two). */
 const resolutionConcurrency = 16;
@@ -47,9 +47,9 @@ export async function resolveTarget(target: NotificationTarget, lookups: Convers
     case 'conversation':
       return resolveStored(await lookups.get(target.conversationId), `No conversation ${target.conversationId} is stored; the bot has not been installed there or never heard from it`);
     case 'team': {
-      const channel = target.channelId ?? target.teamId;
       const found = await lookups.findTeamChannel(target.teamId, target.channelId);
-      return resolveStored(found, `No ${target.channelId === undefined ? 'General channel' : `channel ${channel}`} of team ${target.teamId} is stored; install the app in the team`);
+      if (found !== undefined) return resolveStored(found, '');
+      return resolveChannelToReach(target, await teamChannelsOf(target.teamId, lookups));
     }
     case 'user': {
       const personal = await lookups.findPersonal(target.tenantId, target.userId);
@@ -96,6 +96,44 @@ export function resolveChatToCreate(target: Extract<NotificationTarget, { kind: 
   }
   const createFor: ChatToCreate = { tenantId: target.tenantId, userAadObjectId: target.userId, referenceConversationId: tenantConversation.conversationId };
   return { kind: 'deliver', delivery: { key: deliveryKey({ createFor }), createFor, conversationType: 'personal', tenantId: target.tenantId } };
+}
+
+/**
+ * A team target whose channel is not stored. Teams installs a bot in a team, not in a channel, and lets it
+ * post to any channel of the team; a channel's conversation id is its channel id (General's is the team id).
+ * So when another channel of the team is stored active, the copy is posted to the channel by id with that
+ * channel's reference (its serviceUrl and bot account, never edited). A team removed everywhere (uninstalled,
+ * deleted, archived) is reported with its reason; an unknown team as not found.
+ */
+export function resolveChannelToReach(target: Extract<NotificationTarget, { kind: 'team' }>, teamChannels: readonly StoredConversation[]): TargetResolution {
+  const channelId = target.channelId ?? target.teamId;
+  const active = teamChannels.find((conversation) => conversation.status === 'active');
+  if (active === undefined) {
+    const removed = teamChannels[0];
+    if (removed !== undefined) return resolveStored(removed, '');
+    return {
+      kind: 'unresolved',
+      reason: unresolvedReasons.ConversationNotFound,
+      message: `No channel of team ${target.teamId} is stored; install the app in the team (the gateway stores a team when Teams sends it the install)`,
+    };
+  }
+  const createFor: ChannelToReach = { tenantId: active.tenantId, teamId: target.teamId, channelId, referenceConversationId: active.conversationId };
+  return { kind: 'deliver', delivery: { key: deliveryKey({ createFor }), createFor, conversationType: 'channel', tenantId: active.tenantId } };
+}
+
+/** The team's stored channel conversations (not reply threads), active first; the record decides, not the index. */
+async function teamChannelsOf(teamId: string, lookups: ConversationLookups): Promise<StoredConversation[]> {
+  const found: StoredConversation[] = [];
+  for await (const page of lookups.listByTeam(teamId)) {
+    const channels = page.filter((summary) => !summary.isThread).sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active'));
+    for (const summary of channels) {
+      const conversation = await lookups.get(summary.conversationId);
+      if (conversation === undefined || conversation.isThread || conversation.teamId !== teamId) continue;
+      if (conversation.status === 'active') return [conversation];
+      found.push(conversation);
+    }
+  }
+  return found;
 }
 
 async function anyActiveConversationOf(tenantId: string, lookups: ConversationLookups): Promise<StoredConversation | undefined> {

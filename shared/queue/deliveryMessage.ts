@@ -51,12 +51,21 @@ export const deliveryMessageSchema = z.object({
   conversationId: z.string().min(1).optional(),
   /** For a personal chat created at send time (POST /v3/conversations). */
   createFor: z
-    .object({
-      tenantId: z.string().min(1),
-      userAadObjectId: z.string().min(1),
-      /** A stored conversation of the tenant whose reference (serviceUrl, bot, channelId) the create call uses. */
-      referenceConversationId: z.string().min(1).optional(),
-    })
+    .union([
+      z.object({
+        tenantId: z.string().min(1),
+        userAadObjectId: z.string().min(1),
+        /** A stored conversation of the tenant whose reference (serviceUrl, bot, channelId) the create call uses. */
+        referenceConversationId: z.string().min(1).optional(),
+      }),
+      /** A channel of a team with another channel stored: posted to with that channel's reference. */
+      z.object({
+        tenantId: z.string().min(1),
+        teamId: z.string().min(1),
+        channelId: z.string().min(1),
+        referenceConversationId: z.string().min(1).optional(),
+      }),
+    ])
     .optional(),
   /** For operation `fanOut` only. */
   fanOut: fanOutStepSchema.optional(),
@@ -91,7 +100,9 @@ export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
 export function deliveryKey(message: Pick<DeliveryMessage, 'conversationId' | 'createFor'> & Partial<Pick<DeliveryMessage, 'notificationId' | 'fanOut'>>): string {
   if (message.fanOut !== undefined && message.notificationId !== undefined) return `fanout:${message.notificationId}`;
   if (message.conversationId !== undefined) return message.conversationId;
-  if (message.createFor !== undefined) return `user:${message.createFor.tenantId}:${message.createFor.userAadObjectId}`;
+  if (message.createFor !== undefined) {
+    return 'channelId' in message.createFor ? `channel:${message.createFor.tenantId}:${message.createFor.channelId}` : `user:${message.createFor.tenantId}:${message.createFor.userAadObjectId}`;
+  }
   return '';
 }
 

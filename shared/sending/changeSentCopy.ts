@@ -2,10 +2,11 @@ import { type ConnectorConversationTarget } from '../connector/botConnectorClien
 import { gatewayReasons, teamsErrorCodes } from '../connector/teamsErrorCodes';
 import { backoffCeiling } from '../delivery/backoffDelay';
 import { composeDescription } from '../delivery/failureDescription';
-import { type DeliveryError } from '../notifications/notificationStore';
+import { type DeliveryError, isChannelToReach } from '../notifications/notificationStore';
 import { deliveryKey } from '../queue/deliveryMessage';
 import { type ReceivedQueueMessage } from '../queue/messageSettlement';
 import { settleAttempt } from './attemptOutcome';
+import { referenceFor } from './chatReference';
 import { type AttemptContext, attemptLine, type CopyOperationMessage, missingRow, unreachable } from './copyAttempt';
 import { paceCopy } from './copyPacing';
 import { seenAtNote } from './deadLetterFacts';
@@ -14,7 +15,6 @@ import { finishedCopyOperation } from './finishedCopyOperation';
 import { blockedBeforeSend } from './preSendGate';
 import { type SenderRuntime } from './senderDependencies';
 import { completed, deadLettered, type SendResult } from './sendResult';
-import { tenantReference } from './tenantReference';
 
 /** An update or delete waits this many reschedules for its send before giving up as RetriesExhausted. */
 const copyOperationWaitFactor = 4;
@@ -65,14 +65,15 @@ export async function changeSentCopy(runtime: SenderRuntime, message: ChangeCopy
     target = targetOf(conversation, message.serviceUrlOverride);
   } else {
     // A chat the gateway created and Teams never told it about: addressed with the tenant's reference.
-    const reference = await tenantReference(runtime, message.createFor.tenantId, message.createFor.referenceConversationId);
+    const reference = await referenceFor(runtime, message.createFor);
     if (reference === undefined || conversationId === undefined) {
-      const error: DeliveryError = { code: teamsErrorCodes.ConversationNotFound, message: `no active conversation of tenant ${message.createFor.tenantId} remains to reach the chat` };
+      const error: DeliveryError = { code: teamsErrorCodes.ConversationNotFound, message: `no active conversation of tenant ${message.createFor.tenantId} remains to reach the ${isChannelToReach(message.createFor) ? 'channel' : 'chat'}` };
       await deliveries.recordCopyOperation(message.notificationId, key, { operation: message.operation, revision: message.revision, status: 'skipped', error });
       return { settlement: { kind: 'complete' }, outcome: attemptLine(ctx, 'skipped', { code: error.code, failureClass: 'gone', detail: error.message }), notes };
     }
     ctx.rememberOn = reference.conversationId;
-    target = createdChatTarget(reference, { conversationId, tenantId: message.createFor.tenantId }, message.serviceUrlOverride);
+    const type = isChannelToReach(message.createFor) ? 'channel' : 'personal';
+    target = createdChatTarget(reference, { conversationId, tenantId: message.createFor.tenantId, type }, message.serviceUrlOverride);
   }
 
   const deferred = await paceCopy(runtime, ctx, target.conversation.id);

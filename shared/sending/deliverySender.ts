@@ -27,7 +27,7 @@ export type { SendResult, SettlementAction } from './sendResult';
  * crash) in that spot is covered: the message is dead-lettered as SentNotRecorded with the activity id and
  * the deadLetter function records `sent` once storage answers again, with no second post.
  *
- * The steps live one concern per file: sendCopy.ts (with personalChatStep.ts), changeSentCopy.ts,
+ * The steps live one concern per file: sendCopy.ts (with chatToCreateStep.ts), changeSentCopy.ts,
  * fanOutStep.ts, copyPacing.ts, preSendGate.ts and attemptOutcome.ts (retry or dead-letter after a call).
  */
 export interface DeliverySender {

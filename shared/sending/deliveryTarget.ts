@@ -21,17 +21,19 @@ export function targetOf(conversation: Pick<StoredConversation, 'reference' | 's
 }
 
 /**
- * A personal chat the gateway created (POST /v3/conversations answers only its id): the bot account, channel
- * and serviceUrl come from the tenant's stored reference the chat was created with.
+ * A conversation the gateway has no reference of: a personal chat it created (POST /v3/conversations answers
+ * only its id), or a channel of a team addressed by its channel id. The bot account, channel and serviceUrl
+ * come from the stored reference it is reached with (the tenant's, or another channel of the team).
  */
 export function createdChatTarget(
   tenantReference: Pick<StoredConversation, 'reference' | 'serviceUrlOverride'>,
-  chat: { conversationId: string; tenantId: string },
+  chat: { conversationId: string; tenantId: string; type: 'personal' | 'channel' },
   serviceUrlOverride?: string,
 ): ConnectorConversationTarget {
+  const conversation = chat.type === 'channel' ? { isGroup: true, conversationType: 'channel' } : { conversationType: 'personal' };
   return {
     serviceUrl: serviceUrlOverride ?? effectiveServiceUrl(tenantReference),
-    conversation: { id: chat.conversationId, tenantId: chat.tenantId, conversationType: 'personal' },
+    conversation: { ...conversation, id: chat.conversationId, tenantId: chat.tenantId },
     bot: tenantReference.reference.bot,
     channelId: tenantReference.reference.channelId,
   };

@@ -5,11 +5,11 @@ import { ensureError } from '../errors';
 import { deliveryKey } from '../queue/deliveryMessage';
 import { type ReceivedQueueMessage } from '../queue/messageSettlement';
 import { settleAttempt } from './attemptOutcome';
+import { chatToCreateFor } from './chatToCreateStep';
 import { type AttemptContext, attemptLine, type CopyOperationMessage, missingRow, startSending, unreachable } from './copyAttempt';
 import { paceCopy } from './copyPacing';
 import { seenAtNote, sentCopyNotes, sentNotRecordedReason } from './deadLetterFacts';
 import { targetOf, withTenant } from './deliveryTarget';
-import { personalChatFor } from './personalChatStep';
 import { blockedBeforeSend } from './preSendGate';
 import { type SenderRuntime } from './senderDependencies';
 import { completed, deadLettered, type SendResult } from './sendResult';
@@ -53,7 +53,7 @@ export async function sendCopy(runtime: SenderRuntime, message: CopyOperationMes
     if (deferred !== undefined) return deferred;
     if (!(await startSending(runtime, ctx))) return completed([...notes, `${message.notificationId}/${key} changed state before sending`]);
   } else {
-    const chat = await personalChatFor(runtime, ctx, record);
+    const chat = await chatToCreateFor(runtime, ctx, record);
     if (chat.kind === 'settled') return chat.result;
     target = chat.target;
   }

@@ -9,7 +9,7 @@ import { type DeliveryQueue } from '../queue/deliveryQueue';
 import { type ConversationStore } from '../store/conversationStore';
 
 export interface DeliverySenderDependencies {
-  conversations: Pick<ConversationStore, 'get' | 'findPersonal' | 'listByTenant' | 'setServiceUrlOverride'>;
+  conversations: Pick<ConversationStore, 'get' | 'findPersonal' | 'findTeamChannel' | 'listByTeam' | 'listByTenant' | 'setServiceUrlOverride'>;
   deliveries: DeliveryStatusStore;
   connector: BotConnectorClient;
   queue: DeliveryQueue;

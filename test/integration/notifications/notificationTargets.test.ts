@@ -106,6 +106,27 @@ describe('POST /api/notifications: targets', () => {
     expect(deliveries).toContainEqual(expect.objectContaining({ user: { tenantId, userId: userWithoutChat }, status: 'queued', attempts: 0 }));
   });
 
+  it('reaches General by the team id when only the channel the app was installed from is stored', async () => {
+    const services = await rig.services();
+    const tenantId = newTenantId();
+    const teamId = `19:${uniqueId('team')}@thread.tacv2`;
+    const selected = await seedConversation(services, { tenantId, scope: 'channel', teamId });
+    const id = uniqueId('team-by-id');
+
+    const response = await rig.post({ id, targets: [{ teamId }, { teamId, channelId: '19:other@thread.tacv2' }], message: { text: 'Incident' } });
+    expect(response.status).toBe(202);
+    expect(response.body).toMatchObject({ deliveries: 2, unresolved: [] });
+
+    const sessions = bySession(await rig.drainQueue());
+    expect([...sessions.keys()].sort()).toEqual([`channel:${tenantId}:${teamId}`, `channel:${tenantId}:19:other@thread.tacv2`].sort());
+    expect(sessions.get(`channel:${tenantId}:${teamId}`)?.[0]?.body.createFor).toEqual({ tenantId, teamId, channelId: teamId, referenceConversationId: selected.conversationId });
+    const status = await rig.get(id);
+    expect(schemaProblems('NotificationStatus', status.body)).toEqual([]);
+    expect(status.body.deliveries).toEqual(
+      expect.arrayContaining([expect.objectContaining({ target: { teamId }, status: 'queued' }), expect.objectContaining({ target: { teamId, channelId: '19:other@thread.tacv2' }, status: 'queued' })]),
+    );
+  });
+
   it('lower-cases GUIDs as Teams sends them, so a user given in upper case is still found', async () => {
     const services = await rig.services();
     const tenantId = newTenantId();

@@ -44,16 +44,19 @@ describe("Teams' rate limits", () => {
     expect((await control(emulator, 'GET', '/stats')).body.throttled).toBe(1);
   });
 
-  it('counts updates, deletes and roster reads against the same conversation', async () => {
+  it('counts updates and deletes against the same conversation, but not roster reads (Teams limits those apart)', async () => {
     const { conversationId, serviceUrl } = await createConversation(emulator);
     const [first] = await sendMany(serviceUrl, conversationId, 1, 'base');
     expect(first).toBe(201);
     const [posted] = (await control(emulator, 'GET', `/conversations/${encodeURIComponent(conversationId)}/activities`)).body.activities;
-    for (let i = 0; i < 5; i++) {
+    const members = `v3/conversations/${encodeURIComponent(conversationId)}/members`;
+    for (let i = 0; i < 6; i++) {
       expect((await connector(serviceUrl, token, 'PUT', activitiesPath(conversationId, posted.id), botMessage(`edit ${i}`))).status).toBe(200);
     }
-    expect((await connector(serviceUrl, token, 'GET', `v3/conversations/${encodeURIComponent(conversationId)}/members`)).status).toBe(200);
+    expect((await connector(serviceUrl, token, 'GET', members)).status).toBe(200);
     expect((await connector(serviceUrl, token, 'DELETE', activitiesPath(conversationId, posted.id))).status).toBe(429);
+    for (let i = 0; i < 6; i++) expect((await connector(serviceUrl, token, 'GET', members)).status).toBe(200);
+    expect((await connector(serviceUrl, token, 'GET', members)).status).toBe(429);
   });
 
   it('keeps conversations apart but enforces 50 requests per second per tenant', async () => {
@@ -98,6 +101,29 @@ describe('injected faults', () => {
     const activities = (await control(emulator, 'GET', `/conversations/${encodeURIComponent(conversationId)}/activities`)).body.activities;
     expect(activities).toEqual([]);
     expect((await control(emulator, 'GET', '/stats')).body.faults).toEqual({ [kind]: 1 });
+  });
+
+  it('answers untidily on request: 429 without Retry-After or with an HTTP-date, 502 as HTML, 503 empty', async () => {
+    const { conversationId, serviceUrl } = await createConversation(emulator);
+    const raw = async (kind: string): Promise<Response> => {
+      await control(emulator, 'PUT', '/faults', { rates: { [kind]: 1 } });
+      return fetch(`${serviceUrl}${activitiesPath(conversationId)}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(botMessage('x')),
+      });
+    };
+    const bare = await raw('429NoRetryAfter');
+    expect([bare.status, bare.headers.get('retry-after'), ((await bare.json()) as { error: { code: string } }).error.code]).toEqual([429, null, 'Throttled']);
+    const dated = await raw('429HttpDate');
+    expect(dated.status).toBe(429);
+    expect(Date.parse(dated.headers.get('retry-after') ?? '')).toBe(Math.floor((now + 2000) / 1000) * 1000);
+    const html = await raw('502Html');
+    expect([html.status, html.headers.get('content-type'), (await html.text()).startsWith('<html>')]).toEqual([502, 'text/html', true]);
+    const empty = await raw('503Empty');
+    expect([empty.status, await empty.text()]).toEqual([503, '']);
+    await control(emulator, 'PUT', '/faults', {});
+    expect((await control(emulator, 'GET', `/conversations/${encodeURIComponent(conversationId)}/activities`)).body.activities).toEqual([]);
   });
 
   it('answers an intermittent 401 even to a valid token', async () => {

@@ -63,7 +63,7 @@ describe('POST /_control/conversations', () => {
     expect(created.body.user.id).toMatch(/^29:1/);
     const [install, update] = gateway.received.map((r) => r.activity);
     expect(install).toMatchObject({ type: 'installationUpdate', action: 'add', conversation: { id: created.body.conversationId, conversationType: 'personal' } });
-    expect(update).toMatchObject({ type: 'conversationUpdate', membersAdded: [{ id: `28:${devBot.appId}` }] });
+    expect(update).toMatchObject({ type: 'conversationUpdate', membersAdded: [{ id: `28:${devBot.appId}` }, { id: created.body.user.id }] });
     expect(gateway.received[0]?.headers.authorization).toMatch(/^Bearer ey/);
   });
 
@@ -215,10 +215,10 @@ describe('state, tenants, faults, limits, stats, reset', () => {
 
   it('sets a tenant to GCC or disabled, and lists tenants', async () => {
     const tenantId = 'dddddddd-0000-4000-8000-000000000001';
-    expect((await control(emulator, 'PUT', `/tenants/${tenantId}`, { cloud: 'gcc' })).body).toEqual({ id: tenantId, cloud: 'gcc', disabled: false });
+    expect((await control(emulator, 'PUT', `/tenants/${tenantId}`, { cloud: 'gcc' })).body).toEqual({ id: tenantId, cloud: 'gcc', disabled: false, serviceUrlWithTenant: false });
     expect((await control(emulator, 'POST', `/tenants/${tenantId}/disable`)).body.disabled).toBe(true);
     expect((await control(emulator, 'POST', `/tenants/${tenantId}/enable`)).body.disabled).toBe(false);
-    expect((await control(emulator, 'GET', '/tenants')).body.tenants).toContainEqual({ id: tenantId, cloud: 'gcc', disabled: false });
+    expect((await control(emulator, 'GET', '/tenants')).body.tenants).toContainEqual({ id: tenantId, cloud: 'gcc', disabled: false, serviceUrlWithTenant: false });
     expect((await control(emulator, 'PUT', `/tenants/${tenantId}`, { cloud: 'dod' })).status).toBe(400);
   });
 

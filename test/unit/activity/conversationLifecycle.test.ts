@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { conversationFactsOf } from '../../../shared/activity/conversationFacts';
 import { classifyLifecycle, eventTimeOf } from '../../../shared/activity/conversationLifecycle';
 import { parseInboundActivity } from '../../../shared/activity/inboundActivity';
 import { activityIn, botAccount, events, groupChat, personalChat, teamChannel } from './teamsActivityFixtures';
@@ -74,6 +78,46 @@ describe('lifecycle classification', () => {
     const echo = events.message(personalChat());
     echo.from = { ...botAccount };
     expect(classify(echo)).toBeUndefined();
+  });
+});
+
+describe("Microsoft's documented payloads (test/fixtures/teams)", () => {
+  const corpus = (name: string): Record<string, unknown> =>
+    (JSON.parse(readFileSync(join(__dirname, '../../fixtures/teams', name), 'utf8')) as { activity: Record<string, unknown> }).activity;
+  const teamOfInstall = '19:zFLSDFWsesfzcmKArqKJ-65aOXJz@sgf462H2wz41@thread.tacv2';
+  const eventTeam = '19:efa9296d959346209fea44151c742e73@thread.skype';
+  const deletedChannel = '19:6d97d816470f481dbcda38244b98689a@thread.skype';
+
+  it.each([
+    ['installationUpdate-team-add.json', { target: { kind: 'team', teamId: teamOfInstall }, status: 'active', reason: 'installationAdded' }],
+    ['installationUpdate-team-remove-upgrade.json', { target: { kind: 'team', teamId: teamOfInstall }, status: 'removed', reason: 'installationRemoved' }],
+    ['conversationUpdate-bot-added-to-team.json', { target: { kind: 'team', teamId: teamOfInstall }, status: 'active', reason: 'botAdded' }],
+    ['conversationUpdate-bot-added-personal.json', { target: { kind: 'conversation' }, status: 'active', reason: 'botAdded' }],
+    ['conversationUpdate-channelCreated.json', undefined],
+    ['conversationUpdate-channelRenamed.json', undefined],
+    ['conversationUpdate-channelDeleted.json', { target: { kind: 'channel', conversationId: deletedChannel }, status: 'removed', reason: 'channelDeleted' }],
+    ['conversationUpdate-channelRestored.json', { target: { kind: 'channel', conversationId: deletedChannel }, status: 'active', reason: 'channelRestored', onlyIfRemovedFor: ['channelDeleted'] }],
+    ['conversationUpdate-teamRenamed.json', undefined],
+    ['conversationUpdate-teamArchived.json', { target: { kind: 'team', teamId: eventTeam }, status: 'removed', reason: 'teamArchived' }],
+    ['conversationUpdate-teamUnarchived.json', { target: { kind: 'team', teamId: eventTeam }, status: 'active', reason: 'teamUnarchived', onlyIfRemovedFor: ['teamArchived'] }],
+    ['conversationUpdate-teamDeleted.json', { target: { kind: 'team', teamId: eventTeam }, status: 'removed', reason: 'teamDeleted' }],
+    // The page spells this one `teamrestored`: event names are compared without case.
+    ['conversationUpdate-teamRestored.json', { target: { kind: 'team', teamId: eventTeam }, status: 'active', reason: 'teamRestored', onlyIfRemovedFor: ['teamDeleted'] }],
+    ['conversationUpdate-teamMemberRemoved.json', undefined],
+    ['message-personal-tenant-serviceurl.json', { target: { kind: 'conversation' }, status: 'active', reason: 'userActivity' }],
+  ])('%s', (name, expected) => {
+    expect(classify(corpus(name))).toEqual(expected);
+  });
+
+  it('indexes the documented install under its team, in the channel the user selected', () => {
+    expect(conversationFactsOf(parseInboundActivity(JSON.stringify(corpus('installationUpdate-team-add.json'))))).toEqual({
+      conversationId: '19:0b7f32667e064dd9b25d7969801541f4@thread.tacv2',
+      tenantId: 'b28fdbfd-2b78-4f93-b0f8-8881793f0f8f',
+      scope: 'channel',
+      teamId: teamOfInstall,
+      teamsChannelId: '19:0b7f32667e064dd9b25d7969801541f4@thread.tacv2',
+      isThread: false,
+    });
   });
 });
 

@@ -30,6 +30,10 @@ function lookups(records: StoredConversation[]): ConversationLookups {
     get: async (id) => Promise.resolve(byId.get(id)),
     findPersonal: async (tenant, user) => Promise.resolve(records.find((r) => r.tenantId === tenant && r.scope === 'personal' && r.userAadObjectId === user)),
     findTeamChannel: async (teamId, channelId) => Promise.resolve(records.find((r) => r.teamId === teamId && r.teamsChannelId === (channelId ?? teamId))),
+    listByTeam: async function* (teamId) {
+      const page: ConversationSummary[] = records.filter((r) => r.teamId === teamId);
+      if (page.length > 0) yield await Promise.resolve(page);
+    },
     listByTenant: async function* (tenant, options) {
       const page: ConversationSummary[] = records.filter((r) => r.tenantId === tenant && (options?.status === undefined || r.status === options.status));
       if (page.length > 0) yield await Promise.resolve(page);
@@ -71,8 +75,41 @@ describe('resolveTargets', () => {
         delivery: { key: `user:${tenantId}:${other}`, createFor: { tenantId, userAadObjectId: other, referenceConversationId: 'a:1chat' }, conversationType: 'personal', tenantId },
       },
       { kind: 'fanOut', tenantId, scope: 'groupChat' },
-      { kind: 'unresolved', reason: 'ConversationNotFound', message: expect.stringContaining('19:missing@thread.tacv2') },
+      {
+        kind: 'deliver',
+        delivery: {
+          key: `channel:${tenantId}:19:missing@thread.tacv2`,
+          createFor: { tenantId, teamId: '19:team@thread.tacv2', channelId: '19:missing@thread.tacv2', referenceConversationId: general.conversationId },
+          conversationType: 'channel',
+          tenantId,
+        },
+      },
     ]);
+  });
+
+  describe('a team target whose channel is not stored', () => {
+    const teamId = '19:team@thread.tacv2';
+    const selected = stored('19:selected@thread.tacv2', { scope: 'channel', teamId, teamsChannelId: '19:selected@thread.tacv2' });
+
+    it('reaches General (id = team id) with the reference of the channel the app was installed from', async () => {
+      const [resolution] = await resolveTargets([{ kind: 'team', teamId }], lookups([selected]));
+      expect(resolution).toEqual({
+        kind: 'deliver',
+        delivery: { key: `channel:${tenantId}:${teamId}`, createFor: { tenantId, teamId, channelId: teamId, referenceConversationId: selected.conversationId }, conversationType: 'channel', tenantId },
+      });
+    });
+
+    it('never uses a reply thread or a removed channel as the reference', async () => {
+      const thread = stored(`${selected.conversationId};messageid=1`, { scope: 'channel', teamId, teamsChannelId: selected.conversationId, isThread: true });
+      const removed = { ...selected, status: 'removed' as const, removedReason: 'teamArchived', removedAt: '2026-02-03T00:00:00.000Z' };
+      const [resolution] = await resolveTargets([{ kind: 'team', teamId }], lookups([thread, removed]));
+      expect(resolution).toMatchObject({ kind: 'unresolved', reason: 'ConversationRemoved', conversationId: selected.conversationId, removalReason: 'teamArchived' });
+    });
+
+    it('reports a team nobody installed the app in as not found', async () => {
+      const [resolution] = await resolveTargets([{ kind: 'team', teamId: '19:unknown@thread.tacv2' }], lookups([selected]));
+      expect(resolution).toMatchObject({ kind: 'unresolved', reason: 'ConversationNotFound', message: expect.stringContaining('19:unknown@thread.tacv2') });
+    });
   });
 
   it('creates a chat only from an active conversation of the tenant', async () => {

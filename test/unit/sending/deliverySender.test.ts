@@ -493,6 +493,56 @@ describe('send: a personal chat created at send time', () => {
   });
 });
 
+describe('send: a channel of a team reached through another stored channel', () => {
+  const teamId = '19:team-general';
+  const createFor = { tenantId, teamId, channelId: teamId, referenceConversationId: '19:selected' };
+  const channelReference = (id: string) => ({ ...conversation(id).reference, conversation: { id, tenantId, conversationType: 'channel', isGroup: true } });
+
+  function withChannelToReach(env: ReturnType<typeof setUp>) {
+    env.conversations.put(conversation('19:selected', { scope: 'channel', teamId, teamsChannelId: '19:selected', reference: channelReference('19:selected') }));
+    const message = sendMessage({ conversationId: undefined, createFor });
+    env.deliveries.add(message);
+    return message;
+  }
+
+  it('posts to the channel by its id with the stored channel reference, creating nothing, and records the channel', async () => {
+    const env = setUp();
+    const message = withChannelToReach(env);
+    const result = await env.process(message);
+    expect(env.connector.calls.map((c) => c.kind)).toEqual(['send']);
+    expect(env.connector.calls[0]).toMatchObject({
+      target: { serviceUrl, bot: botAccount, conversation: { id: teamId, tenantId, conversationType: 'channel', isGroup: true }, channelId: 'msteams' },
+    });
+    expect(env.deliveries.row(message)).toMatchObject({ status: 'sent', conversationId: teamId });
+    expect(result.outcome).toMatchObject({ outcome: 'sent', conversationId: teamId });
+  });
+
+  it("posts through the channel's own reference once it is stored", async () => {
+    const env = setUp();
+    const message = withChannelToReach(env);
+    env.conversations.put(conversation(teamId, { scope: 'channel', teamId, teamsChannelId: teamId, reference: channelReference(teamId) }));
+    await env.process(message);
+    expect(env.connector.calls[0]).toMatchObject({ target: { conversation: { id: teamId } } });
+    expect(env.deliveries.row(message)).toMatchObject({ status: 'sent', conversationId: teamId });
+  });
+
+  it('skips when no channel of the team is active any more, and prunes nothing on a 404 for the channel', async () => {
+    const env = setUp();
+    const message = withChannelToReach(env);
+    env.conversations.touch('19:selected', { status: 'removed', removedReason: 'installationRemoved' });
+    const skipped = await env.process(message);
+    expect(env.connector.calls).toHaveLength(0);
+    expect(skipped.outcome).toMatchObject({ outcome: 'skipped', code: 'ConversationNotFound' });
+
+    const other = setUp();
+    const again = withChannelToReach(other);
+    other.connector.answer(httpError(404, 'ConversationNotFound'));
+    const failed = await other.process(again);
+    expect(failed.settlement).toMatchObject({ kind: 'deadLetter', reason: 'ConversationNotFound' });
+    expect(other.conversations.markRemovedCalls).toEqual([]);
+  });
+});
+
 describe('update and delete', () => {
   function sentDelivery(env: ReturnType<typeof setUp>, overrides: Parameters<FakeDeliveries['add']>[1] = {}) {
     env.conversations.put(conversation('a:conv-1'));

@@ -26,9 +26,18 @@ describe('deliveryTarget', () => {
   });
 
   it('addresses a created chat with the tenant reference bot and serviceUrl', () => {
-    expect(createdChatTarget(conversation('19:general'), { conversationId: 'a:new', tenantId })).toEqual({
+    expect(createdChatTarget(conversation('19:general'), { conversationId: 'a:new', tenantId, type: 'personal' })).toEqual({
       serviceUrl,
       conversation: { id: 'a:new', tenantId, conversationType: 'personal' },
+      bot: botAccount,
+      channelId: 'msteams',
+    });
+  });
+
+  it('addresses a channel of the team by its id with the reference of another channel', () => {
+    expect(createdChatTarget(conversation('19:other@thread.tacv2'), { conversationId: '19:general', tenantId, type: 'channel' })).toEqual({
+      serviceUrl,
+      conversation: { id: '19:general', tenantId, conversationType: 'channel', isGroup: true },
       bot: botAccount,
       channelId: 'msteams',
     });

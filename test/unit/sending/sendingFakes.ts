@@ -19,6 +19,7 @@ import { deliveryKey, type DeliveryMessage, type OutboundActivity } from '../../
 import { type DeliveryQueue, type QueuedDelivery } from '../../../shared/queue/deliveryQueue';
 import { type ReceivedQueueMessage } from '../../../shared/queue/messageSettlement';
 import { createDeadLetterRecorder } from '../../../shared/sending/deadLetterRecorder';
+import { summaryOf } from '../../../shared/store/conversationIndexRows';
 import { type ConversationSummary, type ListByTenantOptions, type StatusChangeResult } from '../../../shared/store/conversationStore';
 import { recordAfterStatusChange, recordWithServiceUrlOverride } from '../../../shared/store/conversationTransitions';
 import { type StoredConversation } from '../../../shared/store/storedConversation';
@@ -93,15 +94,17 @@ export class FakeConversations {
   findPersonal = async (tenant: string, userAadObjectId: string): Promise<StoredConversation | undefined> =>
     Promise.resolve([...this.byId.values()].find((c) => c.tenantId === tenant && c.scope === 'personal' && c.userAadObjectId === userAadObjectId));
 
-  listByTenant = (tenant: string, options: ListByTenantOptions = {}): AsyncIterable<ConversationSummary[]> => {
-    const page = [...this.byId.values()]
-      .filter((c) => c.tenantId === tenant && (options.status === undefined || c.status === options.status))
-      .map((c) => ({ conversationId: c.conversationId, tenantId: c.tenantId, scope: c.scope, isThread: c.isThread, status: c.status, statusChangedAt: c.statusChangedAt }));
-    return (async function* () {
-      await Promise.resolve();
-      yield page;
-    })();
-  };
+  findTeamChannel = async (teamId: string, channelId?: string, options: { tenantId?: string } = {}): Promise<StoredConversation | undefined> =>
+    Promise.resolve(
+      [...this.byId.values()].find(
+        (c) => !c.isThread && c.teamId === teamId && c.teamsChannelId === (channelId ?? teamId) && (options.tenantId === undefined || c.tenantId === options.tenantId),
+      ),
+    );
+
+  listByTenant = (tenant: string, options: ListByTenantOptions = {}): AsyncIterable<ConversationSummary[]> =>
+    onePage([...this.byId.values()].filter((c) => c.tenantId === tenant && (options.status === undefined || c.status === options.status)));
+
+  listByTeam = (teamId: string): AsyncIterable<ConversationSummary[]> => onePage([...this.byId.values()].filter((c) => c.teamId === teamId));
 
   setServiceUrlOverride = async (conversationId: string, url: string | undefined): Promise<StoredConversation | undefined> => {
     const current = this.byId.get(conversationId);
@@ -123,6 +126,14 @@ export class FakeConversations {
     this.byId.set(conversationId, next);
     return Promise.resolve({ outcome: 'applied', conversation: next });
   };
+}
+
+function onePage(conversations: readonly StoredConversation[]): AsyncIterable<ConversationSummary[]> {
+  const page = conversations.map((c) => summaryOf(c));
+  return (async function* () {
+    await Promise.resolve();
+    yield page;
+  })();
 }
 
 type StoreMethod = 'getDelivery' | 'markSending' | 'markSent' | 'recordRetry' | 'markFinished' | 'recordCopyOperation' | 'getFanOutProgress' | 'saveFanOutProgress';

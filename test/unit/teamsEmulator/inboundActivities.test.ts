@@ -21,7 +21,7 @@ function conversation(type: EmulatedConversation['type'], overrides: Partial<Emu
     changedAt: now.toISOString(),
   };
   if (type === 'channel') {
-    base.team = { id: '19:team@thread.tacv2', name: 'Ops', aadGroupId: 'group-guid' };
+    base.team = { id: '19:team@thread.tacv2', name: 'Ops', aadGroupId: 'group-guid', tenantId: 'tenant-1', installed: true, archived: false, deleted: false, members: [user] };
     base.channelId = '19:team@thread.tacv2';
   }
   return { ...base, ...overrides };
@@ -40,10 +40,15 @@ describe('inboundActivities', () => {
       from: { id: '29:1user', aadObjectId: user.aadObjectId },
       recipient: { id: '28:app-id', name: 'Gateway Bot' },
       conversation: { id: 'a:1xyz', conversationType: 'personal', tenantId: 'tenant-1' },
-      channelData: { tenant: { id: 'tenant-1' } },
+      channelData: { tenant: { id: 'tenant-1' }, source: { name: 'message' } },
       locale: 'en-GB',
     });
     expect(activity.conversation).not.toHaveProperty('isGroup');
+  });
+
+  it('lists the bot and the user in a personal install, as Teams does', () => {
+    const added = inboundActivities.conversationUpdate(conversation('personal'), bot, 'added', 'f:0', now);
+    expect(added.membersAdded).toEqual([{ id: '28:app-id' }, { id: '29:1user', aadObjectId: user.aadObjectId }]);
   });
 
   it('marks group chats and channels as groups with their conversation type', () => {
@@ -55,6 +60,7 @@ describe('inboundActivities', () => {
   it('gives team events team, channel and eventType in channelData', () => {
     const added = inboundActivities.conversationUpdate(conversation('channel'), bot, 'added', 'f:3', now);
     expect(added.channelData).toEqual({
+      settings: { selectedChannel: { id: '19:team@thread.tacv2' } },
       team: { id: '19:team@thread.tacv2', name: 'Ops', aadGroupId: 'group-guid' },
       channel: { id: '19:team@thread.tacv2' },
       tenant: { id: 'tenant-1' },
@@ -80,5 +86,34 @@ describe('inboundActivities', () => {
     const channel = inboundActivities.message(conversation('channel'), bot, 'deploy', '1772366400001', now);
     expect(channel.conversation.id).toBe('19:team@thread.tacv2;messageid=1772366400001');
     expect(channel.channelData).toMatchObject({ teamsTeamId: '19:team@thread.tacv2', teamsChannelId: '19:team@thread.tacv2' });
+  });
+
+  it('installs from the selected channel with its name, source and selectedChannel (Microsoft\'s documented install event)', () => {
+    const channel = conversation('channel', { id: '19:selected@thread.tacv2', channelId: '19:selected@thread.tacv2', name: '2021 Test Channel' });
+    const install = inboundActivities.installationUpdate(channel, bot, 'add-upgrade', 'f:6', now);
+    expect(install).toMatchObject({
+      action: 'add-upgrade',
+      conversation: { isGroup: true, id: '19:selected@thread.tacv2', name: '2021 Test Channel', conversationType: 'channel' },
+      channelData: {
+        settings: { selectedChannel: { id: '19:selected@thread.tacv2' } },
+        channel: { id: '19:selected@thread.tacv2' },
+        team: { id: '19:team@thread.tacv2', name: 'Ops' },
+        source: { name: 'message' },
+      },
+    });
+  });
+
+  it('delivers team and channel events in General with the subject in channelData', () => {
+    const general = conversation('channel');
+    const team = general.team!;
+    const renamed = inboundActivities.teamEvent(general, team, bot, 'teamRenamed', user, 'f:7', now);
+    expect(renamed).toMatchObject({ type: 'conversationUpdate', conversation: { id: team.id }, channelData: { team: { id: team.id, name: 'Ops' }, eventType: 'teamRenamed', tenant: { id: 'tenant-1' } } });
+    const channel = conversation('channel', { id: '19:new@thread.tacv2', channelId: '19:new@thread.tacv2', name: 'Releases' });
+    const created = inboundActivities.channelEvent(general, channel, bot, 'channelCreated', user, 'f:8', now);
+    expect(created).toMatchObject({ conversation: { id: team.id }, channelData: { channel: { id: '19:new@thread.tacv2', name: 'Releases' }, team: { id: team.id }, eventType: 'channelCreated' } });
+    const joined = inboundActivities.teamMembersChanged(general, bot, 'added', [user], user, 'f:9', now);
+    expect(joined.membersAdded).toEqual([{ id: user.id, aadObjectId: user.aadObjectId }]);
+    expect(joined.channelData).toMatchObject({ eventType: 'teamMemberAdded' });
+    expect(joined.channelData).not.toHaveProperty('channel');
   });
 });

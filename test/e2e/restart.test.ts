@@ -131,7 +131,7 @@ describe('npm start -- --persist, stopped mid-load', () => {
     for (const id of ids) {
       const status = await http(`${gateway}/api/notifications/${id}?pageSize=10`);
       expect(status.status).toBe(200);
-      expect(status.body.counts).toEqual({ queued: 0, sent: conversations.length, failed: 0, skipped: 0, cancelled: 0 });
+      expect(status.body.counts).toEqual({ queued: 0, sent: conversations.length, failed: 0, skipped: 0, cancelled: 0, deleted: 0 });
       reconciled += (status.body.deliveries as any[]).filter((delivery) => delivery.reconciledAt !== undefined).length;
     }
     // The restarts left work without a queue message; the reconciler, not luck, finished it, and said so.

@@ -5,13 +5,13 @@ import { readJsonBody } from '../shared/http/boundedRequestBody';
 import { errorResponse } from '../shared/http/errorResponse';
 import { jsonResponse } from '../shared/http/jsonResponse';
 import { checkWriteOrigin } from '../shared/http/writeOrigin';
-import { acceptNotification, type IntakeServices } from '../shared/notifications/notificationIntake';
-import { listNotifications } from '../shared/notifications/notificationList';
-import { parseNotificationListQuery } from '../shared/notifications/notificationListQuery';
-import { parseNotificationIdParam, parseStatusQuery, readNotificationStatus } from '../shared/notifications/notificationStatus';
-import { notificationBodyLimit } from '../shared/notifications/requestBodyLimit';
-import { type CopyOperationServices, deleteNotification, updateNotification } from '../shared/notifications/sentCopyOperations';
-import { type ValidationResult } from '../shared/notifications/validationIssue';
+import { type CopyOperationServices, deleteNotification, updateNotification } from '../shared/notifications/copies/sentCopyOperations';
+import { acceptNotification, type IntakeServices } from '../shared/notifications/intake/notificationIntake';
+import { notificationBodyLimit } from '../shared/notifications/request/requestBodyLimit';
+import { type ValidationResult } from '../shared/notifications/request/validationIssue';
+import { listNotifications } from '../shared/notifications/status/notificationList';
+import { parseNotificationListQuery } from '../shared/notifications/status/notificationListQuery';
+import { parseNotificationIdParam, parseStatusQuery, readNotificationStatus } from '../shared/notifications/status/notificationStatus';
 import { type GatewayFunctionDefinition } from './functionDefinition';
 
 /**

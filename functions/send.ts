@@ -1,7 +1,7 @@
 import { type InvocationContext } from '@azure/functions';
 
 import { type GatewayServices, getGatewayServices } from '../shared/gatewayServices';
-import { runFanOutStep } from '../shared/notifications/tenantFanOut';
+import { runFanOutStep } from '../shared/notifications/intake/tenantFanOut';
 import { type MessageSettlement } from '../shared/queue/messageSettlement';
 import { toReceivedDeliveries } from '../shared/queue/serviceBusTrigger';
 import { connectionSettingNames, queueNames } from '../shared/resourceNames';

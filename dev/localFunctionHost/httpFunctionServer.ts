@@ -3,7 +3,7 @@ import { type AddressInfo } from 'node:net';
 
 import { ensureError, errorCodes } from '../../shared/errors';
 import { errorBody } from '../../shared/http/errorResponse';
-import { maxRequestBodyLength } from '../../shared/notifications/requestBodyLimit';
+import { maxRequestBodyLength } from '../../shared/notifications/request/requestBodyLimit';
 import { readBodyUpTo } from '../boundedRequestBody';
 import { type HostLog } from './hostLog';
 import { type LocalHttpRequest, type LocalHttpResponse } from './httpAdapter';

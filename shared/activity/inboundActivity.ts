@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { errorCodes, GatewayError } from '../errors';
 import { zodIssuesToDetails } from '../http/zodErrorDetails';
-import { parseJsonBody } from '../notifications/jsonBody';
+import { parseJsonBody } from '../notifications/request/jsonBody';
 import { maxEntraIdBytes, maxTeamsIdBytes, storableId } from '../store/tableStorageLimits';
 
 /**

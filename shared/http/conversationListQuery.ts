@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { conversationStatuses } from '../activity/conversationLifecycle';
 import { errorCodes, GatewayError } from '../errors';
-import { entraId } from '../notifications/notificationTarget';
+import { entraId } from '../notifications/request/notificationTarget';
 import { type ConversationFilter, type PageOptions } from '../store/conversationStore';
 import { maxTeamsIdBytes, storableId } from '../store/tableStorageLimits';
 import { zodIssuesToDetails } from './zodErrorDetails';

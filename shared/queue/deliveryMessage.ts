@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { z } from 'zod';
 
-import { tenantTargetScopes } from '../notifications/notificationTarget';
+import { tenantTargetScopes } from '../notifications/request/notificationTarget';
 
 /**
  * The body of one queued delivery: one (notification, conversation, operation). It carries the activity to

@@ -1,4 +1,4 @@
-import { type DeliveryRecord, type NotificationRecord, type NotificationStore } from '../notifications/notificationStore';
+import { type DeliveryRecord, type NotificationRecord, type NotificationStore } from '../notifications/store/notificationStore';
 import { type DeliveryQueue, type QueuedDelivery } from '../queue/deliveryQueue';
 import { type DueCheckIndex } from './dueCheckIndex';
 import { type DueCheck } from './dueCheckKeys';

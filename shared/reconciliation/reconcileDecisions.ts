@@ -1,6 +1,7 @@
 import { gatewayReasons } from '../connector/teamsErrorCodes';
-import { sendMessageFor } from '../notifications/copyOperationMessages';
-import { markCancelled, markFinished, markReconciled } from '../notifications/deliveryTransitions';
+import { sendMessageFor } from '../notifications/copies/copyOperationMessages';
+import { fanOutMessage } from '../notifications/intake/tenantFanOut';
+import { markCancelled, markFinished, markReconciled } from '../notifications/store/deliveryTransitions';
 import {
   type DeliveryError,
   type DeliveryRecord,
@@ -8,8 +9,7 @@ import {
   type DeliveryTransitionVerdict,
   type FanOutProgress,
   type NotificationRecord,
-} from '../notifications/notificationStore';
-import { fanOutMessage } from '../notifications/tenantFanOut';
+} from '../notifications/store/notificationStore';
 import { type QueuedDelivery } from '../queue/deliveryQueue';
 
 /**

@@ -2,7 +2,7 @@ import { type ConnectorAttempt } from '../connector/connectorOutcome';
 import { decideDelivery, type DeliveryDecision, type RetryDecision } from '../delivery/deliveryPolicy';
 import { composeDescription, statusInDescription } from '../delivery/failureDescription';
 import { ensureError } from '../errors';
-import { type DeliveryError } from '../notifications/notificationStore';
+import { type DeliveryError } from '../notifications/store/notificationStore';
 import { type AttemptContext,attemptLine } from './copyAttempt';
 import { seenAtNote } from './deadLetterFacts';
 import { type SenderRuntime } from './senderDependencies';

@@ -2,7 +2,7 @@ import { type ConnectorConversationTarget } from '../connector/botConnectorClien
 import { gatewayReasons, teamsErrorCodes } from '../connector/teamsErrorCodes';
 import { backoffCeiling } from '../delivery/backoffDelay';
 import { composeDescription } from '../delivery/failureDescription';
-import { type DeliveryError, isChannelToReach } from '../notifications/notificationStore';
+import { type DeliveryError, isChannelToReach } from '../notifications/store/notificationStore';
 import { deliveryKey } from '../queue/deliveryMessage';
 import { type ReceivedQueueMessage } from '../queue/messageSettlement';
 import { settleAttempt } from './attemptOutcome';

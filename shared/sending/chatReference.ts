@@ -1,4 +1,4 @@
-import { type ChannelToReach, type ChatToCreate, isChannelToReach } from '../notifications/notificationStore';
+import { type ChannelToReach, type ChatToCreate, isChannelToReach } from '../notifications/store/notificationStore';
 import { type StoredConversation } from '../store/conversationStore';
 import { type SenderRuntime } from './senderDependencies';
 import { tenantReference } from './tenantReference';

@@ -1,7 +1,7 @@
 import { type ConnectorConversationTarget } from '../connector/botConnectorClient';
 import { gatewayReasons, teamsErrorCodes } from '../connector/teamsErrorCodes';
 import { composeDescription } from '../delivery/failureDescription';
-import { type DeliveryError, type DeliveryRecord, isChannelToReach } from '../notifications/notificationStore';
+import { type DeliveryError, type DeliveryRecord, isChannelToReach } from '../notifications/store/notificationStore';
 import { decideAttempt, failedAttempt } from './attemptOutcome';
 import { referenceFor } from './chatReference';
 import { type AttemptContext, attemptLine, startSending } from './copyAttempt';

@@ -1,7 +1,7 @@
 import { classifyDeadLetter, type DeadLetterClassification } from '../delivery/failureClassification';
 import { type GatewayServices } from '../gatewayServices';
-import { type DeliveryError, type DeliveryRecord, type DeliveryStatusStore, type FanOutProgressStore } from '../notifications/notificationStore';
-import { recordFanOutDeadLetter } from '../notifications/tenantFanOut';
+import { recordFanOutDeadLetter } from '../notifications/intake/tenantFanOut';
+import { type DeliveryError, type DeliveryRecord, type DeliveryStatusStore, type FanOutProgressStore } from '../notifications/store/notificationStore';
 import { deliveryKey, type DeliveryMessage } from '../queue/deliveryMessage';
 import { type ReceivedQueueMessage } from '../queue/messageSettlement';
 import { parseDeliveryBody } from '../queue/serviceBusMessageShape';

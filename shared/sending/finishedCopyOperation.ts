@@ -1,4 +1,4 @@
-import { type CopyOperationState, type DeliveryRecord } from '../notifications/notificationStore';
+import { type CopyOperationState, type DeliveryRecord } from '../notifications/store/notificationStore';
 import { type DeliveryMessage } from '../queue/deliveryMessage';
 
 /**

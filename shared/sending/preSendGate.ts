@@ -1,6 +1,6 @@
 import { composeDescription } from '../delivery/failureDescription';
 import { checkBeforeSend } from '../delivery/preSendCheck';
-import { type DeliveryError } from '../notifications/notificationStore';
+import { type DeliveryError } from '../notifications/store/notificationStore';
 import { type StoredConversation } from '../store/conversationStore';
 import { type AttemptContext,attemptLine } from './copyAttempt';
 import { seenAtNote } from './deadLetterFacts';

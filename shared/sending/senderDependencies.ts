@@ -3,7 +3,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import { type DeliverySettings } from '../config';
 import { type BotConnectorClient } from '../connector/botConnectorClient';
 import { type SendPacer } from '../delivery/sendPacer';
-import { type DeliveryStatusStore } from '../notifications/notificationStore';
+import { type DeliveryStatusStore } from '../notifications/store/notificationStore';
 import { type DeliveryMessage } from '../queue/deliveryMessage';
 import { type DeliveryQueue } from '../queue/deliveryQueue';
 import { type ConversationStore } from '../store/conversationStore';
@@ -24,7 +24,7 @@ export interface DeliverySenderDependencies {
    * 20 s request after it); a longer wait reschedules a copy and frees the session.
    */
   maxPacingWaitInMs?: number;
-  /** Runs one step of a tenant broadcast (notifications/tenantFanOut.ts runFanOutStep, bound to its services). */
+  /** Runs one step of a tenant broadcast (notifications/intake/tenantFanOut.ts runFanOutStep, bound to its services). */
   runFanOutStep?: (message: DeliveryMessage) => Promise<{ outcome: string }>;
 }
 

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 
 import { notificationByIdHandler, postNotificationHandler } from '../../../functions/notifications';
 import { errorCodes, GatewayError } from '../../../shared/errors';
-import { acceptNotification, type IntakeServices } from '../../../shared/notifications/notificationIntake';
-import { type NotificationStore } from '../../../shared/notifications/notificationStore';
+import { acceptNotification, type IntakeServices } from '../../../shared/notifications/intake/notificationIntake';
+import { type NotificationStore } from '../../../shared/notifications/store/notificationStore';
 import { type DeliveryQueue, type QueuedDelivery } from '../../../shared/queue/deliveryQueue';
 import { schemaProblems } from '../../unit/notifications/openApiSchemaCheck';
 import { newTenantId, NotificationRig, seedConversation, uniqueId, useGatewayEnvironment } from './notificationRig';

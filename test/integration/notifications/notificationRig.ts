@@ -7,7 +7,7 @@ import { InProcessServiceBus } from '../../../dev/inProcessServiceBus/inProcessS
 import { notificationByIdHandler, notificationsHandler, postNotificationHandler } from '../../../functions/notifications';
 import { type ConversationScope } from '../../../shared/activity/conversationFacts';
 import { type GatewayServices, getGatewayServices, provideFromHost, resetGatewayServices } from '../../../shared/gatewayServices';
-import { runFanOutStep } from '../../../shared/notifications/tenantFanOut';
+import { runFanOutStep } from '../../../shared/notifications/intake/tenantFanOut';
 import { type DeliveryMessage } from '../../../shared/queue/deliveryMessage';
 import { type ServiceBusTriggerContext } from '../../../shared/queue/serviceBusTrigger';
 import { queueNames } from '../../../shared/resourceNames';

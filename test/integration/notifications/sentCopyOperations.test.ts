@@ -1,5 +1,5 @@
-import { markCancelled, recordCopyOperation } from '../../../shared/notifications/deliveryTransitions';
-import { type DeliveryRecord } from '../../../shared/notifications/notificationStore';
+import { markCancelled, recordCopyOperation } from '../../../shared/notifications/store/deliveryTransitions';
+import { type DeliveryRecord } from '../../../shared/notifications/store/notificationStore';
 import { schemaProblems } from '../../unit/notifications/openApiSchemaCheck';
 import { bySession, newTenantId, newUserId, NotificationRig, seedConversation, uniqueId, useGatewayEnvironment } from './notificationRig';
 

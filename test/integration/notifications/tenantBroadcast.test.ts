@@ -1,6 +1,6 @@
 import { type TableClient, type TransactionAction } from '@azure/data-tables';
 
-import { runFanOutStep } from '../../../shared/notifications/tenantFanOut';
+import { runFanOutStep } from '../../../shared/notifications/intake/tenantFanOut';
 import { tableNames } from '../../../shared/resourceNames';
 import { createDeadLetterRecorder } from '../../../shared/sending/deadLetterRecorder';
 import { indexRowToEntity } from '../../../shared/store/conversationEntity';

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 
 import { TableClient } from '@azure/data-tables';
 
-import { acceptNotification } from '../../../shared/notifications/notificationIntake';
-import { readNotificationStatus } from '../../../shared/notifications/notificationStatus';
-import { type NotificationStore } from '../../../shared/notifications/notificationStore';
-import { createTableNotificationStore } from '../../../shared/notifications/tableNotificationStore';
+import { acceptNotification } from '../../../shared/notifications/intake/notificationIntake';
+import { readNotificationStatus } from '../../../shared/notifications/status/notificationStatus';
+import { type NotificationStore } from '../../../shared/notifications/store/notificationStore';
+import { createTableNotificationStore } from '../../../shared/notifications/store/tableNotificationStore';
 import { deliveryMessageId } from '../../../shared/queue/deliveryMessage';
 import { type DeliveryQueue, type QueuedDelivery } from '../../../shared/queue/deliveryQueue';
 import { reconcileDueNotifications, type ReconcileRun } from '../../../shared/reconciliation/notificationReconciler';

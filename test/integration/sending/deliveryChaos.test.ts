@@ -1,5 +1,5 @@
 import { SendPacer } from '../../../shared/delivery/sendPacer';
-import { type DeliveryRecord } from '../../../shared/notifications/notificationStore';
+import { type DeliveryRecord } from '../../../shared/notifications/store/notificationStore';
 import { DeliveryRig, newTenantId, type PostedCopy, quietConsole } from './deliveryRig';
 
 /**

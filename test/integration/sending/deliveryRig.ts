@@ -11,7 +11,7 @@ import { messagesHandler } from '../../../functions/messages';
 import { notificationByIdHandler, postNotificationHandler } from '../../../functions/notifications';
 import { sendFunction } from '../../../functions/send';
 import { type GatewayServices, getGatewayServices, provideFromHost, resetGatewayServices } from '../../../shared/gatewayServices';
-import { type DeliveryRecord } from '../../../shared/notifications/notificationStore';
+import { type DeliveryRecord } from '../../../shared/notifications/store/notificationStore';
 import { notificationsQueueSettings } from '../../../shared/queue/notificationsQueueSettings';
 import { type ServiceBusTriggerContext } from '../../../shared/queue/serviceBusTrigger';
 import { type DeliveryOutcomeLine } from '../../../shared/sending/deliveryOutcomeLog';

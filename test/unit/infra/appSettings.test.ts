@@ -1,6 +1,6 @@
 import { activityBodyLimit } from '../../../shared/activity/activityBodyLimit';
 import { loadConfig, settingNames } from '../../../shared/config';
-import { notificationBodyLimit } from '../../../shared/notifications/requestBodyLimit';
+import { notificationBodyLimit } from '../../../shared/notifications/request/requestBodyLimit';
 import { connectionSettingNames } from '../../../shared/resourceNames';
 import { paramDefault, readBicep, variableObject } from './bicepSource';
 

@@ -1,4 +1,4 @@
-import { type DeliveryRecord, type DeliveryStatus } from '../../../shared/notifications/notificationStore';
+import { type DeliveryRecord, type DeliveryStatus } from '../../../shared/notifications/store/notificationStore';
 
 /** When fixture deliveries were created (and last changed, unless overridden). */
 export const deliveryCreatedAt = new Date('2026-03-01T10:00:00.000Z');

@@ -1,4 +1,4 @@
-import { fanOutMessage } from '../../../shared/notifications/tenantFanOut';
+import { fanOutMessage } from '../../../shared/notifications/intake/tenantFanOut';
 import { deliveryKey, deliveryMessageId } from '../../../shared/queue/deliveryMessage';
 import { parseDeliveryBody, toServiceBusMessage } from '../../../shared/queue/serviceBusMessageShape';
 

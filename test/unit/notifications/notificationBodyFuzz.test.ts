@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 
 import { errorCodes, GatewayError } from '../../../shared/errors';
-import { parseNotificationRequest, validateNotificationRequest } from '../../../shared/notifications/notificationRequest';
-import { parseNotificationUpdate, validateNotificationUpdate } from '../../../shared/notifications/notificationUpdate';
-import { type ValidationResult } from '../../../shared/notifications/validationIssue';
+import { parseNotificationRequest, validateNotificationRequest } from '../../../shared/notifications/request/notificationRequest';
+import { parseNotificationUpdate, validateNotificationUpdate } from '../../../shared/notifications/request/notificationUpdate';
+import { type ValidationResult } from '../../../shared/notifications/request/validationIssue';
 import { now, tenantId, validBody, validCard } from './notificationFixtures';
 
 /** The guarantee the HTTP adapter relies on: a value, or a coded 400/413 that says what is wrong. Never a throw. */

@@ -6,8 +6,8 @@ import { HttpRequest } from '@azure/functions';
 import openApiDocument from '../../../docs/openapi.json';
 import { gatewayFunctions } from '../../../functions/gatewayFunctions';
 import { openApiHandler } from '../../../functions/openApi';
-import { validateNotificationRequest } from '../../../shared/notifications/notificationRequest';
-import { validateNotificationUpdate } from '../../../shared/notifications/notificationUpdate';
+import { validateNotificationRequest } from '../../../shared/notifications/request/notificationRequest';
+import { validateNotificationUpdate } from '../../../shared/notifications/request/notificationUpdate';
 import { resolveRef, schemaProblems } from './openApiSchemaCheck';
 
 /**

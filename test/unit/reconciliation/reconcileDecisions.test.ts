@@ -1,6 +1,6 @@
-import { sendMessageFor } from '../../../shared/notifications/copyOperationMessages';
-import { type FanOutProgress, type NotificationRecord } from '../../../shared/notifications/notificationStore';
-import { fanOutMessage } from '../../../shared/notifications/tenantFanOut';
+import { sendMessageFor } from '../../../shared/notifications/copies/copyOperationMessages';
+import { fanOutMessage } from '../../../shared/notifications/intake/tenantFanOut';
+import { type FanOutProgress, type NotificationRecord } from '../../../shared/notifications/store/notificationStore';
 import { deliveryMessageId } from '../../../shared/queue/deliveryMessage';
 import { notificationsQueueSettings } from '../../../shared/queue/notificationsQueueSettings';
 import { deliveryAction, fanOutAction, reconcileTransition, requeueMessage } from '../../../shared/reconciliation/reconcileDecisions';

@@ -1,7 +1,7 @@
 import { type ServiceBusReceivedMessage } from '@azure/service-bus';
 
 import { composeDescription } from '../../../shared/delivery/failureDescription';
-import { type FanOutProgress } from '../../../shared/notifications/notificationStore';
+import { type FanOutProgress } from '../../../shared/notifications/store/notificationStore';
 import { type DeliveryMessage } from '../../../shared/queue/deliveryMessage';
 import { toReceivedQueueMessage } from '../../../shared/queue/serviceBusTrigger';
 import { seenAtNote, sentCopyNotes, sentNotRecordedReason } from '../../../shared/sending/deadLetterFacts';

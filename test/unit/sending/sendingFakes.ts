@@ -6,7 +6,7 @@ import {
 } from '../../../shared/connector/botConnectorClient';
 import { type ConnectorAttempt, type ConnectorOutcome } from '../../../shared/connector/connectorOutcome';
 import { SendPacer } from '../../../shared/delivery/sendPacer';
-import * as transitions from '../../../shared/notifications/deliveryTransitions';
+import * as transitions from '../../../shared/notifications/store/deliveryTransitions';
 import {
   type DeliveryRecord,
   type DeliveryStatusStore,
@@ -14,7 +14,7 @@ import {
   type DeliveryTransitionResult,
   type FanOutProgress,
   type FanOutProgressStore,
-} from '../../../shared/notifications/notificationStore';
+} from '../../../shared/notifications/store/notificationStore';
 import { deliveryKey, type DeliveryMessage, type OutboundActivity } from '../../../shared/queue/deliveryMessage';
 import { type DeliveryQueue, type QueuedDelivery } from '../../../shared/queue/deliveryQueue';
 import { type ReceivedQueueMessage } from '../../../shared/queue/messageSettlement';

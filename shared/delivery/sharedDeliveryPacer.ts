@@ -1,0 +1,124 @@
+import { ensureError } from '../errors';
+import { type DeliveryPacer, type PaceAnswer, type PaceRequest } from './deliveryPacer';
+import { type SendPacer } from './sendPacer';
+import { type BudgetLease, type SharedTenantBudget } from './sharedTenantBudget';
+import { TenantSlotPool } from './tenantSlotPool';
+
+/**
+ * Pacing shared by every instance (`PerTenantBudget=shared`, the default). The per-conversation windows stay
+ * in this process (a Service Bus session keeps a conversation on one instance at a time) in the SendPacer,
+ * which also keeps this instance's own tenant log so rescheduled copies come back spread out rather than
+ * all at once. A send goes only on a tenant slot leased from the shared budget: leases are taken in batches
+ * sized to the sends waiting here (never a Table call per message), and a slot the budget cannot give
+ * within the invocation's wait reschedules the copy.
+ */
+export interface SharedDeliveryPacerOptions {
+  local: SendPacer;
+  budget: SharedTenantBudget;
+  now: () => number;
+  /** Slots per lease: at least this many (default 10: at most one Table write per 10 sends)... */
+  minLease?: number;
+  /** ...and at most this many (default 25, half of Teams' per-second limit). */
+  maxLease?: number;
+  /** How late a send may still use its slot (default 20 ms). */
+  slotToleranceInMs?: number;
+  /** Where a failure to share a 429 is reported (the local cool-down applies regardless). */
+  warn?: (line: string) => void;
+}
+
+/** Re-reservations before giving up and rescheduling (slots taken by other sends meanwhile). */
+const maxRounds = 4;
+/** Leases one pace call may wait for. */
+const maxRefills = 3;
+
+export class SharedDeliveryPacer implements DeliveryPacer {
+  private readonly pool: TenantSlotPool;
+  private readonly leasing = new Map<string, Promise<BudgetLease>>();
+  private readonly waiting = new Map<string, number>();
+  /** When a lease found the tenant's window full: no further lease is tried before this. */
+  private readonly fullUntil = new Map<string, number>();
+  private readonly minLease: number;
+  private readonly maxLease: number;
+  private readonly toleranceInMs: number;
+
+  constructor(private readonly options: SharedDeliveryPacerOptions) {
+    this.minLease = Math.max(1, options.minLease ?? 10);
+    this.maxLease = Math.max(this.minLease, options.maxLease ?? 25);
+    this.toleranceInMs = Math.max(0, options.slotToleranceInMs ?? 20);
+    this.pool = new TenantSlotPool(this.toleranceInMs);
+  }
+
+  async pace({ tenantId, conversationId, maxWaitInMs, heldSlotAt }: PaceRequest): Promise<PaceAnswer> {
+    const { local } = this.options;
+    // A rescheduled copy hands its booking back and reserves afresh: its tenant slot was never leased.
+    if (heldSlotAt !== undefined) local.release(tenantId, conversationId, heldSlotAt);
+    let notBefore = Number.NEGATIVE_INFINITY;
+    for (let round = 0; round < maxRounds; round++) {
+      const now = this.options.now();
+      const slotAt = now + local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, notBefore).delayInMs;
+      if (slotAt - now > maxWaitInMs) return { kind: 'reschedule', until: new Date(slotAt) };
+      const shared = await this.sharedSlot(tenantId, slotAt);
+      if (shared.kind === 'slot' && shared.at <= slotAt + this.toleranceInMs) {
+        this.pool.take(tenantId, shared.at);
+        return { kind: 'sendAfter', delayInMs: Math.max(0, slotAt - this.options.now()) };
+      }
+      local.release(tenantId, conversationId, slotAt);
+      notBefore = shared.at;
+    }
+    const now = this.options.now();
+    const delayInMs = local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, notBefore).delayInMs;
+    return { kind: 'reschedule', until: new Date(now + delayInMs) };
+  }
+
+  async coolDownTenant(tenantId: string, retryAfterInMs: number, now: Date): Promise<void> {
+    this.options.local.coolDownTenant(tenantId, retryAfterInMs, now);
+    this.pool.drop(tenantId);
+    this.fullUntil.delete(tenantId);
+    try {
+      await this.options.budget.throttled(tenantId, retryAfterInMs);
+    } catch (thrown) {
+      // The other instances learn at the next 429 instead; this one has cooled down already.
+      this.options.warn?.(`tenant budget: could not share a 429 for tenant ${tenantId}: ${ensureError(thrown).message}`);
+    }
+  }
+
+  /** A held slot at or after `at` (leasing when none is held), or when the next one frees up. */
+  private async sharedSlot(tenantId: string, at: number): Promise<{ kind: 'slot' | 'full'; at: number }> {
+    this.waiting.set(tenantId, (this.waiting.get(tenantId) ?? 0) + 1);
+    try {
+      for (let refill = 0; ; refill++) {
+        const now = this.options.now();
+        const slot = this.pool.first(tenantId, Math.max(at, now), now);
+        if (slot !== undefined) return { kind: 'slot', at: slot };
+        const full = this.fullUntil.get(tenantId);
+        if (full !== undefined && full > now) return { kind: 'full', at: full };
+        if (refill >= maxRefills) return { kind: 'full', at: now + this.toleranceInMs };
+        await this.refill(tenantId);
+      }
+    } finally {
+      const left = (this.waiting.get(tenantId) ?? 1) - 1;
+      if (left > 0) this.waiting.set(tenantId, left);
+      else this.waiting.delete(tenantId);
+    }
+  }
+
+  /** One lease per tenant at a time, sized to the sends waiting for it; later callers share its result. */
+  private async refill(tenantId: string): Promise<BudgetLease> {
+    let running = this.leasing.get(tenantId);
+    if (running === undefined) {
+      const want = Math.min(this.maxLease, Math.max(this.minLease, this.waiting.get(tenantId) ?? 1));
+      running = this.options.budget.lease(tenantId, want).then(
+        (lease) => {
+          this.pool.add(tenantId, lease.slots);
+          if (lease.slots.length === 0) this.fullUntil.set(tenantId, lease.nextFreeAt);
+          else this.fullUntil.delete(tenantId);
+          return lease;
+        },
+      );
+      const settled = running.finally(() => this.leasing.delete(tenantId));
+      this.leasing.set(tenantId, settled);
+      return settled;
+    }
+    return running;
+  }
+}

@@ -1,0 +1,93 @@
+import { type ConnectorConversationTarget } from '../connector/botConnectorClient';
+import { gatewayReasons } from '../connector/teamsErrorCodes';
+import { composeDescription } from '../delivery/failureDescription';
+import { ensureError } from '../errors';
+import { deliveryKey } from '../queue/deliveryMessage';
+import { type ReceivedQueueMessage } from '../queue/messageSettlement';
+import { settleAttempt } from './attemptOutcome';
+import { type AttemptContext, attemptLine, type CopyOperationMessage, missingRow, startSending, unreachable } from './copyAttempt';
+import { paceCopy } from './copyPacing';
+import { seenAtNote, sentCopyNotes, sentNotRecordedReason } from './deadLetterFacts';
+import { targetOf, withTenant } from './deliveryTarget';
+import { personalChatFor } from './personalChatStep';
+import { blockedBeforeSend } from './preSendGate';
+import { type SenderRuntime } from './senderDependencies';
+import { completed, deadLettered, type SendResult } from './sendResult';
+
+/** Retries of the `sent` write after a successful post, before handing the ids to the dead-letter queue. */
+const sentWriteDelaysInMs = [100, 500, 2_000];
+
+/** Posts one conversation's copy (creating the personal chat first for a `createFor` delivery). */
+export async function sendCopy(runtime: SenderRuntime, message: CopyOperationMessage, received: ReceivedQueueMessage): Promise<SendResult> {
+  const notes: string[] = [];
+  const key = deliveryKey(message);
+  if (message.activity === undefined) {
+    return deadLettered(gatewayReasons.MalformedDeliveryMessage, composeDescription('a send message carries no activity'), notes);
+  }
+  // Both reads at once: a send is mostly waiting on storage.
+  const [record, conversation] = await Promise.all([
+    runtime.deliveries.getDelivery(message.notificationId, key),
+    message.conversationId === undefined ? Promise.resolve(undefined) : runtime.conversations.get(message.conversationId),
+  ]);
+  if (record === undefined) return missingRow(message, key, notes);
+  if (record.status !== 'queued' && record.status !== 'sending') {
+    // Sent (a redelivery after the sent write), cancelled by a DELETE, or already finished.
+    return completed([...notes, `delivery ${message.notificationId}/${key} is ${record.status}: nothing to send`]);
+  }
+  if (message.attempt < record.attempts) {
+    // A newer attempt has started (this one was redelivered after its retry was already scheduled).
+    return completed([...notes, `attempt ${message.attempt} of ${message.notificationId}/${key} is superseded by attempt ${record.attempts}`]);
+  }
+  if (record.status === 'sending') {
+    notes.push(`${message.notificationId}/${key} attempt ${message.attempt} was interrupted while sending; sending again (Teams cannot be asked whether it arrived)`);
+  }
+
+  const ctx: AttemptContext = { message, received, key, tenantId: record.tenantId, conversationId: message.conversationId, rememberOn: message.conversationId, notes };
+  let target: ConnectorConversationTarget;
+  if (message.conversationId !== undefined) {
+    ctx.tenantId = conversation?.tenantId ?? ctx.tenantId;
+    const blocked = await blockedBeforeSend(runtime, ctx, conversation);
+    if (blocked !== undefined || conversation === undefined) return blocked ?? unreachable();
+    target = targetOf(conversation, message.serviceUrlOverride);
+    const deferred = await paceCopy(runtime, ctx, message.conversationId);
+    if (deferred !== undefined) return deferred;
+    if (!(await startSending(runtime, ctx))) return completed([...notes, `${message.notificationId}/${key} changed state before sending`]);
+  } else {
+    const chat = await personalChatFor(runtime, ctx, record);
+    if (chat.kind === 'settled') return chat.result;
+    target = chat.target;
+  }
+
+  const attempt = await runtime.connector.sendToConversation(target, withTenant(message.activity, ctx.tenantId));
+  return settleAttempt(runtime, ctx, attempt, target.serviceUrl, async (decision) => {
+    const activityId = decision.activityId ?? '';
+    return recordSent(runtime, ctx, activityId, message.conversationId === undefined ? ctx.conversationId : undefined);
+  });
+}
+
+/**
+ * `sent` with Teams' activity id. The post is a fact by now, so a failing write must neither lose the id
+ * nor lead to a second post: a few quick retries, then the ids go to the dead-letter queue (durable without
+ * Table Storage) for the deadLetter function to record.
+ */
+async function recordSent(runtime: SenderRuntime, ctx: AttemptContext, activityId: string, createdConversationId: string | undefined): Promise<SendResult> {
+  const sent = { activityId, attempt: ctx.message.attempt, ...(createdConversationId === undefined ? {} : { conversationId: createdConversationId }) };
+  let lastError: Error | undefined;
+  for (let round = 0; round <= sentWriteDelaysInMs.length; round++) {
+    try {
+      const result = await runtime.deliveries.markSent(ctx.message.notificationId, ctx.key, sent);
+      if (result.outcome === 'notFound') ctx.notes.push(`${ctx.message.notificationId}/${ctx.key} was posted but its row is gone`);
+      return { settlement: { kind: 'complete' }, outcome: attemptLine(ctx, 'sent', { activityId }), notes: ctx.notes };
+    } catch (thrown) {
+      lastError = ensureError(thrown);
+      const delay = sentWriteDelaysInMs[round];
+      if (delay !== undefined) await runtime.sleep(delay);
+    }
+  }
+  const copy = createdConversationId === undefined ? { activityId } : { activityId, conversationId: createdConversationId };
+  return deadLettered(
+    sentNotRecordedReason,
+    composeDescription(`posted as activity ${activityId}, but the sent status could not be written: ${lastError?.message ?? 'unknown error'}`, ...sentCopyNotes(copy), seenAtNote(runtime.now())),
+    ctx.notes,
+  );
+}

@@ -1,0 +1,48 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
+
+import { type DeliverySettings } from '../config';
+import { type BotConnectorClient } from '../connector/botConnectorClient';
+import { type SendPacer } from '../delivery/sendPacer';
+import { type DeliveryStatusStore } from '../notifications/notificationStore';
+import { type DeliveryMessage } from '../queue/deliveryMessage';
+import { type DeliveryQueue } from '../queue/deliveryQueue';
+import { type ConversationStore } from '../store/conversationStore';
+
+export interface DeliverySenderDependencies {
+  conversations: Pick<ConversationStore, 'get' | 'findPersonal' | 'listByTenant' | 'setServiceUrlOverride'>;
+  deliveries: DeliveryStatusStore;
+  connector: BotConnectorClient;
+  queue: DeliveryQueue;
+  pacer: SendPacer;
+  settings: Pick<DeliverySettings, 'maxAttempts' | 'backoffBaseInMs' | 'backoffMaxInMs'>;
+  gccServiceUrl: string;
+  now: () => Date;
+  random?: () => number;
+  sleep?: (delayInMs: number) => Promise<void>;
+  /**
+   * Longest pacing wait spent inside one invocation (default 10 s, well inside the 60 s lock even with a
+   * 20 s request after it); a longer wait reschedules a copy and frees the session.
+   */
+  maxPacingWaitInMs?: number;
+  /** Runs one step of a tenant broadcast (notifications/tenantFanOut.ts runFanOutStep, bound to its services). */
+  runFanOutStep?: (message: DeliveryMessage) => Promise<{ outcome: string }>;
+}
+
+/** The dependencies with their defaults filled in: what every step of the sender works with. */
+export type SenderRuntime = Omit<DeliverySenderDependencies, 'random' | 'sleep' | 'maxPacingWaitInMs'> & {
+  random: () => number;
+  sleep: (delayInMs: number) => Promise<void>;
+  maxPacingWaitInMs: number;
+};
+
+/** Longest pacing wait spent inside an invocation; a later slot is waited for on the queue instead. */
+const defaultMaxPacingWaitInMs = 1_000;
+
+export function senderRuntime(deps: DeliverySenderDependencies): SenderRuntime {
+  return {
+    ...deps,
+    random: deps.random ?? Math.random,
+    sleep: deps.sleep ?? (async (delayInMs: number): Promise<void> => sleepFor(delayInMs)),
+    maxPacingWaitInMs: deps.maxPacingWaitInMs ?? defaultMaxPacingWaitInMs,
+  };
+}

@@ -24,6 +24,8 @@ export interface SharedDeliveryPacerOptions {
   slotToleranceInMs?: number;
   /** Where a failure to share a 429 is reported (the local cool-down applies regardless). */
   warn?: (line: string) => void;
+  /** Called after each lease (for reporting the budget's counters). */
+  onLease?: () => void;
 }
 
 /** Re-reservations before giving up and rescheduling (slots taken by other sends meanwhile). */
@@ -112,6 +114,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
           this.pool.add(tenantId, lease.slots);
           if (lease.slots.length === 0) this.fullUntil.set(tenantId, lease.nextFreeAt);
           else this.fullUntil.delete(tenantId);
+          this.options.onLease?.();
           return lease;
         },
       );

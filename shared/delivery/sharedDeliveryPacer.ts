@@ -20,7 +20,7 @@ export interface SharedDeliveryPacerOptions {
   minLease?: number;
   /** ...and at most this many (default 25, half of Teams' per-second limit). */
   maxLease?: number;
-  /** How late a send may still use its slot (default 20 ms). */
+  /** How late a send may still use its slot (default 100 ms: event-loop lag and the lease write itself make slots arrive a little old). */
   slotToleranceInMs?: number;
   /** Where a failure to share a 429 is reported (the local cool-down applies regardless). */
   warn?: (line: string) => void;
@@ -46,7 +46,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
   constructor(private readonly options: SharedDeliveryPacerOptions) {
     this.minLease = Math.max(1, options.minLease ?? 10);
     this.maxLease = Math.max(this.minLease, options.maxLease ?? 25);
-    this.toleranceInMs = Math.max(0, options.slotToleranceInMs ?? 20);
+    this.toleranceInMs = Math.max(0, options.slotToleranceInMs ?? 100);
     this.pool = new TenantSlotPool(this.toleranceInMs);
   }
 

@@ -18,11 +18,15 @@ export const tenantWindowMarginInMs = 25;
 /** How far ahead a lease books: what an instance that dies takes with it (a window, then it is free again). */
 export const tenantLeaseHorizonInMs = 1_000;
 
+/** Slots are granted this far ahead of the lease decision: more than a Table write usually takes. */
+export const tenantLeaseLeadInMs = 100;
+
 export function tenantBudgetPolicy(settings: Pick<DeliverySettings, 'perTenantRequestsPerSecond'>): TenantBudgetPolicy {
   return {
     ceiling: Math.max(1, Math.floor(settings.perTenantRequestsPerSecond)),
     windowInMs: 1_000 + tenantWindowMarginInMs,
     horizonInMs: tenantLeaseHorizonInMs,
+    leadInMs: tenantLeaseLeadInMs,
     // A 429 takes a fifth off; each quiet second gives one request back, so a 50 is 40 again for at most 10 s.
     backoffFactor: 0.8,
     recoveryStepInMs: 1_000,
@@ -41,8 +45,11 @@ export interface DeliveryPacerParts {
 /** The send path's pacer as the settings choose it. */
 export function createDeliveryPacer(parts: DeliveryPacerParts): DeliveryPacer {
   const { settings } = parts;
-  const local = new SendPacer({ perTenantRequestsPerSecond: settings.perTenantRequestsPerSecond, tenantSafetyMarginInMs: tenantWindowMarginInMs });
-  if (settings.perTenantBudget === 'process') return processDeliveryPacer(local);
+  if (settings.perTenantBudget === 'process') {
+    return processDeliveryPacer(new SendPacer({ perTenantRequestsPerSecond: settings.perTenantRequestsPerSecond, tenantSafetyMarginInMs: tenantWindowMarginInMs }));
+  }
+  // The shared budget is the tenant's only limit; the local pacer keeps the conversation windows.
+  const local = new SendPacer({ perTenantRequestsPerSecond: Number.POSITIVE_INFINITY });
   const now = (): number => parts.now().getTime();
   const budget = new SharedTenantBudget({ store: new TableTenantBudgetStore(parts.budgetTable()), policy: tenantBudgetPolicy(settings), now });
   const report = countersReporter(budget.counters, parts.log);

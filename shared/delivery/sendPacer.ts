@@ -16,7 +16,7 @@ export const teamsPerConversationLimits: readonly RateLimit[] = [
 ];
 
 export interface SendPacerOptions {
-  /** DeliverySettings.perTenantRequestsPerSecond (default 40 of Teams' 50). */
+  /** DeliverySettings.perTenantRequestsPerSecond; Infinity when the tenant is paced elsewhere (the shared budget). */
   perTenantRequestsPerSecond: number;
   perConversationLimits?: readonly RateLimit[];
   /**

@@ -24,6 +24,11 @@ export interface TenantBudgetPolicy {
   windowInMs: number;
   /** How far ahead a lease may book: what a dying instance can take with it. */
   horizonInMs: number;
+  /**
+   * Slots start this far after the lease is decided: the lease's own write takes time, and a slot that has
+   * passed when it reaches its instance would be sent late, bunching with the slots granted after it.
+   */
+  leadInMs: number;
   /** After a 429 the limit drops to this share of what it was. */
   backoffFactor: number;
   /** While Teams stays quiet, the limit grows by one request per window this often. */
@@ -52,12 +57,12 @@ export function leaseSlots(state: TenantBudgetState, policy: TenantBudgetPolicy,
   const limits: RateLimit[] = [{ limit: currentLimit(state, policy, now), windowInMs: policy.windowInMs }];
   const log = new SlidingWindowLog();
   for (const t of state.granted) if (t > now - policy.windowInMs) log.book(t);
-  const from = Math.max(now, state.coolDownUntil);
+  const from = Math.max(now + policy.leadInMs, state.coolDownUntil);
   const slots: number[] = [];
   let t = from;
   while (slots.length < want) {
     t = log.earliestAllowed(t, limits);
-    if (t >= now + policy.horizonInMs) break;
+    if (t >= now + policy.leadInMs + policy.horizonInMs) break;
     log.book(t);
     slots.push(t);
   }

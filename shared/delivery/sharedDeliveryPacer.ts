@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { ensureError } from '../errors';
 import { type DeliveryPacer, type PaceAnswer, type PaceRequest } from './deliveryPacer';
 import { type SendPacer } from './sendPacer';
@@ -19,9 +21,13 @@ export interface SharedDeliveryPacerOptions {
   local: SendPacer;
   budget: SharedTenantBudget;
   now: () => number;
-  /** Slots per lease: at least this many (default 10: at most one Table write per 10 sends)... */
-  minLease?: number;
-  /** ...and at most this many (default 25, half of Teams' per-second limit). */
+  /**
+   * How long the first send waiting for a tenant gathers others before leasing (default 30 ms, inside the
+   * lease's lead): a lease sized to the sends actually waiting wastes no slots, and at full rate dozens are
+   * waiting, so one lease (one Table write) serves them all.
+   */
+  gatherInMs?: number;
+  /** At most this many slots per lease (default 25, half of Teams' per-second limit). */
   maxLease?: number;
   /** How late a send may still use its slot (default 25 ms, the tenant window's margin); later ones are dropped unused. */
   slotToleranceInMs?: number;
@@ -45,13 +51,13 @@ export class SharedDeliveryPacer implements DeliveryPacer {
   /** Return times promised to rescheduled copies, per tenant, at most the ceiling per window. */
   private readonly promised = new Map<string, SlidingWindowLog>();
   private readonly promiseLimits: RateLimit[];
-  private readonly minLease: number;
+  private readonly gatherInMs: number;
   private readonly maxLease: number;
   private readonly toleranceInMs: number;
 
   constructor(private readonly options: SharedDeliveryPacerOptions) {
-    this.minLease = Math.max(1, options.minLease ?? 10);
-    this.maxLease = Math.max(this.minLease, options.maxLease ?? 25);
+    this.gatherInMs = Math.max(0, options.gatherInMs ?? 30);
+    this.maxLease = Math.max(1, options.maxLease ?? 25);
     this.toleranceInMs = Math.max(0, options.slotToleranceInMs ?? 25);
     this.pool = new TenantSlotPool(this.toleranceInMs);
     this.promiseLimits = [{ limit: options.budget.policy.ceiling, windowInMs: options.budget.policy.windowInMs }];
@@ -136,16 +142,16 @@ export class SharedDeliveryPacer implements DeliveryPacer {
   private async refill(tenantId: string): Promise<BudgetLease> {
     let running = this.leasing.get(tenantId);
     if (running === undefined) {
-      const want = Math.min(this.maxLease, Math.max(this.minLease, this.waiting.get(tenantId) ?? 1));
-      running = this.options.budget.lease(tenantId, want).then(
-        (lease) => {
-          this.pool.add(tenantId, lease.slots);
-          if (lease.slots.length === 0) this.fullUntil.set(tenantId, lease.nextFreeAt);
-          else this.fullUntil.delete(tenantId);
-          this.options.onLease?.();
-          return lease;
-        },
-      );
+      const lease = async (): Promise<BudgetLease> => {
+        await sleep(this.gatherInMs);
+        const granted = await this.options.budget.lease(tenantId, Math.min(this.maxLease, Math.max(1, this.waiting.get(tenantId) ?? 1)));
+        this.pool.add(tenantId, granted.slots);
+        if (granted.slots.length === 0) this.fullUntil.set(tenantId, granted.nextFreeAt);
+        else this.fullUntil.delete(tenantId);
+        this.options.onLease?.();
+        return granted;
+      };
+      running = lease();
       const settled = running.finally(() => this.leasing.delete(tenantId));
       this.leasing.set(tenantId, settled);
       return settled;

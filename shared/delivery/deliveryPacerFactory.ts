@@ -27,6 +27,9 @@ export function tenantBudgetPolicy(settings: Pick<DeliverySettings, 'perTenantRe
     windowInMs: 1_000 + tenantWindowMarginInMs,
     horizonInMs: tenantLeaseHorizonInMs,
     leadInMs: tenantLeaseLeadInMs,
+    // Two bursts of 25 per window rather than one of 50: at most 95 % of the ideal 19 s for 1,000 sends, far
+    // less exposed to the spread of a burst's own writes and requests.
+    slices: 2,
     // A 429 takes a fifth off; each quiet second gives one request back, so a 50 is 40 again for at most 10 s.
     backoffFactor: 0.8,
     recoveryStepInMs: 1_000,

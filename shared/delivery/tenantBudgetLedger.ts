@@ -29,6 +29,12 @@ export interface TenantBudgetPolicy {
    * passed when it reaches its instance would be sent late, bunching with the slots granted after it.
    */
   leadInMs: number;
+  /**
+   * The window's sends are spread over this many equal slices (each holds at most its share): bursts of a
+   * whole window's sends arrive with the spread of their own Table writes and requests, and two such bursts a
+   * window apart overlap as soon as one spreads more than the other.
+   */
+  slices: number;
   /** After a 429 the limit drops to this share of what it was. */
   backoffFactor: number;
   /** While Teams stays quiet, the limit grows by one request per window this often. */
@@ -54,7 +60,7 @@ export function currentLimit(state: TenantBudgetState, policy: TenantBudgetPolic
 
 /** Books up to `want` slots from now (after any cool-down), none at or beyond now + horizon. */
 export function leaseSlots(state: TenantBudgetState, policy: TenantBudgetPolicy, now: number, want: number): TenantLease {
-  const limits: RateLimit[] = [{ limit: currentLimit(state, policy, now), windowInMs: policy.windowInMs }];
+  const limits = windowLimits(currentLimit(state, policy, now), policy);
   const log = new SlidingWindowLog();
   for (const t of state.granted) if (t > now - policy.windowInMs) log.book(t);
   const from = Math.max(now + policy.leadInMs, state.coolDownUntil);
@@ -80,6 +86,15 @@ export function recordThrottle(state: TenantBudgetState, policy: TenantBudgetPol
   if (state.throttled !== undefined && now - state.throttled.at < policy.windowInMs) return { ...state, coolDownUntil };
   const limit = Math.max(1, Math.floor(currentLimit(state, policy, now) * policy.backoffFactor));
   return { ...state, coolDownUntil, throttled: { limit, at: now } };
+}
+
+function windowLimits(limit: number, policy: TenantBudgetPolicy): RateLimit[] {
+  const slices = Math.max(1, Math.floor(policy.slices));
+  if (slices === 1) return [{ limit, windowInMs: policy.windowInMs }];
+  return [
+    { limit, windowInMs: policy.windowInMs },
+    { limit: Math.max(1, Math.ceil(limit / slices)), windowInMs: Math.floor(policy.windowInMs / slices) },
+  ];
 }
 
 /** Drops the throttle record once the limit is back at the ceiling, so the row stays small. */

@@ -43,7 +43,7 @@ export function senderDependencies(services: GatewayServices): DeliverySenderDep
     deliveries: services.notificationStore,
     connector: services.connector,
     queue: services.deliveryQueue,
-    pacer: services.sendPacer,
+    pacer: services.deliveryPacer,
     settings: services.config.delivery,
     gccServiceUrl: services.config.gccServiceUrl,
     now: services.now,

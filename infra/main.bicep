@@ -178,8 +178,8 @@ param deliveryRequestTimeoutMs int = 20000
 
 @minValue(1)
 @maxValue(1000)
-@description('Optional. PerTenantRequestsPerSecond: pacing per tenant and instance (Teams allows about 50 per second per bot per tenant). Same default as the code.')
-param perTenantRequestsPerSecond int = 40
+@description('Optional. PerTenantRequestsPerSecond: the per-tenant ceiling all instances share (Teams allows 50 per second per bot per tenant; a 429 lowers it for a while). Same default as the code.')
+param perTenantRequestsPerSecond int = 50
 
 // ---------------------------------------------------------------------------------------------------------
 // Private network
@@ -224,6 +224,7 @@ var gatewayTableNames = [
   'notifications'
   'deliveries'
   'dueChecks'
+  'tenantBudgets'
 ]
 
 var abbrs = loadJsonContent('abbreviations.json')

@@ -33,9 +33,14 @@ export interface DeliverySettings {
   backoffBaseInMs: number;
   /** Cap of a single backoff delay. */
   backoffMaxInMs: number;
-  /** Per-tenant request pacing (Teams: 50 requests per second per app per tenant). */
+  /** Per-tenant request ceiling (Teams: 50 requests per second per app per tenant); 429s lower it for a while. */
   perTenantRequestsPerSecond: number;
+  /** `shared`: every instance leases a tenant's sends from one budget in Table Storage; `process`: each paces alone. */
+  perTenantBudget: PerTenantBudgetMode;
 }
+
+export const perTenantBudgetModes = ['shared', 'process'] as const;
+export type PerTenantBudgetMode = (typeof perTenantBudgetModes)[number];
 
 export interface GatewayConfig {
   bot: BotIdentity;
@@ -80,6 +85,7 @@ export const settingNames = {
   deliveryBackoffBaseMs: 'DeliveryBackoffBaseMs',
   deliveryBackoffMaxMs: 'DeliveryBackoffMaxMs',
   perTenantRequestsPerSecond: 'PerTenantRequestsPerSecond',
+  perTenantBudget: 'PerTenantBudget',
   publicBaseUrl: 'PublicBaseUrl',
 } as const;
 
@@ -113,6 +119,13 @@ export function loadConfig(env: Environment): GatewayConfig {
       return fallback;
     }
     return value;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const match = allowed.find((value) => value.toLowerCase() === raw.toLowerCase());
+    if (match === undefined) problems.push({ path: name, message: `must be one of ${allowed.join(', ')}, got "${raw}"` });
+    return match ?? fallback;
   };
   const url = (name: string): string | undefined => {
     const raw = read(name);
@@ -194,7 +207,8 @@ export function loadConfig(env: Environment): GatewayConfig {
     requestTimeoutInMs: positiveInt(settingNames.deliveryRequestTimeoutMs, 20_000, 120_000),
     backoffBaseInMs: positiveInt(settingNames.deliveryBackoffBaseMs, 1_000, 60_000),
     backoffMaxInMs: positiveInt(settingNames.deliveryBackoffMaxMs, 5 * 60_000, 24 * 3_600_000),
-    perTenantRequestsPerSecond: positiveInt(settingNames.perTenantRequestsPerSecond, 40, 1_000),
+    perTenantRequestsPerSecond: positiveInt(settingNames.perTenantRequestsPerSecond, 50, 1_000),
+    perTenantBudget: oneOf(settingNames.perTenantBudget, perTenantBudgetModes, 'shared'),
   };
 
   if (delivery.backoffMaxInMs < delivery.backoffBaseInMs) {

@@ -2,7 +2,8 @@ import { createBotFrameworkInboundAuthenticator, type InboundAuthenticator } fro
 import { createOutboundTokenProvider, type OutboundTokenProvider } from './auth/outboundTokenProvider';
 import { describeConfig, type GatewayConfig, loadConfig } from './config';
 import { type BotConnectorClient, createBotConnectorClient } from './connector/botConnectorClient';
-import { SendPacer } from './delivery/sendPacer';
+import { type DeliveryPacer } from './delivery/deliveryPacer';
+import { createDeliveryPacer } from './delivery/deliveryPacerFactory';
 import { errorCodes, GatewayError } from './errors';
 import { createTenantAudience, type TenantAudience } from './notifications/intake/tenantAudience';
 import { type NotificationStore } from './notifications/store/notificationStore';
@@ -15,6 +16,7 @@ import { connectionSettingNames, tableNames } from './resourceNames';
 import { type ConversationStore } from './store/conversationStore';
 import { createTableClient } from './store/tableClientFactory';
 import { createTableConversationStore } from './store/tableConversationStore';
+import { tenantBudgetTableName } from './store/tableTenantBudgetStore';
 
 /**
  * The composition root: every function handler gets its adapters from here, built once per process from
@@ -53,8 +55,11 @@ export interface GatewayServices {
   tokens: OutboundTokenProvider;
   /** The Bot Connector REST calls (one request per attempt; the delivery policy owns retries). */
   connector: BotConnectorClient;
-  /** In-process send pacing per conversation and tenant; one per process so every send shares it. */
-  sendPacer: SendPacer;
+  /**
+   * Send pacing: per conversation in this process, per tenant through the budget every instance shares in
+   * Table Storage (or per process with PerTenantBudget=process); one per process so every send shares it.
+   */
+  deliveryPacer: DeliveryPacer;
   // Further adapters (notification store, delivery queue, connector client) are added here by the work that
   // builds them.
 }
@@ -100,7 +105,12 @@ async function buildServices(): Promise<GatewayServices> {
   const tenantAudience = createTenantAudience(conversationStore);
   const tokens = createOutboundTokenProvider(config, { now });
   const connector = createBotConnectorClient(config, tokens, { now });
-  const sendPacer = new SendPacer({ perTenantRequestsPerSecond: config.delivery.perTenantRequestsPerSecond });
+  const deliveryPacer = createDeliveryPacer({
+    settings: config.delivery,
+    budgetTable: () => createTableClient(config.tables, tenantBudgetTableName),
+    now,
+    log: (line) => console.info(line),
+  });
   const queueEmptySince = config.serviceBus === undefined ? hostParts.queueEmptySince : undefined;
   return Promise.resolve({
     config,
@@ -114,7 +124,7 @@ async function buildServices(): Promise<GatewayServices> {
     tenantAudience,
     tokens,
     connector,
-    sendPacer,
+    deliveryPacer,
   });
 }
 

@@ -20,6 +20,8 @@ export const tableNames = {
   deliveries: 'deliveries',
   /** The reconciler's index: one row per notification with work in flight, keyed by the minute it last moved. */
   dueChecks: 'dueChecks',
+  /** One row per tenant: the Teams send budget every instance leases slots from (delivery/sharedDeliveryPacer.ts). */
+  tenantBudgets: 'tenantBudgets',
 } as const;
 
 /** App settings that name connections (Functions convention: bindings and SDK clients share one setting). */

@@ -70,7 +70,7 @@ param deliveryMaxAttempts int = 8
 param deliveryRequestTimeoutMs int = 20000
 
 @description('Optional. PerTenantRequestsPerSecond.')
-param perTenantRequestsPerSecond int = 40
+param perTenantRequestsPerSecond int = 50
 
 var isSingleTenant = botAppType == 'SingleTenant'
 

@@ -16,7 +16,7 @@ export const teamsPerConversationLimits: readonly RateLimit[] = [
 ];
 
 export interface SendPacerOptions {
-  /** DeliverySettings.perTenantRequestsPerSecond (default 40 of Teams' 50). */
+  /** DeliverySettings.perTenantRequestsPerSecond; Infinity when the tenant is paced elsewhere (the shared budget). */
   perTenantRequestsPerSecond: number;
   perConversationLimits?: readonly RateLimit[];
   /**
@@ -24,6 +24,8 @@ export interface SendPacerOptions {
    * but arrives a little early relative to an earlier slow one would otherwise land in a full window.
    */
   safetyMarginInMs?: number;
+  /** The margin of the tenant window alone (default: safetyMarginInMs). */
+  tenantSafetyMarginInMs?: number;
   /**
    * Hard bound on remembered conversations (and, separately, tenants); beyond it the least recently used
    * are forgotten even if not idle, which at worst lets Teams answer 429 (handled) for them.
@@ -59,9 +61,10 @@ export class SendPacer {
 
   constructor(options: SendPacerOptions) {
     const margin = Math.max(0, options.safetyMarginInMs ?? defaultSafetyMarginInMs);
-    const widen = (limits: readonly RateLimit[]): RateLimit[] => limits.map((l) => ({ limit: l.limit, windowInMs: l.windowInMs + margin }));
-    this.conversationLimits = widen(options.perConversationLimits ?? teamsPerConversationLimits);
-    this.tenantLimits = widen([{ limit: Math.max(1, Math.floor(options.perTenantRequestsPerSecond)), windowInMs: 1_000 }]);
+    const tenantMargin = Math.max(0, options.tenantSafetyMarginInMs ?? margin);
+    const widen = (limits: readonly RateLimit[], by: number): RateLimit[] => limits.map((l) => ({ limit: l.limit, windowInMs: l.windowInMs + by }));
+    this.conversationLimits = widen(options.perConversationLimits ?? teamsPerConversationLimits, margin);
+    this.tenantLimits = widen([{ limit: Math.max(1, Math.floor(options.perTenantRequestsPerSecond)), windowInMs: 1_000 }], tenantMargin);
     this.conversationHorizonInMs = longestWindow(this.conversationLimits);
     this.tenantHorizonInMs = longestWindow(this.tenantLimits);
     this.maxTracked = Math.max(1, options.maxTracked ?? defaultMaxTracked);
@@ -77,16 +80,22 @@ export class SendPacer {
    * Books the earliest allowed slot and returns how long to wait for it. With maxDelayInMs, a slot further
    * away is not booked (it would hold capacity nobody uses) and the caller should reschedule the delivery.
    */
-  reserve(tenantId: string, conversationId: string, now: Date, maxDelayInMs = Number.POSITIVE_INFINITY): PacingReservation {
+  reserve(tenantId: string, conversationId: string, now: Date, maxDelayInMs = Number.POSITIVE_INFINITY, notBefore = Number.NEGATIVE_INFINITY): PacingReservation {
     const at = this.tick(now);
     const conversation = this.touch(this.conversations, conversationId, at, this.conversationHorizonInMs);
     const tenant = this.touch(this.tenants, tenantId, at, this.tenantHorizonInMs);
-    const slot = this.earliest(conversation, tenant, at);
+    const slot = this.earliest(conversation, tenant, Math.max(at, notBefore));
     const delayInMs = slot - at;
     if (delayInMs > maxDelayInMs) return { delayInMs, booked: false };
     conversation.log.book(slot);
     tenant.log.book(slot);
     return { delayInMs, booked: true };
+  }
+
+  /** Hands back a slot booked at `slotAt` (a rescheduled copy that re-reserves, or a slot the tenant budget refused). */
+  release(tenantId: string, conversationId: string, slotAt: number): void {
+    this.conversations.get(conversationId)?.log.unbook(slotAt);
+    this.tenants.get(tenantId)?.log.unbook(slotAt);
   }
 
   /** After a 429: no conversation of the tenant is paced before now + retryAfterInMs. */

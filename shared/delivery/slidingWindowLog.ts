@@ -29,6 +29,14 @@ export class SlidingWindowLog {
     this.times.splice(upperBound(this.times, t), 0, t);
   }
 
+  /** Takes back one booking at exactly t (a copy handing back its slot); false when there is none. */
+  unbook(t: number): boolean {
+    const index = lowerBound(this.times, t);
+    if (this.times[index] !== t) return false;
+    this.times.splice(index, 1);
+    return true;
+  }
+
   /** Forgets bookings at or before t; they cannot share a window with any time after t + window. */
   forgetThrough(t: number): void {
     const count = upperBound(this.times, t);

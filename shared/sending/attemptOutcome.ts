@@ -64,7 +64,7 @@ async function retryAttempt(runtime: SenderRuntime, ctx: AttemptContext, decisio
       ctx.notes.push(`could not remember ${decision.rememberServiceUrl} for ${ctx.rememberOn}: ${ensureError(thrown).message}`);
     }
   }
-  if (decision.throttleCoolDownInMs !== undefined) runtime.pacer.coolDownTenant(ctx.tenantId ?? '', decision.throttleCoolDownInMs, runtime.now());
+  if (decision.throttleCoolDownInMs !== undefined) await runtime.pacer.coolDownTenant(ctx.tenantId ?? '', decision.throttleCoolDownInMs, runtime.now());
   await runtime.queue.enqueue([decision.next]);
   return {
     settlement: { kind: 'complete' },

@@ -2,7 +2,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 
 import { type DeliverySettings } from '../config';
 import { type BotConnectorClient } from '../connector/botConnectorClient';
-import { type SendPacer } from '../delivery/sendPacer';
+import { type DeliveryPacer } from '../delivery/deliveryPacer';
 import { type DeliveryStatusStore } from '../notifications/store/notificationStore';
 import { type DeliveryMessage } from '../queue/deliveryMessage';
 import { type DeliveryQueue } from '../queue/deliveryQueue';
@@ -13,7 +13,7 @@ export interface DeliverySenderDependencies {
   deliveries: DeliveryStatusStore;
   connector: BotConnectorClient;
   queue: DeliveryQueue;
-  pacer: SendPacer;
+  pacer: DeliveryPacer;
   settings: Pick<DeliverySettings, 'maxAttempts' | 'backoffBaseInMs' | 'backoffMaxInMs'>;
   gccServiceUrl: string;
   now: () => Date;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const figureNames = ['throughput', 'cpu', 'coldstart', 'capture', 'intake'] as const;
+export const figureNames = ['throughput', 'cpu', 'coldstart', 'capture', 'intake', 'scaleout'] as const;
 export type FigureName = (typeof figureNames)[number];
 
 /** Sizes and switches of one `npm run bench`; every size is a flag so a run can be made small or large. */
@@ -27,12 +27,14 @@ export interface BenchOptions {
   /** Stop watching the intake after this long (the figure then says how far it came). */
   intakeDeadlineSeconds: number;
   seedConcurrency: number;
+  /** Scale-out: how many gateway processes share the one-tenant work, one run per count. */
+  scaleOutInstances: readonly number[];
   /** Extra settings for the gateway process (`--gateway-env PerTenantRequestsPerSecond=50`). */
   gatewayEnv: Readonly<Record<string, string>>;
   smoke: boolean;
 }
 
-const defaults: Omit<BenchOptions, 'only' | 'outDir' | 'gatewayEnv' | 'smoke'> = {
+const defaults: Omit<BenchOptions, 'only' | 'outDir' | 'gatewayEnv' | 'smoke' | 'scaleOutInstances'> = {
   tenantConversations: 1000,
   busyMessages: 100,
   tenants: 4,
@@ -86,6 +88,7 @@ export const benchUsage = `npm run bench -- [options]
   --smoke                         tiny sizes (what npm test runs)
   --out <dir>                     where results go (default bench-results)
   --gateway-env KEY=VALUE         extra gateway setting, repeatable (e.g. PerTenantRequestsPerSecond=50)
+  --scale-out-instances <list>    gateway processes per scale-out run (default 1,2,4; smoke 1,2)
 ${Object.entries(numberFlags)
   .map(([flag, key]) => `  --${flag} <n>`.padEnd(34) + `default ${defaults[key]} (smoke ${smokeSizes[key]})`)
   .join('\n')}`;
@@ -100,6 +103,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       smoke: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       'gateway-env': { type: 'string', multiple: true },
+      'scale-out-instances': { type: 'string' },
       ...Object.fromEntries(Object.keys(numberFlags).map((flag) => [flag, { type: 'string' as const }])),
     },
     strict: true,
@@ -129,6 +133,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     if (at <= 0) problems.push(`--gateway-env wants KEY=VALUE, got "${pair}"`);
     else gatewayEnv[pair.slice(0, at)] = pair.slice(at + 1);
   }
+  const scaleOutInstances = (values['scale-out-instances'] ?? (smoke ? '1,2' : '1,2,4')).split(',').map((part) => Number(part.trim()));
+  if (scaleOutInstances.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) problems.push(`--scale-out-instances wants whole numbers from 1 to 16, got "${values['scale-out-instances'] ?? ''}"`);
   if (problems.length > 0) throw new Error(problems.join('; '));
-  return { ...sizes, only: only.length === 0 ? figureNames : only, outDir: values.out ?? 'bench-results', gatewayEnv, smoke };
+  return { ...sizes, only: only.length === 0 ? figureNames : only, outDir: values.out ?? 'bench-results', gatewayEnv, smoke, scaleOutInstances };
 }

@@ -1,5 +1,7 @@
 /** What `bench-results/results.json` holds. Every figure is either measured or says why it was not. */
 
+import { type ScaleOutFigure } from './scaleOutBenchmark';
+
 export interface NotMeasured {
   measured: false;
   reason: string;
@@ -145,5 +147,6 @@ export interface BenchReport {
     coldStart?: Maybe<ColdStartFigure>;
     capture?: Maybe<CaptureFigure>;
     intake?: Maybe<IntakeFigure>;
+    scaleOut?: Maybe<ScaleOutFigure>;
   };
 }

@@ -98,7 +98,7 @@ function loadRows(label: string, ours: ModuleLoad, baseline: ModuleLoad, node: M
 /** Rows for every figure in the report, in the order of the issue. */
 export function tableRows(report: BenchReport): TableRow[] {
   const rows: TableRow[] = [];
-  const { throughput, cpu, coldStart, capture, intake } = report.figures;
+  const { throughput, cpu, coldStart, capture, intake, scaleOut } = report.figures;
   if (throughput !== undefined) {
     if (!throughput.measured) rows.push(notMeasuredRow('1. throughput', throughput.reason));
     else {
@@ -170,6 +170,28 @@ export function tableRows(report: BenchReport): TableRow[] {
       rows.push({ figure: '  CPU over the intake: gateway / Azurite', ours: `${cpu(intake.gatewayCpuSeconds)} / ${cpu(intake.azuriteCpuSeconds)}`, baseline: '', ratio: '', limit: dash });
       rows.push({ figure: '  peak RSS of the gateway', ours: megabytes(intake.peakRssBytes), baseline: '', ratio: '', limit: dash });
     }
+  }
+  if (scaleOut !== undefined) rows.push(...scaleOutRows(scaleOut));
+  return rows;
+}
+
+/** Figure 7: one row per run; "ours" is the shared budget, the per-process baseline is its own row. */
+function scaleOutRows(figure: NonNullable<BenchReport['figures']['scaleOut']>): TableRow[] {
+  if (!figure.measured) return [notMeasuredRow('7. scale-out', figure.reason)];
+  const rows = [section(`7. Scale-out, 1 tenant × ${figure.conversations} conversations shared out over K gateway processes (one Azurite, one emulator)`)];
+  for (const run of figure.runs) {
+    if (!run.measured) {
+      rows.push(notMeasuredRow('  run', run.reason));
+      continue;
+    }
+    const operations = run.budgetOperationsPerSend === null ? '' : `, ${run.budgetOperationsPerSend.toFixed(3)} Table ops/send`;
+    rows.push({
+      figure: `  K = ${run.instances}, ${run.budget === 'shared' ? 'shared tenant budget' : 'each process pacing alone'}`,
+      ours: `${run.delivered} of ${run.deliveriesExpected}, ${seconds(run.sendingSpanInMs)}${share(run.fractionOfCeiling)}`,
+      baseline: `${run.throttled} × 429, ${run.duplicates} dup.`,
+      ratio: dash,
+      limit: `${seconds(figure.idealTimeToLastDeliveryInMs)} ideal${operations}`,
+    });
   }
   return rows;
 }

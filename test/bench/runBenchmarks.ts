@@ -18,6 +18,7 @@ import { type CreatedConversation } from './emulatorControl';
 import { runIntakeBenchmark } from './intakeBenchmark';
 import { canMeterProcesses } from './processMeter';
 import { formatTable, tableRows } from './resultTable';
+import { runScaleOutBenchmark } from './scaleOutBenchmark';
 import { runCpuBenchmark, runThroughputBenchmark } from './throughputBenchmark';
 import { type ThroughputSeeds } from './throughputScenarios';
 
@@ -86,7 +87,9 @@ async function main(): Promise<number> {
   process.stdout.write(`Results: ${path.relative(process.cwd(), path.join(outDir, 'results.json'))}, chart: ${path.relative(process.cwd(), path.join(outDir, 'deliveries.svg'))}, logs: ${path.relative(process.cwd(), logDir)}/\n`);
   process.stdout.write(`Took ${report.meta.durationInSeconds.toFixed(0)} s. Ratios are ours ÷ baseline; machine speed cancels out of them, not out of the absolute figures.\n`);
 
-  const lost = gatewayRuns(report).filter((run) => run.failed > 0 || run.duplicates > 0);
+  const scaleOut = report.figures.scaleOut;
+  const sharedScaleOutRuns = scaleOut?.measured === true ? scaleOut.runs.filter((run) => run.measured && run.budget === 'shared') : [];
+  const lost = [...gatewayRuns(report), ...sharedScaleOutRuns.flatMap((run) => (run.measured ? [run] : []))].filter((run) => run.failed > 0 || run.duplicates > 0);
   if (lost.length > 0) {
     process.stderr.write(`FAILED: a gateway run lost or repeated deliveries (${lost.map((r) => `${r.failed} failed, ${r.duplicates} duplicates`).join('; ')})\n`);
     return 1;
@@ -101,6 +104,7 @@ async function runStackFigures(options: BenchOptions, report: BenchReport, logDi
     if (wants('cpu')) report.figures.cpu = notMeasured(reason);
     if (wants('capture')) report.figures.capture = notMeasured(reason);
     if (wants('intake')) report.figures.intake = notMeasured(reason);
+    if (wants('scaleout')) report.figures.scaleOut = notMeasured(reason);
   };
   if (!canMeterProcesses()) log('note: /proc is not readable here, so CPU and RSS of the gateway are not measured');
 
@@ -129,12 +133,12 @@ async function runStackFigures(options: BenchOptions, report: BenchReport, logDi
     };
 
     let seeds: ThroughputSeeds | undefined;
-    if (wants('throughput') || wants('cpu') || wants('intake')) {
+    if (wants('throughput') || wants('cpu') || wants('intake') || wants('scaleout')) {
       try {
         const [warmUp] = await seed(1, 'warm-up');
         seeds = { warmUp: warmUp as CreatedConversation };
+        if (wants('throughput') || wants('scaleout')) seeds.oneTenant = await seed(options.tenantConversations, 'one-tenant');
         if (wants('throughput')) {
-          seeds.oneTenant = await seed(options.tenantConversations, 'one-tenant');
           const busyTenant = randomUUID();
           const [ours, baseline] = await seed(2, 'busy', busyTenant);
           seeds.busy = { ours: ours as CreatedConversation, baseline: baseline as CreatedConversation };
@@ -147,6 +151,7 @@ async function runStackFigures(options: BenchOptions, report: BenchReport, logDi
         const reason = `seeding conversations failed: ${firstLine(error)}`;
         if (wants('throughput')) report.figures.throughput = notMeasured(reason);
         if (wants('cpu')) report.figures.cpu = notMeasured(reason);
+        if (wants('scaleout')) report.figures.scaleOut = notMeasured(reason);
         seeds = undefined;
       }
     }
@@ -163,6 +168,12 @@ async function runStackFigures(options: BenchOptions, report: BenchReport, logDi
     if (wants('cpu') && seeds !== undefined) {
       const ready = seeds;
       report.figures.cpu = await measured(async () => runCpuBenchmark(stack, ready, limits, options, severalTenantsGatewayRun, log));
+    }
+    if (wants('scaleout') && seeds?.oneTenant !== undefined) {
+      const { oneTenant, warmUp } = seeds;
+      report.figures.scaleOut = await measured(async () =>
+        runScaleOutBenchmark(stack, oneTenant, warmUp, limits, { instanceCounts: options.scaleOutInstances, gatewayEnv: options.gatewayEnv }, log),
+      );
     }
     if (wants('capture')) {
       report.figures.capture = await measured(async () => {

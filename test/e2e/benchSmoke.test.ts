@@ -59,7 +59,7 @@ describe('npm run bench (smoke sizes)', () => {
 
     const report = JSON.parse(readFileSync(path.join(outDir, 'results.json'), 'utf8')) as BenchReport;
     expect(report.meta.cpus).toBeGreaterThan(0);
-    const { throughput, cpu, coldStart, capture, intake } = report.figures;
+    const { throughput, cpu, coldStart, capture, intake, scaleOut } = report.figures;
 
     if (throughput?.measured !== true) throw new Error(`throughput not measured: ${throughput?.reason ?? 'missing'}`);
     expect(throughput.scenarios.map((s) => s.name)).toEqual(['oneTenant', 'busyConversation', 'severalTenants']);
@@ -88,6 +88,14 @@ describe('npm run bench (smoke sizes)', () => {
     if (intake?.measured !== true) throw new Error(`intake not measured: ${intake?.reason ?? 'missing'}`);
     expect(intake.fullyEnqueuedInMs).not.toBeNull();
     expect(intake.deliveriesQueued).toBe(intake.conversations);
+
+    if (scaleOut?.measured !== true) throw new Error(`scale-out not measured: ${scaleOut?.reason ?? 'missing'}`);
+    expect(scaleOut.runs.map((run) => (run.measured ? `${run.instances} ${run.budget}` : run.reason))).toEqual(['1 shared', '2 shared', '2 process']);
+    for (const run of scaleOut.runs) {
+      if (!run.measured) continue;
+      expect(run.delivered + run.failed).toBe(run.deliveriesExpected);
+      if (run.budget === 'shared') expect({ instances: run.instances, failed: run.failed, duplicates: run.duplicates }).toEqual({ instances: run.instances, failed: 0, duplicates: 0 });
+    }
 
     const svg = readFileSync(path.join(outDir, 'deliveries.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);

@@ -1,3 +1,4 @@
+import { processDeliveryPacer } from '../../../shared/delivery/deliveryPacer';
 import { SendPacer } from '../../../shared/delivery/sendPacer';
 import { type DeliveryRecord } from '../../../shared/notifications/store/notificationStore';
 import { DeliveryRig, newTenantId, type PostedCopy, quietConsole } from './deliveryRig';
@@ -26,7 +27,7 @@ let rig: DeliveryRig;
 beforeAll(async () => {
   rig = await DeliveryRig.start({ maxAttempts: 10, requestTimeoutInMs: 2_000, backoffBaseInMs: 50, backoffMaxInMs: 1_000, maxConcurrentSessions: 32 });
   const lifted = [{ limit: 1_000, windowInMs: 1_000 }];
-  rig.services.sendPacer = new SendPacer({ perTenantRequestsPerSecond: 1_000, perConversationLimits: lifted });
+  rig.services.deliveryPacer = processDeliveryPacer(new SendPacer({ perTenantRequestsPerSecond: 1_000, perConversationLimits: lifted }));
   await rig.control('PUT', '/limits', { conversation: [{ limit: 1_000, periodInSeconds: 1 }], tenant: [{ limit: 1_000, periodInSeconds: 1 }] });
 });
 afterAll(async () => rig.close());

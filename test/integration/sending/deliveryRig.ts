@@ -31,6 +31,8 @@ export interface DeliveryRigOptions {
   requestTimeoutInMs?: number;
   /** host.json maxConcurrentSessions is 64; the rig's default keeps a 2-core machine responsive. */
   maxConcurrentSessions?: number;
+  /** Takes the send queue's messages instead of the registered send handler (e.g. to play two instances). */
+  sendHandler?: (trigger: unknown, context: InvocationContext) => Promise<void>;
 }
 
 export interface InstalledConversation {
@@ -105,7 +107,7 @@ export class DeliveryRig {
     services.config.delivery.backoffBaseInMs = options.backoffBaseInMs ?? 50;
     services.config.delivery.backoffMaxInMs = options.backoffMaxInMs ?? 1_000;
     const rig = new DeliveryRig(emulator, gateway, bus, services);
-    rig.subscribe(options.maxConcurrentSessions ?? 16);
+    rig.subscribe(options.maxConcurrentSessions ?? 16, options.sendHandler);
     return rig;
   }
 
@@ -117,7 +119,7 @@ export class DeliveryRig {
   }
 
   /** The send and deadLetter handlers exactly as registered, fed by the in-process queue like the SDK binding. */
-  private subscribe(maxConcurrentSessions: number): void {
+  private subscribe(maxConcurrentSessions: number, sendHandler?: (trigger: unknown, context: InvocationContext) => Promise<void>): void {
     const definition = (name: string) => {
       const found = gatewayFunctions.find((f) => f.name === name);
       if (found?.kind !== 'serviceBusQueue') throw new Error(`no Service Bus function ${name}`);
@@ -131,7 +133,7 @@ export class DeliveryRig {
     const onHandlerError = (error: Error): void => {
       this.handlerErrors.push(error);
     };
-    this.bus.subscribe(send.queueName, invoke(send.handler), { maxConcurrentSessions, onHandlerError });
+    this.bus.subscribe(send.queueName, invoke(sendHandler ?? send.handler), { maxConcurrentSessions, onHandlerError });
     this.bus.subscribe(deadLetter.queueName, invoke(deadLetter.handler), { maxConcurrentCalls: 4, onHandlerError });
   }
 

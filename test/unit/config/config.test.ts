@@ -24,7 +24,7 @@ describe('loadConfig', () => {
     expect(config.trustedServiceUrlHosts).toEqual(['smba.trafficmanager.net', 'smba.infra.gcc.teams.microsoft.com']);
     expect(config.tables).toEqual({ kind: 'connectionString', connectionString: azurite });
     expect(config.serviceBus).toBeUndefined();
-    expect(config.delivery).toMatchObject({ maxAttempts: 8, requestTimeoutInMs: 20_000, perTenantRequestsPerSecond: 40 });
+    expect(config.delivery).toMatchObject({ maxAttempts: 8, requestTimeoutInMs: 20_000, perTenantRequestsPerSecond: 50, perTenantBudget: 'shared' });
   });
 
   it('names every problem at once, as details with the setting names', () => {
@@ -34,6 +34,12 @@ describe('loadConfig', () => {
       ['DeliveryMaxAttempts', 'MicrosoftAppId', 'MicrosoftAppType', 'TablesConnection', 'ToBotFromChannelOpenIdMetadataUrl'].sort(),
     );
     expect(error.message).toContain('MicrosoftAppId');
+  });
+
+  it('shares the tenant budget unless told to pace per process, and names a bad mode', () => {
+    expect(loadConfig({ ...minimal, PerTenantBudget: 'Process' }).delivery.perTenantBudget).toBe('process');
+    const error = problems({ ...minimal, PerTenantBudget: 'cluster' });
+    expect(error.details).toEqual([{ path: 'PerTenantBudget', message: 'must be one of shared, process, got "cluster"' }]);
   });
 
   it('treats blank values as missing', () => {

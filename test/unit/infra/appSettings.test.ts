@@ -29,6 +29,7 @@ const notSetInAzure: Readonly<Record<string, string>> = {
   [settingNames.serviceBusConnectionString]: 'connection-string form; Service Bus local auth is off in Azure',
   [settingNames.deliveryBackoffBaseMs]: 'tuning knob; the code default (1 s, Teams-style exponential backoff) is the production value',
   [settingNames.deliveryBackoffMaxMs]: 'tuning knob; the code default (5 min cap) is the production value',
+  [settingNames.perTenantBudget]: 'the code default (shared: one budget per tenant for every instance) is the production value; process is a comparison baseline',
 };
 
 describe('app settings in infra/modules/functionApp.bicep', () => {

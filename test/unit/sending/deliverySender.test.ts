@@ -1,3 +1,4 @@
+import { processDeliveryPacer } from '../../../shared/delivery/deliveryPacer';
 import { GatewayError } from '../../../shared/errors';
 import { deliveryMessageId } from '../../../shared/queue/deliveryMessage';
 import { type DeliveryMessage } from '../../../shared/queue/deliveryMessage';
@@ -29,12 +30,13 @@ function setUp(overrides: Partial<DeliverySenderDependencies> = {}) {
   const connector = new FakeConnector();
   const queue = new FakeQueue();
   const sleeps: number[] = [];
+  const localPacer = pacer();
   const deps: DeliverySenderDependencies = {
     conversations,
     deliveries,
     connector,
     queue,
-    pacer: pacer(),
+    pacer: processDeliveryPacer(localPacer),
     settings,
     gccServiceUrl,
     now: clock.now,
@@ -46,7 +48,7 @@ function setUp(overrides: Partial<DeliverySenderDependencies> = {}) {
     ...overrides,
   };
   const sender = createDeliverySender(deps);
-  return { clock, conversations, deliveries, connector, queue, sleeps, deps, sender, process: async (body: unknown) => sender.process(received(body)) };
+  return { clock, conversations, deliveries, connector, queue, sleeps, localPacer, deps, sender, process: async (body: unknown) => sender.process(received(body)) };
 }
 
 /** A stored conversation and its queued delivery row. */
@@ -204,7 +206,7 @@ describe('send: before sending', () => {
 describe('send: pacing', () => {
   it('waits a short pacing delay inside the invocation, then sends', async () => {
     const env = setUp();
-    env.deps.pacer.coolDownTenant(tenantId, 800, env.clock.now());
+    env.localPacer.coolDownTenant(tenantId, 800, env.clock.now());
     const message = withDelivery(env);
     await env.process(message);
     expect(env.sleeps).toEqual([800]);
@@ -213,7 +215,7 @@ describe('send: pacing', () => {
 
   it('reschedules a copy to its booked slot (new message id: deferral + 1, same attempt) when the wait exceeds the budget, without writing `sending`', async () => {
     const env = setUp();
-    env.deps.pacer.coolDownTenant(tenantId, 30_000, env.clock.now());
+    env.localPacer.coolDownTenant(tenantId, 30_000, env.clock.now());
     const message = withDelivery(env);
 
     const result = await env.process(message);
@@ -233,7 +235,7 @@ describe('send: pacing at scale', () => {
     const env = setUp();
     const message = withDelivery(env);
     // Fill the tenant's next second so the copy has to wait on the queue.
-    for (let i = 0; i < 40; i += 1) env.deps.pacer.reserve(tenantId, `other-${i}`, env.clock.now());
+    for (let i = 0; i < 40; i += 1) env.localPacer.reserve(tenantId, `other-${i}`, env.clock.now());
     await env.process(message);
     const deferred = env.queue.enqueued[0]!;
     expect(deferred.body.pacedUntil).toBe(deferred.notBefore!.toISOString());
@@ -251,12 +253,12 @@ describe('send: pacing at scale', () => {
   it('a copy handed over late for its slot books a fresh one instead of bunching with later slots', async () => {
     const env = setUp();
     const message = withDelivery(env);
-    for (let i = 0; i < 40; i += 1) env.deps.pacer.reserve(tenantId, `other-${i}`, env.clock.now());
+    for (let i = 0; i < 40; i += 1) env.localPacer.reserve(tenantId, `other-${i}`, env.clock.now());
     await env.process(message);
     const deferred = env.queue.enqueued[0]!;
     // Late by 2 s: meanwhile the tenant's next second was booked by others.
     env.clock.advance(deferred.notBefore!.getTime() - env.clock.now().getTime() + 2_000);
-    for (let i = 0; i < 40; i += 1) env.deps.pacer.reserve(tenantId, `later-${i}`, env.clock.now());
+    for (let i = 0; i < 40; i += 1) env.localPacer.reserve(tenantId, `later-${i}`, env.clock.now());
     await env.process(deferred.body);
     expect(env.connector.calls).toHaveLength(0);
     const again = env.queue.enqueued[1]!;
@@ -266,7 +268,7 @@ describe('send: pacing at scale', () => {
 
   it('never holds an invocation for longer than the inline budget, however far the tenant is booked', async () => {
     const env = setUp();
-    for (let i = 0; i < 400; i += 1) env.deps.pacer.reserve(tenantId, `other-${i}`, env.clock.now());
+    for (let i = 0; i < 400; i += 1) env.localPacer.reserve(tenantId, `other-${i}`, env.clock.now());
     const message = withDelivery(env);
     await env.process(message);
     expect(env.sleeps).toEqual([]);
@@ -306,7 +308,7 @@ describe('send: retries', () => {
 
     expect(env.queue.enqueued[0]!.notBefore).toEqual(new Date(env.clock.now().getTime() + 4_000));
     // Another conversation of the tenant now waits too.
-    expect(env.deps.pacer.delayFor(tenantId, 'a:other', env.clock.now())).toBeGreaterThanOrEqual(4_000);
+    expect(env.localPacer.delayFor(tenantId, 'a:other', env.clock.now())).toBeGreaterThanOrEqual(4_000);
     expect(env.deliveries.row(message)!.lastError).toMatchObject({ status: 429, code: 'Throttled' });
   });
 

@@ -1,0 +1,52 @@
+import { type SendPacer } from './sendPacer';
+
+/**
+ * What the send path asks before each request to Teams: when may this copy go? Either within the wait an
+ * invocation may spend (send after `delayInMs`), or later: then the copy is rescheduled on the queue to
+ * `until`, where its conversation slot is booked, and comes back holding it (`heldSlotAt`).
+ */
+export interface PaceRequest {
+  tenantId: string;
+  /** The pacing key: the conversation (or the user whose personal chat is being created). */
+  conversationId: string;
+  now: Date;
+  /** The longest wait an invocation spends; a later slot reschedules the copy. */
+  maxWaitInMs: number;
+  /** The slot a rescheduled copy booked before (its `pacedUntil`), epoch ms. */
+  heldSlotAt?: number;
+}
+
+export type PaceAnswer = { kind: 'sendAfter'; delayInMs: number } | { kind: 'reschedule'; until: Date };
+
+export interface DeliveryPacer {
+  pace(request: PaceRequest): Promise<PaceAnswer>;
+  /** After a 429 for the tenant: no send to it before Retry-After. Never throws. */
+  coolDownTenant(tenantId: string, retryAfterInMs: number, now: Date): Promise<void>;
+}
+
+/** How late a rescheduled copy may come back for its booked slot and still use it. */
+export const lateSlotToleranceInMs = 50;
+
+/**
+ * Pacing within this process only (`PerTenantBudget=process`): every instance paces each tenant at the full
+ * rate on its own, so N instances offer Teams N times the rate. For one instance, and as the baseline.
+ */
+export function processDeliveryPacer(pacer: SendPacer): DeliveryPacer {
+  return {
+    pace: async ({ tenantId, conversationId, now, maxWaitInMs, heldSlotAt }) => {
+      if (heldSlotAt !== undefined) {
+        // Its own slot, booked when it was rescheduled: booking again would take a second one. A copy the
+        // queue hands over late has lost it (sending now would bunch with later slots), so it books anew.
+        const waitInMs = heldSlotAt - now.getTime();
+        if (waitInMs >= -lateSlotToleranceInMs && waitInMs <= maxWaitInMs) return Promise.resolve({ kind: 'sendAfter', delayInMs: Math.max(0, waitInMs) });
+      }
+      const reservation = pacer.reserve(tenantId, conversationId, now);
+      if (reservation.delayInMs <= maxWaitInMs) return Promise.resolve({ kind: 'sendAfter', delayInMs: reservation.delayInMs });
+      return Promise.resolve({ kind: 'reschedule', until: new Date(now.getTime() + reservation.delayInMs) });
+    },
+    coolDownTenant: async (tenantId, retryAfterInMs, now) => {
+      pacer.coolDownTenant(tenantId, retryAfterInMs, now);
+      return Promise.resolve();
+    },
+  };
+}

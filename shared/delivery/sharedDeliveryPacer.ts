@@ -1,0 +1,161 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { ensureError } from '../errors';
+import { type DeliveryPacer, type PaceAnswer, type PaceRequest } from './deliveryPacer';
+import { type SendPacer } from './sendPacer';
+import { type BudgetLease, type SharedTenantBudget } from './sharedTenantBudget';
+import { type RateLimit, SlidingWindowLog } from './slidingWindowLog';
+import { TenantSlotPool } from './tenantSlotPool';
+
+/**
+ * Pacing shared by every instance (`PerTenantBudget=shared`, the default). The per-conversation windows stay
+ * in this process (a Service Bus session keeps a conversation on one instance at a time) in the SendPacer,
+ * built without a tenant limit: the tenant's only limit is the shared budget. A send goes only on a tenant
+ * slot leased from it: leases are taken in batches sized to the sends waiting here (never a Table call per
+ * message), and when the budget has nothing within the invocation's wait the copy is rescheduled, spread over
+ * the windows after the next free slot (at the ceiling's rate) so rescheduled copies do not all return at once.
+ * Those return times are promises only: a send is never held back by them.
+ */
+export interface SharedDeliveryPacerOptions {
+  /** Conversation windows only (perTenantRequestsPerSecond: Infinity). */
+  local: SendPacer;
+  budget: SharedTenantBudget;
+  now: () => number;
+  /**
+   * How long the first send waiting for a tenant gathers others before leasing (default 30 ms, inside the
+   * lease's lead): a lease sized to the sends actually waiting wastes no slots, and at full rate dozens are
+   * waiting, so one lease (one Table write) serves them all.
+   */
+  gatherInMs?: number;
+  /** At most this many slots per lease (default 25, half of Teams' per-second limit). */
+  maxLease?: number;
+  /** How late a send may still use its slot (default 25 ms, the tenant window's margin); later ones are dropped unused. */
+  slotToleranceInMs?: number;
+  /** Where a failure to share a 429 is reported (the local cool-down applies regardless). */
+  warn?: (line: string) => void;
+  /** Called after each lease (for reporting the budget's counters). */
+  onLease?: () => void;
+}
+
+/** Re-reservations before giving up and rescheduling (slots taken by other sends meanwhile). */
+const maxRounds = 4;
+/** Leases one pace call may wait for. */
+const maxRefills = 3;
+
+export class SharedDeliveryPacer implements DeliveryPacer {
+  private readonly pool: TenantSlotPool;
+  private readonly leasing = new Map<string, Promise<BudgetLease>>();
+  private readonly waiting = new Map<string, number>();
+  /** When a lease found the tenant's window full: no further lease is tried before this. */
+  private readonly fullUntil = new Map<string, number>();
+  /** Return times promised to rescheduled copies, per tenant, at most the ceiling per window. */
+  private readonly promised = new Map<string, SlidingWindowLog>();
+  private readonly promiseLimits: RateLimit[];
+  private readonly gatherInMs: number;
+  private readonly maxLease: number;
+  private readonly toleranceInMs: number;
+
+  constructor(private readonly options: SharedDeliveryPacerOptions) {
+    this.gatherInMs = Math.max(0, options.gatherInMs ?? 30);
+    this.maxLease = Math.max(1, options.maxLease ?? 25);
+    this.toleranceInMs = Math.max(0, options.slotToleranceInMs ?? 25);
+    this.pool = new TenantSlotPool(this.toleranceInMs);
+    this.promiseLimits = [{ limit: options.budget.policy.ceiling, windowInMs: options.budget.policy.windowInMs }];
+  }
+
+  async pace({ tenantId, conversationId, maxWaitInMs, heldSlotAt }: PaceRequest): Promise<PaceAnswer> {
+    const { local } = this.options;
+    // A rescheduled copy hands its booking back and reserves afresh: its tenant slot was never leased.
+    if (heldSlotAt !== undefined) local.release(tenantId, conversationId, heldSlotAt);
+    let notBefore = Number.NEGATIVE_INFINITY;
+    for (let round = 0; round < maxRounds; round++) {
+      const now = this.options.now();
+      const slotAt = now + local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, notBefore).delayInMs;
+      if (slotAt - now > maxWaitInMs) return { kind: 'reschedule', until: new Date(slotAt) };
+      const shared = await this.sharedSlot(tenantId, slotAt);
+      // Never before the tenant slot (its window's margin is for arrival jitter, not for sending early).
+      if (shared.kind === 'slot' && shared.at <= slotAt + this.toleranceInMs) return { kind: 'sendAfter', delayInMs: Math.max(0, slotAt, shared.at) - this.options.now() };
+      // Too late for this conversation's own slot: the tenant slot goes back for another send.
+      if (shared.kind === 'slot') this.pool.add(tenantId, [shared.at]);
+      local.release(tenantId, conversationId, slotAt);
+      notBefore = shared.kind === 'full' ? this.promise(tenantId, Math.max(shared.at, slotAt)) : shared.at;
+      if (shared.kind === 'full') break;
+    }
+    const now = this.options.now();
+    const delayInMs = local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, notBefore).delayInMs;
+    return { kind: 'reschedule', until: new Date(now + delayInMs) };
+  }
+
+  /** A return time at or after `from` for a copy the budget cannot serve now; forgets promises a window old. */
+  private promise(tenantId: string, from: number): number {
+    let log = this.promised.get(tenantId);
+    if (log === undefined) {
+      log = new SlidingWindowLog();
+      this.promised.set(tenantId, log);
+    }
+    log.forgetThrough(this.options.now() - this.options.budget.policy.windowInMs);
+    const at = log.earliestAllowed(from, this.promiseLimits);
+    log.book(at);
+    return at;
+  }
+
+  async coolDownTenant(tenantId: string, retryAfterInMs: number, now: Date): Promise<void> {
+    this.options.local.coolDownTenant(tenantId, retryAfterInMs, now);
+    this.pool.drop(tenantId);
+    this.fullUntil.delete(tenantId);
+    this.promised.delete(tenantId);
+    try {
+      await this.options.budget.throttled(tenantId, retryAfterInMs);
+    } catch (thrown) {
+      // The other instances learn at the next 429 instead; this one has cooled down already.
+      this.options.warn?.(`tenant budget: could not share a 429 for tenant ${tenantId}: ${ensureError(thrown).message}`);
+    }
+  }
+
+  /**
+   * Takes a held slot at or after `at` (leasing when none is held), or says when the next one frees up. Found
+   * and taken in one synchronous step: two sends waiting on the same lease must never both get its last slot.
+   */
+  private async sharedSlot(tenantId: string, at: number): Promise<{ kind: 'slot' | 'full'; at: number }> {
+    this.waiting.set(tenantId, (this.waiting.get(tenantId) ?? 0) + 1);
+    try {
+      for (let refill = 0; ; refill++) {
+        const now = this.options.now();
+        const slot = this.pool.first(tenantId, Math.max(at, now), now);
+        if (slot !== undefined) {
+          this.pool.take(tenantId, slot);
+          return { kind: 'slot', at: slot };
+        }
+        const full = this.fullUntil.get(tenantId);
+        if (full !== undefined && full > now) return { kind: 'full', at: full };
+        if (refill >= maxRefills) return { kind: 'full', at: now + this.toleranceInMs };
+        await this.refill(tenantId);
+      }
+    } finally {
+      const left = (this.waiting.get(tenantId) ?? 1) - 1;
+      if (left > 0) this.waiting.set(tenantId, left);
+      else this.waiting.delete(tenantId);
+    }
+  }
+
+  /** One lease per tenant at a time, sized to the sends waiting for it; later callers share its result. */
+  private async refill(tenantId: string): Promise<BudgetLease> {
+    let running = this.leasing.get(tenantId);
+    if (running === undefined) {
+      const lease = async (): Promise<BudgetLease> => {
+        await sleep(this.gatherInMs);
+        const granted = await this.options.budget.lease(tenantId, Math.min(this.maxLease, Math.max(1, this.waiting.get(tenantId) ?? 1)));
+        this.pool.add(tenantId, granted.slots);
+        if (granted.slots.length === 0) this.fullUntil.set(tenantId, granted.nextFreeAt);
+        else this.fullUntil.delete(tenantId);
+        this.options.onLease?.();
+        return granted;
+      };
+      running = lease();
+      const settled = running.finally(() => this.leasing.delete(tenantId));
+      this.leasing.set(tenantId, settled);
+      return settled;
+    }
+    return running;
+  }
+}

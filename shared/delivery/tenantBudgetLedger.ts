@@ -1,0 +1,105 @@
+import { type RateLimit, SlidingWindowLog } from './slidingWindowLog';
+
+/**
+ * One tenant's send budget as every instance shares it (the functional core; the row lives in Table Storage,
+ * see sharedTenantBudget.ts). Teams limits a bot to 50 requests per second per tenant however many machines
+ * send, so instances lease send slots from one sliding-window log: a lease books the earliest free slots, never
+ * further ahead than a short horizon, so an instance that dies loses what it held within a window or two. The
+ * same row carries what Teams last said: a 429 heard by any instance cools the tenant down for all and lowers
+ * its limit, which creeps back to the configured ceiling while Teams stays quiet.
+ */
+export interface TenantBudgetState {
+  /** Slots granted to any instance that can still share a window with a new one, ascending (epoch ms). */
+  granted: readonly number[];
+  /** No slot before this (epoch ms): the latest Retry-After any instance heard. */
+  coolDownUntil: number;
+  /** The limit a 429 set, and when; absent once the limit has crept back to the ceiling. */
+  throttled?: { limit: number; at: number };
+}
+
+export interface TenantBudgetPolicy {
+  /** Requests per window at most (PerTenantRequestsPerSecond: Teams' 50). */
+  ceiling: number;
+  /** Teams' 1 s window plus a margin for arrival jitter. */
+  windowInMs: number;
+  /** How far ahead a lease may book: what a dying instance can take with it. */
+  horizonInMs: number;
+  /**
+   * Slots start this far after the lease is decided: the lease's own write takes time, and a slot that has
+   * passed when it reaches its instance would be sent late, bunching with the slots granted after it.
+   */
+  leadInMs: number;
+  /**
+   * The window's sends are spread over this many equal slices (each holds at most its share): bursts of a
+   * whole window's sends arrive with the spread of their own Table writes and requests, and two such bursts a
+   * window apart overlap as soon as one spreads more than the other.
+   */
+  slices: number;
+  /** After a 429 the limit drops to this share of what it was. */
+  backoffFactor: number;
+  /** While Teams stays quiet, the limit grows by one request per window this often. */
+  recoveryStepInMs: number;
+}
+
+export interface TenantLease {
+  /** Granted slot times, ascending (possibly several at the same time: a window may start with a burst). */
+  slots: number[];
+  /** Earliest time a further slot would be free; for rescheduling when none was granted. */
+  nextFreeAt: number;
+  state: TenantBudgetState;
+}
+
+export const emptyTenantBudget: TenantBudgetState = { granted: [], coolDownUntil: 0 };
+
+/** The limit in force: the ceiling, or what a 429 set plus one per quiet recovery step. */
+export function currentLimit(state: TenantBudgetState, policy: TenantBudgetPolicy, now: number): number {
+  if (state.throttled === undefined) return policy.ceiling;
+  const quietSteps = Math.floor(Math.max(0, now - state.throttled.at) / policy.recoveryStepInMs);
+  return Math.min(policy.ceiling, state.throttled.limit + quietSteps);
+}
+
+/** Books up to `want` slots from now (after any cool-down), none at or beyond now + horizon. */
+export function leaseSlots(state: TenantBudgetState, policy: TenantBudgetPolicy, now: number, want: number): TenantLease {
+  const limits = windowLimits(currentLimit(state, policy, now), policy);
+  const log = new SlidingWindowLog();
+  for (const t of state.granted) if (t > now - policy.windowInMs) log.book(t);
+  const from = Math.max(now + policy.leadInMs, state.coolDownUntil);
+  const slots: number[] = [];
+  let t = from;
+  while (slots.length < want) {
+    t = log.earliestAllowed(t, limits);
+    if (t >= now + policy.leadInMs + policy.horizonInMs) break;
+    log.book(t);
+    slots.push(t);
+  }
+  const nextFreeAt = log.earliestAllowed(from, limits);
+  const granted = state.granted.filter((g) => g > now - policy.windowInMs).concat(slots).sort((a, b) => a - b);
+  return { slots, nextFreeAt, state: settled({ ...state, granted }, policy, now) };
+}
+
+/**
+ * A 429 from Teams: nobody sends to the tenant before Retry-After, and the limit drops. The 429s of one burst
+ * are one signal: those heard within a window of the last drop only extend the cool-down.
+ */
+export function recordThrottle(state: TenantBudgetState, policy: TenantBudgetPolicy, now: number, retryAfterInMs: number): TenantBudgetState {
+  const coolDownUntil = Math.max(state.coolDownUntil, now + Math.max(0, retryAfterInMs));
+  if (state.throttled !== undefined && now - state.throttled.at < policy.windowInMs) return { ...state, coolDownUntil };
+  const limit = Math.max(1, Math.floor(currentLimit(state, policy, now) * policy.backoffFactor));
+  return { ...state, coolDownUntil, throttled: { limit, at: now } };
+}
+
+function windowLimits(limit: number, policy: TenantBudgetPolicy): RateLimit[] {
+  const slices = Math.max(1, Math.floor(policy.slices));
+  if (slices === 1) return [{ limit, windowInMs: policy.windowInMs }];
+  return [
+    { limit, windowInMs: policy.windowInMs },
+    { limit: Math.max(1, Math.ceil(limit / slices)), windowInMs: Math.floor(policy.windowInMs / slices) },
+  ];
+}
+
+/** Drops the throttle record once the limit is back at the ceiling, so the row stays small. */
+function settled(state: TenantBudgetState, policy: TenantBudgetPolicy, now: number): TenantBudgetState {
+  if (state.throttled === undefined || currentLimit(state, policy, now) < policy.ceiling) return state;
+  const { throttled: _done, ...rest } = state;
+  return rest;
+}

@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { findFreePort } from '../../dev/freePort';
+import { type EmulatorLimits } from '../../dev/teamsEmulator/emulatorLimits';
+import { settingNames } from '../../shared/config';
+import { type Maybe, notMeasured } from './benchReport';
+import { type BenchStack } from './benchStack';
+import { observeDeliveries, waitForSends } from './deliveryObserver';
+import { acceptedSends, type CreatedConversation, throttledAnswers } from './emulatorControl';
+import { type GatewayProcess, startGatewayProcess } from './gatewayProcess';
+import { idealSchedule, perSecondCounts, shareOfCeiling } from './idealSchedule';
+
+/**
+ * Figure 7: one tenant's conversations shared out over K gateway processes (K = 1, 2, 4 by default), all on one
+ * Azurite and one Teams emulator, as K Flex Consumption instances would share Table Storage and Teams. Each
+ * process gets its own in-process queue and POSTs one notification to its share of the conversations; the
+ * tenant's limit holds for their sum. Run with the shared tenant budget (the default) and, as the baseline,
+ * with PerTenantBudget=process (each process pacing the tenant alone).
+ */
+export interface ScaleOutRun {
+  instances: number;
+  budget: 'shared' | 'process';
+  deliveriesExpected: number;
+  delivered: number;
+  failed: number;
+  throttled: number;
+  duplicates: number;
+  /** First arrival at Teams to the last: the sending itself, without intake (each process resolves its targets first). */
+  sendingSpanInMs: number | null;
+  /** From the first POST to the last arrival. */
+  timeToLastDeliveryInMs: number | null;
+  /** Ideal time of the k-th delivery ÷ the sending span of the k delivered (idealSchedule.ts). */
+  fractionOfCeiling: number | null;
+  /** Table operations the processes spent on the tenant budget (their `tenantBudget` log lines), per delivery. */
+  budgetOperationsPerSend: number | null;
+  perSecond: number[];
+  notes: string[];
+}
+
+export interface ScaleOutFigure {
+  conversations: number;
+  idealTimeToLastDeliveryInMs: number;
+  runs: Maybe<ScaleOutRun>[];
+}
+
+export interface ScaleOutOptions {
+  instanceCounts: readonly number[];
+  gatewayEnv: Readonly<Record<string, string>>;
+}
+
+type Progress = (line: string) => void;
+
+export async function runScaleOutBenchmark(
+  stack: BenchStack,
+  conversations: readonly CreatedConversation[],
+  warmUp: CreatedConversation,
+  limits: EmulatorLimits,
+  options: ScaleOutOptions,
+  log: Progress,
+): Promise<ScaleOutFigure> {
+  const ideal = idealSchedule(
+    conversations.map((c) => ({ conversationId: c.conversationId, tenantId: c.tenantId })),
+    limits,
+  );
+  const plans: { instances: number; budget: 'shared' | 'process' }[] = options.instanceCounts.map((instances) => ({ instances, budget: 'shared' }));
+  const most = Math.max(...options.instanceCounts);
+  if (most > 1) plans.push({ instances: most, budget: 'process' });
+  const runs: Maybe<ScaleOutRun>[] = [];
+  for (const plan of plans) {
+    log(`scaleout: ${plan.instances} process(es), ${plan.budget} tenant budget...`);
+    const run = await runOne(stack, conversations, warmUp, plan, options.gatewayEnv, ideal).catch((error: unknown) => notMeasured(firstLine(error)));
+    log(`scaleout: ${plan.instances} × ${plan.budget}: ${run.measured ? `${run.delivered}/${run.deliveriesExpected}, ${run.throttled} × 429, span ${((run.sendingSpanInMs ?? 0) / 1000).toFixed(1)} s` : run.reason}`);
+    runs.push(run);
+  }
+  return { conversations: conversations.length, idealTimeToLastDeliveryInMs: ideal.lastSendAtInMs, runs };
+}
+
+async function runOne(
+  stack: BenchStack,
+  conversations: readonly CreatedConversation[],
+  warmUp: CreatedConversation,
+  plan: { instances: number; budget: 'shared' | 'process' },
+  gatewayEnv: Readonly<Record<string, string>>,
+  ideal: ReturnType<typeof idealSchedule>,
+): Promise<Maybe<ScaleOutRun>> {
+  const runName = `scaleout-${plan.instances}-${plan.budget}`;
+  const env = { ...gatewayEnv, [settingNames.perTenantBudget]: plan.budget };
+  const gateways: GatewayProcess[] = [];
+  const logFiles: string[] = [];
+  try {
+    for (let i = 0; i < plan.instances; i++) {
+      const logFile = path.join(stack.logDir, `gateway-${runName}-${i + 1}.log`);
+      logFiles.push(logFile);
+      gateways.push(await startGatewayProcess({ port: await findFreePort(), emulatorUrl: stack.emulatorUrl, tablesConnectionString: stack.tablesConnectionString, logFile, extraEnv: env }));
+    }
+    for (const [index, gateway] of gateways.entries()) {
+      const before = acceptedSends(await stack.control.stats());
+      const response = await gateway.api.postNotification({ targets: [{ conversationId: warmUp.conversationId }], message: { text: `warm-up ${runName} ${index}` } });
+      if (response.status !== 202) return notMeasured(`the warm-up notification was refused: ${response.status} ${response.text.slice(0, 200)}`);
+      const warm = await waitForSends(stack.control, { acceptedBefore: before, expected: 1, stallTimeoutInMs: 30_000, deadlineEpochMs: Date.now() + 30_000 });
+      if (warm.kind !== 'complete') return notMeasured(`process ${index + 1} delivered nothing within 30 s of its warm-up`);
+    }
+    // Budget operations of the warm-up are not the run's: take each process's count now.
+    await sleep(1_500);
+    const operationsBefore = budgetOperations(logFiles);
+
+    const tag = `${runName}-${randomBytes(3).toString('hex')}`;
+    const shares = Array.from({ length: plan.instances }, (_, i) => conversations.filter((_c, index) => index % plan.instances === i));
+    const statsBefore = await stack.control.stats();
+    const startedAt = Date.now();
+    const notes: string[] = [];
+    const answers = await Promise.all(
+      gateways.map(async (gateway, i) =>
+        gateway.api.postNotification({ targets: (shares[i] ?? []).map((c) => ({ conversationId: c.conversationId })), message: { text: `Bench ${tag}` } }),
+      ),
+    );
+    for (const answer of answers) if (answer.status !== 202) notes.push(`POST /api/notifications answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+    const progress = await waitForSends(stack.control, {
+      acceptedBefore: acceptedSends(statsBefore),
+      expected: conversations.length,
+      stallTimeoutInMs: 45_000,
+      deadlineEpochMs: startedAt + 60_000 + 3 * ideal.lastSendAtInMs,
+    });
+    if (progress.kind !== 'complete') notes.push(`${progress.kind}: ${progress.accepted} of ${conversations.length} sends accepted when the run ended`);
+    // The budget's report trails its last lease by a second.
+    await sleep(1_500);
+    const operationsAfter = budgetOperations(logFiles);
+    const statsAfter = await stack.control.stats();
+    const observed = await observeDeliveries(
+      stack.control,
+      conversations.map((c) => c.conversationId),
+      tag,
+      startedAt,
+    );
+    const delivered = observed.arrivalsInMs.length;
+    const first = observed.arrivalsInMs[0];
+    const last = observed.arrivalsInMs[delivered - 1];
+    const span = first === undefined || last === undefined ? null : Math.max(1, last - first);
+    const operations = operationsAfter - operationsBefore;
+    return {
+      measured: true,
+      instances: plan.instances,
+      budget: plan.budget,
+      deliveriesExpected: conversations.length,
+      delivered,
+      failed: conversations.length - delivered,
+      throttled: throttledAnswers(statsAfter) - throttledAnswers(statsBefore),
+      duplicates: statsAfter.duplicates - statsBefore.duplicates + observed.repeated,
+      sendingSpanInMs: span,
+      timeToLastDeliveryInMs: last === undefined ? null : Math.max(1, last),
+      fractionOfCeiling: shareOfCeiling(ideal, delivered, span),
+      budgetOperationsPerSend: plan.budget === 'shared' && delivered > 0 ? operations / delivered : null,
+      perSecond: perSecondCounts(observed.arrivalsInMs.map((t) => t - (first ?? 0))),
+      notes,
+    };
+  } finally {
+    await Promise.all(gateways.map(async (gateway) => gateway.stop()));
+  }
+}
+
+/** Sum over the processes of the last `{"event":"tenantBudget",...}` line each logged (0 before any lease). */
+function budgetOperations(logFiles: readonly string[]): number {
+  let total = 0;
+  for (const file of logFiles) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const lines = text.match(/\{"event":"tenantBudget"[^\n]*\}/g) ?? [];
+    const lastLine = lines[lines.length - 1];
+    if (lastLine === undefined) continue;
+    const parsed = JSON.parse(lastLine) as { tableOperations?: unknown };
+    if (typeof parsed.tableOperations === 'number') total += parsed.tableOperations;
+  }
+  return total;
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}

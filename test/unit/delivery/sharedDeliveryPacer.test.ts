@@ -1,0 +1,100 @@
+import { type DeliveryPacer } from '../../../shared/delivery/deliveryPacer';
+import { tenantBudgetPolicy } from '../../../shared/delivery/deliveryPacerFactory';
+import { SendPacer } from '../../../shared/delivery/sendPacer';
+import { SharedDeliveryPacer } from '../../../shared/delivery/sharedDeliveryPacer';
+import { SharedTenantBudget } from '../../../shared/delivery/sharedTenantBudget';
+import { type TenantBudgetState } from '../../../shared/delivery/tenantBudgetLedger';
+import { type StoredTenantBudget, type TenantBudgetStore } from '../../../shared/store/tenantBudgetStore';
+
+/** Table Storage's contract for one row per tenant: conditional writes on an ETag (no I/O; Azurite is the integration test's). */
+class MemoryBudgetStore implements TenantBudgetStore {
+  private readonly rows = new Map<string, StoredTenantBudget>();
+  private version = 0;
+
+  read(tenantId: string): Promise<StoredTenantBudget | undefined> {
+    return Promise.resolve(this.rows.get(tenantId));
+  }
+
+  write(tenantId: string, state: TenantBudgetState, etag: string | undefined): Promise<string | undefined> {
+    if (this.rows.get(tenantId)?.etag !== etag) return Promise.resolve(undefined);
+    const next = `v${++this.version}`;
+    this.rows.set(tenantId, { state, etag: next });
+    return Promise.resolve(next);
+  }
+}
+
+const settings = { perTenantRequestsPerSecond: 50 };
+const policy = tenantBudgetPolicy(settings);
+
+function instance(store: TenantBudgetStore, clock: { now: number }): { pacer: DeliveryPacer; budget: SharedTenantBudget } {
+  const now = (): number => clock.now;
+  const budget = new SharedTenantBudget({ store, policy, now });
+  const pacer = new SharedDeliveryPacer({ local: new SendPacer({ perTenantRequestsPerSecond: Number.POSITIVE_INFINITY }), budget, now });
+  return { pacer, budget };
+}
+
+function mostInAnyWindow(times: readonly number[], windowInMs: number): number {
+  let most = 0;
+  for (const s of times) most = Math.max(most, times.filter((t) => t > s - windowInMs && t <= s).length);
+  return most;
+}
+
+const t0 = 1_800_000_000_000;
+
+describe('SharedDeliveryPacer', () => {
+  it('instances sharing one budget send at most the ceiling per window between them, and reschedule the rest', async () => {
+    const store = new MemoryBudgetStore();
+    const clock = { now: t0 };
+    const instances = [instance(store, clock), instance(store, clock), instance(store, clock), instance(store, clock)];
+    const sendTimes: number[] = [];
+    let rescheduled = 0;
+    // Each step every instance has 20 sends waiting (its sessions); time moves 100 ms per step.
+    for (let step = 0; step < 40; step++) {
+      const answers = await Promise.all(
+        instances.flatMap(({ pacer }, i) =>
+          Array.from({ length: 20 }, async (_, n) => pacer.pace({ tenantId: 't', conversationId: `c-${step}-${i}-${n}`, now: new Date(clock.now), maxWaitInMs: 1_000 })),
+        ),
+      );
+      for (const answer of answers) {
+        if (answer.kind === 'sendAfter') sendTimes.push(clock.now + answer.delayInMs);
+        else rescheduled++;
+      }
+      clock.now += 100;
+    }
+    expect(rescheduled).toBeGreaterThan(0);
+    expect(mostInAnyWindow(sendTimes, policy.windowInMs)).toBeLessThanOrEqual(50);
+    // Close to the ceiling: 4 s of steps at up to 50 per 1.025 s.
+    expect(sendTimes.length).toBeGreaterThanOrEqual(150);
+  });
+
+  it('spends at most one Table operation per 10 sends when one instance sends at full rate', async () => {
+    const clock = { now: t0 };
+    const { pacer, budget } = instance(new MemoryBudgetStore(), clock);
+    let sends = 0;
+    for (let step = 0; step < 50; step++) {
+      const answers = await Promise.all(Array.from({ length: 64 }, async (_, n) => pacer.pace({ tenantId: 't', conversationId: `c-${step}-${n}`, now: new Date(clock.now), maxWaitInMs: 1_000 })));
+      sends += answers.filter((answer) => answer.kind === 'sendAfter').length;
+      clock.now += 200;
+    }
+    expect(sends).toBeGreaterThan(400);
+    expect(budget.counters.tableOperations / sends).toBeLessThanOrEqual(0.1);
+  });
+
+  it('a 429 one instance hears holds back the other until Retry-After', async () => {
+    const store = new MemoryBudgetStore();
+    const clock = { now: t0 };
+    const [a, b] = [instance(store, clock), instance(store, clock)];
+    await a.pacer.coolDownTenant('t', 3_000, new Date(clock.now));
+    const answer = await b.pacer.pace({ tenantId: 't', conversationId: 'c', now: new Date(clock.now), maxWaitInMs: 1_000 });
+    expect(answer.kind).toBe('reschedule');
+    expect(answer.kind === 'reschedule' && answer.until.getTime()).toBeGreaterThanOrEqual(t0 + 3_000);
+  });
+
+  it('a rescheduled copy hands its conversation slot back and is not held back by it', async () => {
+    const clock = { now: t0 };
+    const { pacer } = instance(new MemoryBudgetStore(), clock);
+    const held = t0 + 500;
+    const answer = await pacer.pace({ tenantId: 't', conversationId: 'c', now: new Date(clock.now), maxWaitInMs: 1_000, heldSlotAt: held });
+    expect(answer).toEqual({ kind: 'sendAfter', delayInMs: policy.leadInMs });
+  });
+});

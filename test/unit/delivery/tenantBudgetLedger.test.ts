@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+
+import { currentLimit, emptyTenantBudget, leaseSlots, recordThrottle, type TenantBudgetPolicy, type TenantBudgetState } from '../../../shared/delivery/tenantBudgetLedger';
+
+const policy: TenantBudgetPolicy = { ceiling: 50, windowInMs: 1_025, horizonInMs: 1_000, leadInMs: 100, slices: 1, backoffFactor: 0.8, recoveryStepInMs: 1_000 };
+const t0 = 1_800_000_000_000;
+
+/** Brute force: the most slots any half-open window (s − w, s] holds. */
+function mostInAnyWindow(times: readonly number[], windowInMs: number): number {
+  let most = 0;
+  for (const s of times) most = Math.max(most, times.filter((t) => t > s - windowInMs && t <= s).length);
+  return most;
+}
+
+describe('tenant budget ledger: leases', () => {
+  it('grants a burst of the ceiling at once, the lead time ahead, then nothing until the window has passed', () => {
+    const first = leaseSlots(emptyTenantBudget, policy, t0, 50);
+    expect(first.slots).toEqual(Array<number>(50).fill(t0 + 100));
+    const second = leaseSlots(first.state, policy, t0 + 10, 10);
+    expect(second.slots).toEqual([]);
+    expect(second.nextFreeAt).toBe(t0 + 100 + 1_025);
+    const later = leaseSlots(first.state, policy, t0 + 1_000, 10);
+    expect(later.slots).toEqual(Array<number>(10).fill(t0 + 1_125));
+  });
+
+  it('with slices, spreads a window over them: 25 now and 25 half a window later', () => {
+    const lease = leaseSlots(emptyTenantBudget, { ...policy, slices: 2 }, t0, 50);
+    expect(lease.slots).toEqual([...Array<number>(25).fill(t0 + 100), ...Array<number>(25).fill(t0 + 100 + 512)]);
+  });
+
+  it('never books beyond the horizon: an instance that dies holds at most lead + horizon of budget', () => {
+    const lease = leaseSlots({ ...emptyTenantBudget, coolDownUntil: t0 + 1_500 }, policy, t0, 10);
+    expect(lease.slots).toEqual([]);
+    expect(lease.nextFreeAt).toBe(t0 + 1_500);
+  });
+
+  it('keeps every window within the limit however leases of any size interleave (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ gap: fc.integer({ min: 0, max: 400 }), want: fc.integer({ min: 1, max: 25 }) }), { minLength: 1, maxLength: 60 }), (steps) => {
+        let state: TenantBudgetState = emptyTenantBudget;
+        let now = t0;
+        const granted: number[] = [];
+        for (const step of steps) {
+          now += step.gap;
+          const lease = leaseSlots(state, policy, now, step.want);
+          for (const slot of lease.slots) {
+            expect(slot).toBeGreaterThanOrEqual(now + policy.leadInMs);
+            expect(slot).toBeLessThan(now + policy.leadInMs + policy.horizonInMs);
+          }
+          granted.push(...lease.slots);
+          state = lease.state;
+        }
+        expect(mostInAnyWindow(granted, policy.windowInMs)).toBeLessThanOrEqual(policy.ceiling);
+      }),
+    );
+  });
+
+  it('keeps only the slots that can still share a window with a new one', () => {
+    const first = leaseSlots(emptyTenantBudget, policy, t0, 5);
+    const much = leaseSlots(first.state, policy, t0 + 5_000, 3);
+    expect(much.state.granted).toEqual(Array<number>(3).fill(t0 + 5_100));
+  });
+});
+
+describe('tenant budget ledger: what Teams says', () => {
+  it('a 429 cools the tenant down for every instance and takes a fifth off the limit', () => {
+    const throttled = recordThrottle(emptyTenantBudget, policy, t0, 2_000);
+    expect(throttled.coolDownUntil).toBe(t0 + 2_000);
+    expect(currentLimit(throttled, policy, t0)).toBe(40);
+    const lease = leaseSlots(throttled, policy, t0 + 10, 50);
+    expect(lease.slots).toEqual([]);
+    expect(lease.nextFreeAt).toBe(t0 + 2_000);
+  });
+
+  it('the 429s of one burst are one signal: within a window they only extend the cool-down', () => {
+    const once = recordThrottle(emptyTenantBudget, policy, t0, 1_000);
+    const twice = recordThrottle(once, policy, t0 + 200, 1_500);
+    expect(currentLimit(twice, policy, t0 + 200)).toBe(40);
+    expect(twice.coolDownUntil).toBe(t0 + 1_700);
+    const again = recordThrottle(twice, policy, t0 + 3_000, 1_000);
+    expect(currentLimit(again, policy, t0 + 3_000)).toBe(Math.floor(43 * 0.8)); // 40 plus three quiet seconds, then a fifth off
+  });
+
+  it('creeps back one request per quiet second, never past the ceiling, and forgets the 429 once back', () => {
+    const throttled = recordThrottle(emptyTenantBudget, policy, t0, 1_000);
+    expect(currentLimit(throttled, policy, t0 + 4_999)).toBe(44);
+    expect(currentLimit(throttled, policy, t0 + 60_000)).toBe(50);
+    expect(leaseSlots(throttled, policy, t0 + 60_000, 1).state.throttled).toBeUndefined();
+    expect(leaseSlots(throttled, policy, t0 + 5_000, 1).state.throttled).toEqual({ limit: 40, at: t0 });
+  });
+
+  it('grants only the reduced limit per window while it lasts', () => {
+    const throttled = recordThrottle(emptyTenantBudget, policy, t0, 0);
+    expect(leaseSlots(throttled, policy, t0 + 10, 50).slots).toHaveLength(40);
+  });
+});

@@ -4,6 +4,8 @@ import { describeConfig, type GatewayConfig, loadConfig } from './config';
 import { type BotConnectorClient, createBotConnectorClient } from './connector/botConnectorClient';
 import { SendPacer } from './delivery/sendPacer';
 import { errorCodes, GatewayError } from './errors';
+import { createGraphInstallClient, type GraphInstallClient } from './graph/graphInstallClient';
+import { createGraphTokens } from './graph/graphTokens';
 import { type NotificationStore } from './notifications/notificationStore';
 import { createTableNotificationStore } from './notifications/tableNotificationStore';
 import { createTenantAudience, type TenantAudience } from './notifications/tenantAudience';
@@ -55,6 +57,8 @@ export interface GatewayServices {
   connector: BotConnectorClient;
   /** In-process send pacing per conversation and tenant; one per process so every send shares it. */
   sendPacer: SendPacer;
+  /** Microsoft Graph app installation for users; only when proactive installation is on. */
+  graphInstaller?: GraphInstallClient;
   // Further adapters (notification store, delivery queue, connector client) are added here by the work that
   // builds them.
 }
@@ -102,6 +106,10 @@ async function buildServices(): Promise<GatewayServices> {
   const connector = createBotConnectorClient(config, tokens, { now });
   const sendPacer = new SendPacer({ perTenantRequestsPerSecond: config.delivery.perTenantRequestsPerSecond });
   const queueEmptySince = config.serviceBus === undefined ? hostParts.queueEmptySince : undefined;
+  const graphInstaller =
+    config.proactiveInstall === undefined
+      ? undefined
+      : createGraphInstallClient(config.proactiveInstall, createGraphTokens(config, config.proactiveInstall, now), { timeoutInMs: config.delivery.requestTimeoutInMs, now });
   return Promise.resolve({
     config,
     now,
@@ -115,6 +123,7 @@ async function buildServices(): Promise<GatewayServices> {
     tokens,
     connector,
     sendPacer,
+    ...(graphInstaller === undefined ? {} : { graphInstaller }),
   });
 }
 

@@ -44,9 +44,9 @@ async function onlyDelivery(notificationId: string) {
 }
 
 async function personalChatOf(tenantId: string, userId: string): Promise<{ conversationId: string } | undefined> {
-  const { conversations } = (await rig.control('GET', '/conversations')) as { conversations: { id: string; type: string; tenantId: string; user: { aadObjectId: string } }[] };
+  const { conversations } = (await rig.control('GET', '/conversations')) as { conversations: { conversationId: string; type: string; tenantId: string; user: { aadObjectId: string } }[] };
   const chat = conversations.find((c) => c.type === 'personal' && c.tenantId === tenantId && c.user.aadObjectId === userId);
-  return chat === undefined ? undefined : { conversationId: chat.id };
+  return chat === undefined ? undefined : { conversationId: chat.conversationId };
 }
 
 function installRequests(stats: { requests: Record<string, Record<string, number>> }): Record<string, number> {

@@ -27,6 +27,9 @@ const notSetInAzure: Readonly<Record<string, string>> = {
   [settingNames.gccServiceUrl]: 'override of the preset GCC host: the local emulator only',
   [settingNames.tablesConnectionString]: 'connection-string form for Azurite; in Azure it would win over the identity form',
   [settingNames.serviceBusConnectionString]: 'connection-string form; Service Bus local auth is off in Azure',
+  [settingNames.proactiveInstall]: 'opt-in (off by default); needs Graph admin consent that Bicep cannot grant, so an operator sets it with TeamsAppCatalogId',
+  [settingNames.teamsAppCatalogId]: 'the app catalog id, known only after the app is uploaded to the tenant; set with ProactiveInstallation',
+  [settingNames.graphEndpoint]: "override of the cloud's Graph: the local emulator only",
   [settingNames.deliveryBackoffBaseMs]: 'tuning knob; the code default (1 s, Teams-style exponential backoff) is the production value',
   [settingNames.deliveryBackoffMaxMs]: 'tuning knob; the code default (5 min cap) is the production value',
 };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { schemaProblems } from '../../unit/notifications/openApiSchemaCheck';
 import { DeliveryRig, newTenantId, quietConsole, uniqueText } from './deliveryRig';
 
 /**
@@ -78,6 +79,9 @@ describe('a user who never installed the app', () => {
     expect(await rig.services.conversationStore.findPersonal(tenantId, userId)).toMatchObject({ conversationId: chat!.conversationId, status: 'active' });
     expect(installRequests(await rig.stats())).toEqual({ 201: 1 });
     expect(rig.outcomes.filter((o) => o.notificationId === id).map((o) => o.outcome)).toEqual(['sent']);
+    const status = await rig.status(id);
+    expect(status.body.deliveries[0]).toMatchObject({ status: 'sent', installation: { status: 'installed' } });
+    expect(schemaProblems('NotificationStatus', status.body)).toEqual([]);
   });
 
   it('a second notification goes straight to the stored chat, with no Graph call', async () => {

@@ -5,6 +5,7 @@ import { type BotConnectorClient, createBotConnectorClient } from './connector/b
 import { SendPacer } from './delivery/sendPacer';
 import { errorCodes, GatewayError } from './errors';
 import { createGraphInstallClient, type GraphInstallClient } from './graph/graphInstallClient';
+import { GraphInstallPacer } from './graph/graphInstallPacer';
 import { createGraphTokens } from './graph/graphTokens';
 import { type NotificationStore } from './notifications/notificationStore';
 import { createTableNotificationStore } from './notifications/tableNotificationStore';
@@ -57,8 +58,8 @@ export interface GatewayServices {
   connector: BotConnectorClient;
   /** In-process send pacing per conversation and tenant; one per process so every send shares it. */
   sendPacer: SendPacer;
-  /** Microsoft Graph app installation for users; only when proactive installation is on. */
-  graphInstaller?: GraphInstallClient;
+  /** Microsoft Graph app installation for users, paced per process; only when proactive installation is on. */
+  graphInstaller?: { client: GraphInstallClient; pacer: GraphInstallPacer };
   // Further adapters (notification store, delivery queue, connector client) are added here by the work that
   // builds them.
 }
@@ -109,7 +110,10 @@ async function buildServices(): Promise<GatewayServices> {
   const graphInstaller =
     config.proactiveInstall === undefined
       ? undefined
-      : createGraphInstallClient(config.proactiveInstall, createGraphTokens(config, config.proactiveInstall, now), { timeoutInMs: config.delivery.requestTimeoutInMs, now });
+      : {
+          client: createGraphInstallClient(config.proactiveInstall, createGraphTokens(config, config.proactiveInstall, now), { timeoutInMs: config.delivery.requestTimeoutInMs, now }),
+          pacer: new GraphInstallPacer(),
+        };
   return Promise.resolve({
     config,
     now,

@@ -1,3 +1,4 @@
+import { type GraphInstallPacer } from '../graph/graphInstallPacer';
 import { decideInstall } from '../graph/installDecision';
 import { type DeliveryError, type DeliveryRecord,type PersonalChatToCreate } from '../notifications/notificationStore';
 import { decideAttempt,failedAttempt } from './attemptOutcome';
@@ -24,7 +25,9 @@ export async function installForUser(runtime: SenderRuntime, ctx: AttemptContext
   const { installer } = runtime;
   if (installer === undefined || record.installation !== undefined) return { kind: 'proceed' };
   const { message } = ctx;
-  const attempt = await installer.installForUser(createFor.tenantId, createFor.userAadObjectId);
+  const deferred = await paceInstall(runtime, ctx, installer.pacer, createFor.tenantId);
+  if (deferred !== undefined) return { kind: 'settled', result: deferred };
+  const attempt = await installer.client.installForUser(createFor.tenantId, createFor.userAadObjectId);
   const decision = decideInstall(attempt.outcome);
   switch (decision.kind) {
     case 'alreadyInstalled':
@@ -32,10 +35,7 @@ export async function installForUser(runtime: SenderRuntime, ctx: AttemptContext
       return { kind: 'proceed' };
     case 'installed': {
       await runtime.deliveries.recordInstalling(message.notificationId, ctx.key);
-      // Not an attempt (nothing was sent): a deferral, like pacing.
-      const notBefore = new Date(runtime.now().getTime() + installEventWaitInMs);
-      await runtime.queue.enqueue([{ body: { ...message, deferral: (message.deferral ?? 0) + 1 }, notBefore }]);
-      return { kind: 'settled', result: completed([...ctx.notes, `${message.notificationId}/${ctx.key}: installed the app for ${createFor.userAadObjectId} through Graph; sending at ${notBefore.toISOString()}`]) };
+      return { kind: 'settled', result: await deferCopy(runtime, ctx, installEventWaitInMs, `installed the app for ${createFor.userAadObjectId} through Graph; sending`) };
     }
     case 'refused': {
       const error: DeliveryError = { status: decision.status, code: decision.code, message: decision.message };
@@ -49,9 +49,29 @@ export async function installForUser(runtime: SenderRuntime, ctx: AttemptContext
     case 'transient': {
       const policy = decideAttempt(runtime, ctx, attempt, '');
       if (policy.kind === 'delivered') return { kind: 'proceed' };
-      // A Graph 429 throttles Graph, not the tenant's Bot Connector sends: no tenant cool-down.
-      if (policy.kind === 'retry') delete policy.throttleCoolDownInMs;
+      // A Graph 429 throttles Graph, not the tenant's Bot Connector sends: the cool-down is Graph's own.
+      if (policy.kind === 'retry' && policy.throttleCoolDownInMs !== undefined) {
+        installer.pacer.coolDown(createFor.tenantId, policy.throttleCoolDownInMs, runtime.now());
+        delete policy.throttleCoolDownInMs;
+      }
       return { kind: 'settled', result: await failedAttempt(runtime, ctx, policy) };
     }
   }
+}
+
+/** Graph's per-tenant pace: a near slot is waited for here, a later one on the queue (a deferral, not an attempt). */
+async function paceInstall(runtime: SenderRuntime, ctx: AttemptContext, pacer: GraphInstallPacer, tenantId: string): Promise<SendResult | undefined> {
+  const delayInMs = pacer.reserve(tenantId, runtime.now());
+  if (delayInMs <= runtime.maxPacingWaitInMs) {
+    if (delayInMs > 0) await runtime.sleep(delayInMs);
+    return undefined;
+  }
+  return deferCopy(runtime, ctx, delayInMs, 'Graph install paced');
+}
+
+/** Not an attempt (nothing was sent): the copy comes back after `delayInMs`, like a pacing deferral. */
+async function deferCopy(runtime: SenderRuntime, ctx: AttemptContext, delayInMs: number, why: string): Promise<SendResult> {
+  const notBefore = new Date(runtime.now().getTime() + delayInMs);
+  await runtime.queue.enqueue([{ body: { ...ctx.message, deferral: (ctx.message.deferral ?? 0) + 1 }, notBefore }]);
+  return completed([...ctx.notes, `${ctx.message.notificationId}/${ctx.key}: ${why} at ${notBefore.toISOString()}`]);
 }

@@ -4,6 +4,7 @@ import { type DeliverySettings } from '../config';
 import { type BotConnectorClient } from '../connector/botConnectorClient';
 import { type SendPacer } from '../delivery/sendPacer';
 import { type GraphInstallClient } from '../graph/graphInstallClient';
+import { type GraphInstallPacer } from '../graph/graphInstallPacer';
 import { type DeliveryStatusStore } from '../notifications/notificationStore';
 import { type DeliveryMessage } from '../queue/deliveryMessage';
 import { type DeliveryQueue } from '../queue/deliveryQueue';
@@ -26,7 +27,7 @@ export interface DeliverySenderDependencies {
    */
   maxPacingWaitInMs?: number;
   /** Present when proactive installation is on: installs the app for a user the bot cannot reach yet. */
-  installer?: GraphInstallClient;
+  installer?: { client: GraphInstallClient; pacer: GraphInstallPacer };
   /** Runs one step of a tenant broadcast (notifications/tenantFanOut.ts runFanOutStep, bound to its services). */
   runFanOutStep?: (message: DeliveryMessage) => Promise<{ outcome: string }>;
 }

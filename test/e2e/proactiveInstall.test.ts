@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { devTenantId } from '../../dev/devIdentity';
+import { requestJson as json } from '../integration/teamsEmulator/emulatorFixture';
 import { type ConsoleLocalHost, startConsoleLocalHost } from './support/consoleLocalHost';
 
 /**
@@ -17,16 +18,6 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => host?.stop());
 
-async function json(url: string, method = 'GET', body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
-
 it('installs the app for a user who never did and delivers the notification in the chat the install opened', async () => {
   const userId = randomUUID();
   const added = await json(`${host.emulatorUrl}/_control/tenants/${devTenantId}/users`, 'POST', { aadObjectId: userId, name: 'Adele Vance' });
@@ -40,7 +31,7 @@ it('installs the app for a user who never did and delivers the notification in t
   const seen = new Set<string>();
   let status: any;
   for (;;) {
-    status = (await json(`${host.url}/api/notifications/${accepted.body.id as string}`)).body;
+    status = (await json(`${host.url}/api/notifications/${accepted.body.id as string}`, 'GET')).body;
     const installation = status.deliveries[0]?.installation?.status as string | undefined;
     if (installation !== undefined) seen.add(installation);
     if (status.counts.queued === 0) break;
@@ -51,8 +42,8 @@ it('installs the app for a user who never did and delivers the notification in t
   expect(seen.has('installing')).toBe(true);
 
   const chatId = status.deliveries[0].conversationId as string;
-  const chat = await json(`${host.emulatorUrl}/_control/conversations/${encodeURIComponent(chatId)}/activities`);
+  const chat = await json(`${host.emulatorUrl}/_control/conversations/${encodeURIComponent(chatId)}/activities`, 'GET');
   expect(chat.body.activities.map((a: { text: string }) => a.text)).toEqual([text]);
-  const stored = await json(`${host.url}/api/conversations?tenantId=${devTenantId}&userId=${userId}`);
+  const stored = await json(`${host.url}/api/conversations?tenantId=${devTenantId}&userId=${userId}`, 'GET');
   expect(stored.body.items).toEqual([expect.objectContaining({ conversationId: chatId, status: 'active' })]);
 });

@@ -1,7 +1,7 @@
 import { type GraphInstallPacer } from '../graph/graphInstallPacer';
 import { decideInstall } from '../graph/installDecision';
-import { type DeliveryError, type DeliveryRecord,type PersonalChatToCreate } from '../notifications/notificationStore';
-import { decideAttempt,failedAttempt } from './attemptOutcome';
+import { type DeliveryError, type DeliveryRecord, type PersonalChatToCreate } from '../notifications/notificationStore';
+import { decideAttempt, failedAttempt } from './attemptOutcome';
 import { type AttemptContext, attemptLine } from './copyAttempt';
 import { type SenderRuntime } from './senderDependencies';
 import { completed, type SendResult } from './sendResult';

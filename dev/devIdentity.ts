@@ -11,6 +11,9 @@ export const devBot = {
 
 export const devTenantId = '5e2f7c1a-3b4d-4e6f-8a9b-0c1d2e3f4a5b';
 
+/** The app's id in the emulator's app catalog: what TeamsAppCatalogId names for proactive installation. */
+export const devTeamsAppId = '8d3c2b1a-6f5e-4d7c-9b8a-1e2f3a4b5c6d';
+
 /** The settings that point the gateway's unmodified auth and Connector code at an emulator at `emulatorUrl`. */
 export function emulatorGatewaySettings(emulatorUrl: string): Record<string, string> {
   const base = emulatorUrl.replace(/\/+$/, '');
@@ -23,5 +26,8 @@ export function emulatorGatewaySettings(emulatorUrl: string): Record<string, str
     ToChannelFromBotLoginUrl: `${base}/botframework.com`,
     TrustedServiceUrlHosts: host,
     GccServiceUrl: `${base}/gcc/`,
+    // Used only when ProactiveInstallation=true: the emulator plays Microsoft Graph under /graph.
+    GraphEndpoint: `${base}/graph`,
+    TeamsAppCatalogId: devTeamsAppId,
   };
 }

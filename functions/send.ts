@@ -47,6 +47,7 @@ export function senderDependencies(services: GatewayServices): DeliverySenderDep
     settings: services.config.delivery,
     gccServiceUrl: services.config.gccServiceUrl,
     now: services.now,
+    ...(services.graphInstaller === undefined ? {} : { installer: services.graphInstaller }),
     runFanOutStep: async (message) =>
       runFanOutStep(message, { notifications: services.notificationStore, audience: services.tenantAudience, queue: services.deliveryQueue, now: services.now }),
   };

@@ -21,6 +21,12 @@ export interface CloudEnvironment {
   trustedServiceUrlHosts: readonly string[];
   /** Where a GCC tenant's conversations live, used after 403 InvalidBotApiHost. */
   gccServiceUrl: string;
+  /**
+   * Microsoft Graph of the cloud (origin, no version): the audience of Graph tokens (`<endpoint>/.default`)
+   * and the one host that may receive them. GCC uses the global Graph; GCC High and DoD have their own
+   * (Microsoft Graph national cloud deployments).
+   */
+  graphEndpoint: string;
 }
 
 const publicCloud: CloudEnvironment = {
@@ -32,9 +38,10 @@ const publicCloud: CloudEnvironment = {
   toChannelFromBotOAuthScope: 'https://api.botframework.com',
   trustedServiceUrlHosts: ['smba.trafficmanager.net', 'smba.infra.gcc.teams.microsoft.com'],
   gccServiceUrl: 'https://smba.infra.gcc.teams.microsoft.com/',
+  graphEndpoint: 'https://graph.microsoft.com',
 };
 
-const usGovernment: Omit<CloudEnvironment, 'name' | 'trustedServiceUrlHosts' | 'gccServiceUrl'> = {
+const usGovernment: Omit<CloudEnvironment, 'name' | 'trustedServiceUrlHosts' | 'gccServiceUrl' | 'graphEndpoint'> = {
   toBotFromChannelOpenIdMetadataUrl: 'https://login.botframework.azure.us/v1/.well-known/openidconfiguration',
   toBotFromChannelTokenIssuer: 'https://api.botframework.us',
   toChannelFromBotLoginUrlPrefix: 'https://login.microsoftonline.us/',
@@ -51,12 +58,14 @@ export const cloudEnvironments: Readonly<Record<CloudName, CloudEnvironment>> = 
     name: 'gccHigh',
     trustedServiceUrlHosts: ['smba.infra.gov.teams.microsoft.us'],
     gccServiceUrl: 'https://smba.infra.gov.teams.microsoft.us/',
+    graphEndpoint: 'https://graph.microsoft.us',
   },
   dod: {
     ...usGovernment,
     name: 'dod',
     trustedServiceUrlHosts: ['smba.infra.dod.teams.microsoft.us'],
     gccServiceUrl: 'https://smba.infra.dod.teams.microsoft.us/',
+    graphEndpoint: 'https://dod-graph.microsoft.us',
   },
 };
 

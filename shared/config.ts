@@ -42,6 +42,19 @@ export interface DeliverySettings {
 export const perTenantBudgetModes = ['shared', 'process'] as const;
 export type PerTenantBudgetMode = (typeof perTenantBudgetModes)[number];
 
+/**
+ * Opt-in proactive installation (ProactiveInstallation=true): a userId target the bot has no personal chat
+ * with gets the app installed for the user through Microsoft Graph, then the copy is sent.
+ */
+export interface ProactiveInstallSettings {
+  /** The app's id in the tenant's app catalog (Graph teamsApp id; for a store app, the manifest id). */
+  teamsAppId: string;
+  /** Graph's versioned base, `<endpoint>/v1.0`: the cloud's Graph, or GraphEndpoint (the local emulator). */
+  graphBaseUrl: string;
+  /** Scope of Graph tokens: always the cloud's Graph (`<graph>/.default`), also with an endpoint override. */
+  graphScope: string;
+}
+
 export interface GatewayConfig {
   bot: BotIdentity;
   cloud: CloudEnvironment;
@@ -55,6 +68,8 @@ export interface GatewayConfig {
   delivery: DeliverySettings;
   /** Public base URL of this app, used to build `statusUrl`; relative URLs when absent. */
   publicBaseUrl?: string;
+  /** Present only when proactive installation is turned on. */
+  proactiveInstall?: ProactiveInstallSettings;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -87,6 +102,9 @@ export const settingNames = {
   perTenantRequestsPerSecond: 'PerTenantRequestsPerSecond',
   perTenantBudget: 'PerTenantBudget',
   publicBaseUrl: 'PublicBaseUrl',
+  proactiveInstall: 'ProactiveInstallation',
+  teamsAppCatalogId: 'TeamsAppCatalogId',
+  graphEndpoint: 'GraphEndpoint',
 } as const;
 
 const appTypes: readonly MicrosoftAppType[] = ['UserAssignedMSI', 'SingleTenant', 'MultiTenant'];
@@ -215,6 +233,8 @@ export function loadConfig(env: Environment): GatewayConfig {
     problems.push({ path: settingNames.deliveryBackoffMaxMs, message: `must not be less than ${settingNames.deliveryBackoffBaseMs} (${delivery.backoffBaseInMs})` });
   }
 
+  const proactiveInstall = readProactiveInstall(read, url, cloud, problems);
+
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.path} ${p.message}`).join('; ');
     throw new GatewayError(errorCodes.ConfigurationInvalid, `Configuration is invalid: ${list}`, problems);
@@ -235,7 +255,33 @@ export function loadConfig(env: Environment): GatewayConfig {
   if (serviceBus !== undefined) config.serviceBus = serviceBus;
   const publicBaseUrl = url(settingNames.publicBaseUrl);
   if (publicBaseUrl !== undefined) config.publicBaseUrl = publicBaseUrl.replace(/\/+$/, '');
+  if (proactiveInstall !== undefined) config.proactiveInstall = proactiveInstall;
   return config;
+}
+
+/** Off unless ProactiveInstallation is `true`; then the catalog id is required, and Graph is reached over https only. */
+function readProactiveInstall(
+  read: (name: string) => string | undefined,
+  url: (name: string) => string | undefined,
+  cloud: CloudEnvironment,
+  problems: ErrorDetail[],
+): ProactiveInstallSettings | undefined {
+  const raw = read(settingNames.proactiveInstall)?.toLowerCase();
+  if (raw !== undefined && raw !== 'true' && raw !== 'false') {
+    problems.push({ path: settingNames.proactiveInstall, message: `must be true or false, got "${raw}"` });
+    return undefined;
+  }
+  if (raw !== 'true') return undefined;
+  const teamsAppId = read(settingNames.teamsAppCatalogId);
+  if (teamsAppId === undefined) {
+    problems.push({ path: settingNames.teamsAppCatalogId, message: `is required when ${settingNames.proactiveInstall} is true (the app's id in the tenant's app catalog)` });
+  } else if (!/^[A-Za-z0-9-]{1,64}$/.test(teamsAppId)) {
+    problems.push({ path: settingNames.teamsAppCatalogId, message: `must be a teamsApp id (letters, digits, dashes), got "${teamsAppId}"` });
+  }
+  const endpoint = (url(settingNames.graphEndpoint) ?? cloud.graphEndpoint).replace(/\/+$/, '');
+  // The Graph token goes to this host: never in the clear.
+  if (!endpoint.startsWith('https://')) problems.push({ path: settingNames.graphEndpoint, message: `must use https, got "${endpoint}"` });
+  return { teamsAppId: teamsAppId ?? '', graphBaseUrl: `${endpoint}/v1.0`, graphScope: `${cloud.graphEndpoint}/.default` };
 }
 
 function readTablesConnection(read: (name: string) => string | undefined, problems: ErrorDetail[]): TablesConnection {
@@ -280,5 +326,6 @@ export function describeConfig(config: GatewayConfig): Record<string, unknown> {
           ? 'connection string (***)'
           : config.serviceBus.fullyQualifiedNamespace,
     delivery: config.delivery,
+    proactiveInstall: config.proactiveInstall === undefined ? 'off' : { teamsAppId: config.proactiveInstall.teamsAppId, graph: config.proactiveInstall.graphBaseUrl },
   };
 }

@@ -5,6 +5,9 @@ import { type BotConnectorClient, createBotConnectorClient } from './connector/b
 import { type DeliveryPacer } from './delivery/deliveryPacer';
 import { createDeliveryPacer } from './delivery/deliveryPacerFactory';
 import { errorCodes, GatewayError } from './errors';
+import { createGraphInstallClient, type GraphInstallClient } from './graph/graphInstallClient';
+import { GraphInstallPacer } from './graph/graphInstallPacer';
+import { createGraphTokens } from './graph/graphTokens';
 import { createTenantAudience, type TenantAudience } from './notifications/intake/tenantAudience';
 import { type NotificationStore } from './notifications/store/notificationStore';
 import { createTableNotificationStore } from './notifications/store/tableNotificationStore';
@@ -60,6 +63,8 @@ export interface GatewayServices {
    * Table Storage (or per process with PerTenantBudget=process); one per process so every send shares it.
    */
   deliveryPacer: DeliveryPacer;
+  /** Microsoft Graph app installation for users, paced per process; only when proactive installation is on. */
+  graphInstaller?: { client: GraphInstallClient; pacer: GraphInstallPacer };
   // Further adapters (notification store, delivery queue, connector client) are added here by the work that
   // builds them.
 }
@@ -112,6 +117,13 @@ async function buildServices(): Promise<GatewayServices> {
     log: (line) => console.info(line),
   });
   const queueEmptySince = config.serviceBus === undefined ? hostParts.queueEmptySince : undefined;
+  const graphInstaller =
+    config.proactiveInstall === undefined
+      ? undefined
+      : {
+          client: createGraphInstallClient(config.proactiveInstall, createGraphTokens(config, config.proactiveInstall, now), { timeoutInMs: config.delivery.requestTimeoutInMs, now }),
+          pacer: new GraphInstallPacer(),
+        };
   return Promise.resolve({
     config,
     now,
@@ -125,6 +137,7 @@ async function buildServices(): Promise<GatewayServices> {
     tokens,
     connector,
     deliveryPacer,
+    ...(graphInstaller === undefined ? {} : { graphInstaller }),
   });
 }
 

@@ -23,6 +23,8 @@ export class AccessTokenVerifier {
     private readonly entraKey: SigningKey,
     private readonly appId: string,
     private readonly now: () => number,
+    /** The resource this check guards: the Bot Connector by default, Microsoft Graph for the Graph endpoints. */
+    private readonly audience: string = botFrameworkAudience,
   ) {}
 
   check(authorization: string | undefined): BearerVerdict {
@@ -36,11 +38,18 @@ export class AccessTokenVerifier {
     }
     if (payload === null) return 'unauthorized';
     const nowInSeconds = this.now() / 1000;
-    if (payload.aud !== botFrameworkAudience) return 'unauthorized';
+    if (payload.aud !== this.audience) return 'unauthorized';
     if (typeof payload.exp !== 'number' || payload.exp <= nowInSeconds) return 'unauthorized';
     if (typeof payload.nbf === 'number' && payload.nbf > nowInSeconds + notBeforeSkewInSeconds) return 'unauthorized';
     const appId = (payload as { appid?: unknown; azp?: unknown }).appid ?? (payload as { azp?: unknown }).azp;
     return appId === this.appId ? 'ok' : 'botNotRegistered';
+  }
+
+  /** The `tid` of a token `check` accepted (the tenant it was issued in); undefined otherwise. */
+  tenantOf(authorization: string | undefined): string | undefined {
+    const payload = authorization?.startsWith('Bearer ') === true ? this.verified.get(authorization.slice(7).trim()) : undefined;
+    const tid = (payload as { tid?: unknown } | null | undefined)?.tid;
+    return typeof tid === 'string' ? tid : undefined;
   }
 
   private verifySignature(token: string): JwtPayload | null {

@@ -172,6 +172,22 @@ export class ControlApi {
     return jsonReply(200, { ...this.view(conversation), gateway });
   }
 
+  /**
+   * The app installed for a user in personal scope from outside Teams (Microsoft Graph): the chat Teams keeps
+   * per user and bot (re-opened when it exists), and the two events, sent by `announce` after the caller has
+   * answered, as Teams sends them after the install. Undefined when the app is installed for the user already.
+   */
+  installForUser(tenantId: string, aadObjectId: string): { conversation: EmulatedConversation; announce: () => Promise<GatewayDeliveryResult[]> } | undefined {
+    const { state } = this.options;
+    const user = state.user(tenantId, aadObjectId, undefined);
+    const existing = state.findPersonal(tenantId, aadObjectId);
+    if (existing?.installed === true) return undefined;
+    const conversation = existing ?? this.newConversation({ type: 'personal', tenantId, user: { aadObjectId } }, tenantId, user);
+    if (existing === undefined) state.add(conversation);
+    Object.assign(conversation, { installed: true, blocked: false, deleted: false, changedAt: this.nowIso() });
+    return { conversation, announce: () => this.deliverInstallation(conversation, 'add') };
+  }
+
   /** Teams announces an install or uninstall twice: installationUpdate, then conversationUpdate with the bot as member. */
   private async deliverInstallation(conversation: EmulatedConversation, action: InstallAction): Promise<GatewayDeliveryResult[]> {
     const { bot, delivery } = this.options;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import { type AddressInfo } from 'node:net';
 
-import { devBot, devTenantId, emulatorGatewaySettings } from '../devIdentity';
+import { devBot, devTeamsAppId, devTenantId, emulatorGatewaySettings } from '../devIdentity';
 import { type EmulatorCa, ensureEmulatorCa } from '../emulatorCa';
 import { AccessTokenVerifier } from './accessTokenVerifier';
 import { type ChannelTokenForgery, ChannelTokenIssuer } from './channelTokenIssuer';
@@ -14,6 +14,7 @@ import { EmulatorStats } from './emulatorStats';
 import { EntraTokenEndpoint } from './entraTokenEndpoint';
 import { FaultInjector, noFaults } from './faultPlan';
 import { GatewayDelivery } from './gatewayDelivery';
+import { GraphApi, graphAudience } from './graphApi';
 import { controlError, jsonReply, parseTarget, readBody, type Reply, writeReply } from './httpExchange';
 import { SlidingWindowRateLimiter } from './rateLimiter';
 import { MessageIdClock } from './teamsIds';
@@ -29,6 +30,8 @@ export interface TeamsEmulatorOptions {
   /** The one registered bot; default devBot. */
   appId?: string;
   appPassword?: string;
+  /** The app's id in the emulated app catalog (Graph installs name it); default devTeamsAppId. */
+  teamsAppId?: string;
   /** Tenant of conversations created without one; default devTenantId. */
   defaultTenantId?: string;
   /** Lifetime of the access tokens the token endpoint issues; default 3600; also `PUT /_control/limits`. */
@@ -119,7 +122,8 @@ export async function startTeamsEmulator(options: TeamsEmulatorOptions = {}): Pr
     messageIds,
     now,
   }).register(router);
-  new ControlApi({
+  const pendingTimers = new Set<NodeJS.Timeout>();
+  const control = new ControlApi({
     state,
     bot,
     defaultTenantId,
@@ -142,6 +146,7 @@ export async function startTeamsEmulator(options: TeamsEmulatorOptions = {}): Pr
       faults.setPlan(noFaults);
       setLimits(defaultEmulatorLimits(initialTokenLifetime));
       stats.reset();
+      graph.reset();
     },
     info: () => ({
       url: baseUrl,
@@ -150,12 +155,26 @@ export async function startTeamsEmulator(options: TeamsEmulatorOptions = {}): Pr
       gatewayUrl,
       openIdMetadataUrl: `${baseUrl}/v1/.well-known/openidconfiguration`,
       tokenAuthority: `${baseUrl}/botframework.com`,
+      graphEndpoint: `${baseUrl}/graph`,
       bot: { ...bot, appId: app.appId },
       defaultTenantId,
     }),
-  }).register(router);
-
-  const pendingTimers = new Set<NodeJS.Timeout>();
+  });
+  control.register(router);
+  const graph = new GraphApi({
+    state,
+    teamsAppId: options.teamsAppId ?? devTeamsAppId,
+    verifier: new AccessTokenVerifier(keys.entra, app.appId, now, graphAudience),
+    installForUser: (tenantId, aadObjectId) => control.installForUser(tenantId, aadObjectId),
+    afterReply: (work) => {
+      const timer = setTimeout(() => {
+        pendingTimers.delete(timer);
+        work().catch((err: unknown) => console.error('teams emulator: delivering an install event failed', err));
+      }, 20);
+      pendingTimers.add(timer);
+    },
+  });
+  graph.register(router);
   const server: Server = createServer({ cert: keys.tls.certPem, key: keys.tls.keyPem }, (request, response) => {
     void (async () => {
       const method = request.method ?? 'GET';

@@ -187,6 +187,11 @@ export class TeamsState {
     return user;
   }
 
+  /** A user of the tenant's directory the emulator knows (by Entra object id); never creates one. */
+  findUser(tenantId: string, aadObjectId: string): TeamsUser | undefined {
+    return this.usersByTenantAndAad.get(`${tenantId}|${aadObjectId.toLowerCase()}`);
+  }
+
   /** A user Teams already gave a `29:` id (a replayed activity): that id is kept for the Entra object id. */
   adoptUser(tenantId: string, account: { id: string; aadObjectId?: string; name?: string }): TeamsUser {
     const aad = account.aadObjectId ?? teamsIds.aadObjectId();

@@ -51,7 +51,23 @@ export function outboundAuthority(bot: BotIdentity, cloud: CloudEnvironment): Ou
 }
 
 /**
- * The credential for the bot's app type.
+ * Another resource than the Bot Connector, asked for with the same identity (Microsoft Graph for proactive
+ * installation). Its tokens must come from the tenant whose admin consented: a MultiTenant bot asks that
+ * tenant's authority; a SingleTenant bot and a managed identity only ever have their own tenant.
+ */
+export interface OutboundAudience {
+  scope: string;
+  tenantId: string;
+}
+
+/** The authority for `audience`: the Connector's (outboundAuthority) unless a MultiTenant bot needs another tenant's. */
+function authorityFor(bot: BotIdentity, cloud: CloudEnvironment, audience: OutboundAudience | undefined): OutboundAuthority {
+  if (audience === undefined || bot.appType !== 'MultiTenant') return outboundAuthority(bot, cloud);
+  return { authorityHost: cloud.toChannelFromBotLoginUrlPrefix.replace(/\/+$/, ''), tenantId: audience.tenantId };
+}
+
+/**
+ * The credential for the bot's app type (for the Bot Connector, or for `audience` with the same identity).
  * - SingleTenant / MultiTenant: @azure/identity's ClientCertificateCredential (PEM, preferred when both are
  *   set) or ClientSecretCredential, with the cloud's authority host and `disableInstanceDiscovery` so no call
  *   goes to Microsoft's discovery endpoint (sovereign clouds and the local emulator are not "known"
@@ -62,9 +78,9 @@ export function outboundAuthority(bot: BotIdentity, cloud: CloudEnvironment): Ou
  * The libraries were chosen over botframework-connector's AppCredentials because those keep their own static
  * token cache keyed by app id and give no error codes or refresh hints.
  */
-export function createOutboundCredential(config: Pick<GatewayConfig, 'bot' | 'cloud'>): OutboundCredential {
+export function createOutboundCredential(config: Pick<GatewayConfig, 'bot' | 'cloud'>, audience?: OutboundAudience): OutboundCredential {
   const { bot, cloud } = config;
-  const scope = outboundTokenScope(cloud);
+  const scope = audience?.scope ?? outboundTokenScope(cloud);
   if (bot.appType === 'UserAssignedMSI') {
     const msi = new ManagedIdentityApplication({ managedIdentityIdParams: { userAssignedClientId: bot.appId } });
     return {
@@ -74,7 +90,7 @@ export function createOutboundCredential(config: Pick<GatewayConfig, 'bot' | 'cl
       },
     };
   }
-  const { authorityHost, tenantId } = outboundAuthority(bot, cloud);
+  const { authorityHost, tenantId } = authorityFor(bot, cloud, audience);
   if (!authorityHost.startsWith('https://')) throw configError(`the token authority must use https, got "${authorityHost}"`);
   const options = { authorityHost, disableInstanceDiscovery: true };
   const { certificatePem, password } = bot;

@@ -9,6 +9,7 @@ import { paceCopy } from './copyPacing';
 import { seenAtNote } from './deadLetterFacts';
 import { createdChatTarget, targetOf } from './deliveryTarget';
 import { blockedBeforeSend } from './preSendGate';
+import { installForUser } from './proactiveInstallStep';
 import { type SenderRuntime } from './senderDependencies';
 import { completed, deadLettered, type SendResult } from './sendResult';
 
@@ -41,6 +42,11 @@ export async function chatToCreateFor(runtime: SenderRuntime, ctx: AttemptContex
     if (deferred !== undefined) return { kind: 'settled', result: deferred };
     if (!(await startSending(runtime, ctx))) return { kind: 'settled', result: completed([...ctx.notes, `${message.notificationId}/${ctx.key} changed state before sending`]) };
     return { kind: 'target', target: targetOf(own, message.serviceUrlOverride) };
+  }
+
+  if (!channel) {
+    const install = await installForUser(runtime, ctx, record, createFor);
+    if (install.kind === 'settled') return install;
   }
 
   const reference = await referenceFor(runtime, createFor);

@@ -3,6 +3,8 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import { type DeliverySettings } from '../config';
 import { type BotConnectorClient } from '../connector/botConnectorClient';
 import { type DeliveryPacer } from '../delivery/deliveryPacer';
+import { type GraphInstallClient } from '../graph/graphInstallClient';
+import { type GraphInstallPacer } from '../graph/graphInstallPacer';
 import { type DeliveryStatusStore } from '../notifications/store/notificationStore';
 import { type DeliveryMessage } from '../queue/deliveryMessage';
 import { type DeliveryQueue } from '../queue/deliveryQueue';
@@ -24,6 +26,8 @@ export interface DeliverySenderDependencies {
    * 20 s request after it); a longer wait reschedules a copy and frees the session.
    */
   maxPacingWaitInMs?: number;
+  /** Present when proactive installation is on: installs the app for a user the bot cannot reach yet. */
+  installer?: { client: GraphInstallClient; pacer: GraphInstallPacer };
   /** Runs one step of a tenant broadcast (notifications/intake/tenantFanOut.ts runFanOutStep, bound to its services). */
   runFanOutStep?: (message: DeliveryMessage) => Promise<{ outcome: string }>;
 }

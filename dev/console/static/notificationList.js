@@ -21,6 +21,7 @@ function deliveryRow(delivery, notificationId) {
     delivery.failureClass === undefined ? null : `class: ${delivery.failureClass}`,
     delivery.removalReason === undefined ? null : `conversation removed: ${delivery.removalReason}`,
     delivery.lastOperation === undefined ? null : `last ${delivery.lastOperation.operation}: ${delivery.lastOperation.status}`,
+    delivery.installation === undefined ? null : `app ${delivery.installation.status} for the user (Graph)`,
   ].filter((part) => part !== null);
   const target =
     delivery.conversationId ?? delivery.target?.conversationId ?? (delivery.user === undefined ? JSON.stringify(delivery.target ?? {}) : `new chat with ${delivery.user.userId}`);

@@ -49,7 +49,7 @@ export interface FanOutView {
  */
 export type DeliveryView = Pick<
   DeliveryRecord,
-  'conversationId' | 'activityId' | 'attempts' | 'lastError' | 'failureClass' | 'lastOperation' | 'target' | 'reconciledAt' | 'reconciliations' | 'updatedAt'
+  'conversationId' | 'activityId' | 'attempts' | 'lastError' | 'failureClass' | 'lastOperation' | 'target' | 'reconciledAt' | 'reconciliations' | 'installation' | 'updatedAt'
 > & {
   status: DeliveryViewStatus;
   user?: { tenantId: string; userId: string };
@@ -156,6 +156,7 @@ export function deliveryView(record: DeliveryRecord): DeliveryView {
   if (record.target !== undefined) view.target = record.target;
   if (record.reconciledAt !== undefined) view.reconciledAt = record.reconciledAt;
   if (record.reconciliations !== undefined) view.reconciliations = record.reconciliations;
+  if (record.installation !== undefined) view.installation = record.installation;
   if (record.unresolved !== undefined) {
     view.reason = record.unresolved.reason;
     if (record.unresolved.removalReason !== undefined) view.removalReason = record.unresolved.removalReason;

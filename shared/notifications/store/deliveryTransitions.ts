@@ -40,9 +40,18 @@ export function markSent(sent: { activityId: string; conversationId?: string; at
     if (current.status === 'sent' && current.activityId === sent.activityId) return unchanged;
     const record: DeliveryRecord = { ...current, status: 'sent', activityId: sent.activityId, attempts: Math.max(current.attempts, sent.attempt ?? 1) };
     if (sent.conversationId !== undefined) record.conversationId = sent.conversationId;
+    if (record.installation?.status === 'installing') record.installation = { ...record.installation, status: 'installed' };
     delete record.lastError;
     delete record.failureClass;
     return applied(record, now);
+  };
+}
+
+/** The app was installed for the user (proactive installation); the copy waits for the chat it opens. */
+export function recordInstalling(now: Date): DeliveryTransition {
+  return (current) => {
+    if (!pending.has(current.status) || current.installation !== undefined) return unchanged;
+    return applied({ ...current, installation: { status: 'installing', requestedAt: now.toISOString() } }, now);
   };
 }
 

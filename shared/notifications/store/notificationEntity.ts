@@ -202,6 +202,8 @@ export function deliveryToEntity(record: DeliveryRecord): TableRow {
       lastOperationJson: record.lastOperation === undefined ? undefined : JSON.stringify(record.lastOperation),
       reconciledAt: record.reconciledAt,
       reconciliations: record.reconciliations,
+      installationStatus: record.installation?.status,
+      installationRequestedAt: record.installation?.requestedAt,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     }),
@@ -238,6 +240,8 @@ const deliveryEntitySchema = z.object({
   lastOperationJson: z.string().optional(),
   reconciledAt: z.string().optional(),
   reconciliations: z.number().int().min(0).optional(),
+  installationStatus: z.enum(['installing', 'installed']).optional(),
+  installationRequestedAt: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -279,6 +283,9 @@ export function deliveryFromEntity(entity: unknown): DeliveryRecord {
   if (row.lastOperationJson !== undefined) record.lastOperation = parseJsonColumn(row.lastOperationJson, 'delivery operation') as CopyOperationState;
   if (row.reconciledAt !== undefined) record.reconciledAt = row.reconciledAt;
   if (row.reconciliations !== undefined) record.reconciliations = row.reconciliations;
+  if (row.installationStatus !== undefined && row.installationRequestedAt !== undefined) {
+    record.installation = { status: row.installationStatus, requestedAt: row.installationRequestedAt };
+  }
   return record;
 }
 

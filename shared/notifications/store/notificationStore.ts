@@ -98,11 +98,19 @@ export interface DeliveryRecord {
   lastOperation?: CopyOperationState;
   /** When the reconciler last re-queued or finalized it because its queue message was lost. */
   reconciledAt?: string;
+  /** The app was installed for the user through Microsoft Graph for this copy (proactive installation). */
+  installation?: DeliveryInstallation;
   /** Re-queues by the reconciler so far. */
   reconciliations?: number;
   createdAt: string;
   updatedAt: string;
   etag?: string;
+}
+
+/** `installing` until the copy is sent in the chat the install opened, then `installed`. */
+export interface DeliveryInstallation {
+  status: 'installing' | 'installed';
+  requestedAt: string;
 }
 
 export interface CopyOperationState {
@@ -203,6 +211,8 @@ export interface DeliveryStatusStore {
   markSending(notificationId: string, key: string, attempt: number): Promise<DeliveryTransitionResult>;
   /** The copy was posted; `conversationId` is the chat created for a `createFor` delivery. */
   markSent(notificationId: string, key: string, sent: { activityId: string; conversationId?: string; attempt?: number }): Promise<DeliveryTransitionResult>;
+  /** The app was installed for the user (Graph) before this copy: shown as `installation` until sent. */
+  recordInstalling(notificationId: string, key: string): Promise<DeliveryTransitionResult>;
   /** A retryable failure of `attempt`; the rescheduled copy is attempt + 1. */
   recordRetry(notificationId: string, key: string, attempt: number, error: DeliveryError): Promise<DeliveryTransitionResult>;
   /** Final: not sent, with the Teams (or gateway) error and the dead-letter failure class. */

@@ -299,6 +299,10 @@ export class TableNotificationStore implements NotificationStore {
     return this.transitionDelivery(notificationId, key, transitions.markSent(sent, this.now()));
   }
 
+  async recordInstalling(notificationId: string, key: string): Promise<DeliveryTransitionResult> {
+    return this.transitionDelivery(notificationId, key, transitions.recordInstalling(this.now()));
+  }
+
   async recordRetry(notificationId: string, key: string, attempt: number, error: DeliveryError): Promise<DeliveryTransitionResult> {
     return this.transitionDelivery(notificationId, key, transitions.recordRetry(attempt, error, this.now()));
   }

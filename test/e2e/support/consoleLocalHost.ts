@@ -25,13 +25,15 @@ export interface ConsoleLocalHost {
  * Starts the local host as a child process, as `npm start` does, on free ports and with embedded defaults only
  * (any real setting in this environment is left out), and waits until `/api/health` answers 200.
  */
-export async function startConsoleLocalHost(): Promise<ConsoleLocalHost> {
+/** `settings`: gateway settings the run starts with (every other setting is cleared, so the embedded defaults apply). */
+export async function startConsoleLocalHost(settings: Record<string, string> = {}): Promise<ConsoleLocalHost> {
   if (!existsSync(path.join(projectRoot, 'dist/dev/localHost.js'))) {
     throw new Error('dist/dev/localHost.js is missing: run `npm run build` first (npm test does)');
   }
   const [port, emulatorPort] = [await findFreePort(), await findFreePort()];
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), TEAMS_EMULATOR_PORT: String(emulatorPort) };
   for (const name of Object.values(settingNames)) delete env[name];
+  Object.assign(env, settings);
   delete env.NODE_EXTRA_CA_CERTS;
 
   const child = spawn(process.execPath, startCommand, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });

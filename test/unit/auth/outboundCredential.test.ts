@@ -128,6 +128,16 @@ describe('UserAssignedMSI credential (App Service managed identity endpoint)', (
     expect(first.header).toBe('identity-header-value');
   });
 
+  it('asks for Microsoft Graph with the same identity when given the Graph audience', async () => {
+    const credential = createOutboundCredential(
+      { bot: { appId, appType: 'UserAssignedMSI', tenantId }, cloud: cloudEnvironments.public },
+      { scope: 'https://graph.microsoft.com/.default', tenantId },
+    );
+    const before = requests.length;
+    await credential.issueToken();
+    expect(requests[before]!.url.searchParams.get('resource')).toBe('https://graph.microsoft.com');
+  });
+
   it("skips MSAL's process-wide managed identity cache: every token request reaches the endpoint", async () => {
     const credential = createOutboundCredential({ bot: { appId, appType: 'UserAssignedMSI', tenantId }, cloud: cloudEnvironments.public });
     const before = requests.length;

@@ -47,6 +47,13 @@ describe('isTrustedServiceUrl', () => {
 });
 
 describe('cloud presets', () => {
+  it('each cloud has its Microsoft Graph: global for public and GCC, .us hosts for GCC High and DoD', () => {
+    expect(cloudEnvironments.public.graphEndpoint).toBe('https://graph.microsoft.com');
+    expect(cloudEnvironments.gcc.graphEndpoint).toBe('https://graph.microsoft.com');
+    expect(cloudEnvironments.gccHigh.graphEndpoint).toBe('https://graph.microsoft.us');
+    expect(cloudEnvironments.dod.graphEndpoint).toBe('https://dod-graph.microsoft.us');
+  });
+
   it('GCC uses the public Bot Framework endpoints and the GCC Teams host', () => {
     expect(cloudEnvironments.gcc.toBotFromChannelTokenIssuer).toBe(cloudEnvironments.public.toBotFromChannelTokenIssuer);
     expect(new URL(cloudEnvironments.gcc.gccServiceUrl).host).toBe('smba.infra.gcc.teams.microsoft.com');

@@ -137,6 +137,33 @@ describe('loadConfig', () => {
   });
 });
 
+describe('proactive installation settings', () => {
+  it('is off by default', () => {
+    expect(loadConfig(minimal).proactiveInstall).toBeUndefined();
+    expect(loadConfig({ ...minimal, ProactiveInstallation: 'false', TeamsAppCatalogId: 'ignored' }).proactiveInstall).toBeUndefined();
+  });
+
+  it("uses the cloud's Graph for calls and token scope", () => {
+    const config = loadConfig({ ...minimal, ProactiveInstallation: 'TRUE', TeamsAppCatalogId: 'a1b2c3d4-0000-4000-8000-000000000001', TeamsCloud: 'gccHigh' });
+    expect(config.proactiveInstall).toEqual({
+      teamsAppId: 'a1b2c3d4-0000-4000-8000-000000000001',
+      graphBaseUrl: 'https://graph.microsoft.us/v1.0',
+      graphScope: 'https://graph.microsoft.us/.default',
+    });
+  });
+
+  it('GraphEndpoint (the local emulator) moves the calls, never the token audience', () => {
+    const config = loadConfig({ ...minimal, ProactiveInstallation: 'true', TeamsAppCatalogId: 'app', GraphEndpoint: 'https://127.0.0.1:7072/graph/' });
+    expect(config.proactiveInstall).toMatchObject({ graphBaseUrl: 'https://127.0.0.1:7072/graph/v1.0', graphScope: 'https://graph.microsoft.com/.default' });
+  });
+
+  it('refuses a missing catalog id, a plain-http Graph endpoint and a value that is not true/false, naming each setting', () => {
+    const error = problems({ ...minimal, ProactiveInstallation: 'true', GraphEndpoint: 'http://graph.example.test' });
+    expect(error.details.map((d) => d.path).sort()).toEqual(['GraphEndpoint', 'TeamsAppCatalogId']);
+    expect(problems({ ...minimal, ProactiveInstallation: 'yes' }).details.map((d) => d.path)).toEqual(['ProactiveInstallation']);
+  });
+});
+
 describe('describeConfig', () => {
   it('never contains a secret or a connection string', () => {
     const config = loadConfig({

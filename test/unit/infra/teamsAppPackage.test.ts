@@ -14,6 +14,7 @@ const template = JSON.parse(templateText) as {
   icons: { color: string; outline: string };
   accentColor: string;
   bots: { botId: string; scopes: string[] }[];
+  webApplicationInfo?: { id: string; resource: string };
 };
 
 interface DecodedPng {
@@ -84,6 +85,10 @@ describe('Teams app package (appPackage/)', () => {
     expect(bicepOutputs).toContain('BOT_APP_ID');
     expect(template.id).toBe('${{TEAMS_APP_ID}}');
     for (const name of placeholders) expect(name).toMatch(/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/);
+  });
+
+  it("names the bot's Entra app in webApplicationInfo, which Graph's TeamsAppInstallation…Self permissions require (proactive installation)", () => {
+    expect(template.webApplicationInfo).toEqual({ id: '${{BOT_APP_ID}}', resource: 'api://botid-${{BOT_APP_ID}}' });
   });
 
   it('installs in personal, team and group chat scopes so every target kind can be reached', () => {

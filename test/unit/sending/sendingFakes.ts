@@ -136,7 +136,7 @@ function onePage(conversations: readonly StoredConversation[]): AsyncIterable<Co
   })();
 }
 
-type StoreMethod = 'getDelivery' | 'markSending' | 'markSent' | 'recordRetry' | 'markFinished' | 'recordCopyOperation' | 'getFanOutProgress' | 'saveFanOutProgress';
+type StoreMethod = 'getDelivery' | 'markSending' | 'markSent' | 'recordInstalling' | 'recordRetry' | 'markFinished' | 'recordCopyOperation' | 'getFanOutProgress' | 'saveFanOutProgress';
 
 /** DeliveryStatusStore in memory with the real transitions; `failNext` makes a method throw like storage would. */
 export class FakeDeliveries implements DeliveryStatusStore, FanOutProgressStore {
@@ -187,6 +187,11 @@ export class FakeDeliveries implements DeliveryStatusStore, FanOutProgressStore 
   async markSent(notificationId: string, key: string, sent: { activityId: string; conversationId?: string; attempt?: number }): Promise<DeliveryTransitionResult> {
     this.enter('markSent', key, sent);
     return this.apply(notificationId, key, transitions.markSent(sent, this.now()));
+  }
+
+  async recordInstalling(notificationId: string, key: string): Promise<DeliveryTransitionResult> {
+    this.enter('recordInstalling', key, {});
+    return this.apply(notificationId, key, transitions.recordInstalling(this.now()));
   }
 
   async recordRetry(notificationId: string, key: string, attempt: number, error: { status?: number; code: string; message: string }): Promise<DeliveryTransitionResult> {

@@ -1,4 +1,4 @@
-import { markCancelled, markFinished, markSending, markSent, recordCopyOperation, recordRetry } from '../../../../shared/notifications/store/deliveryTransitions';
+import { markCancelled, markFinished, markSending, markSent, recordCopyOperation, recordInstalling, recordRetry } from '../../../../shared/notifications/store/deliveryTransitions';
 import { type DeliveryRecord, type DeliveryTransition } from '../../../../shared/notifications/store/notificationStore';
 import { deliveryRecord } from '../deliveryRecordFixture';
 
@@ -26,6 +26,15 @@ describe('delivery transitions', () => {
     expect(after(markSent({ activityId: 'act-1' }, now), delivery('cancelled'))).toMatchObject({ status: 'sent', activityId: 'act-1' });
     expect(after(markSent({ activityId: 'act-1' }, now), delivery('sent', { activityId: 'act-1' }))).toBe('unchanged');
     expect(after(markSent({ activityId: 'act-9', conversationId: 'a:1created' }, now), delivery('sending', { conversationId: undefined }))).toMatchObject({ conversationId: 'a:1created' });
+  });
+
+  it('records a proactive install once on a pending delivery, and shows it installed once the copy is sent', () => {
+    const installing = after(recordInstalling(now), delivery('queued'));
+    expect(installing).toMatchObject({ status: 'queued', installation: { status: 'installing', requestedAt: now.toISOString() } });
+    if (installing === 'unchanged') return;
+    expect(after(recordInstalling(new Date('2026-03-01T10:06:00.000Z')), installing)).toBe('unchanged');
+    expect(after(recordInstalling(now), delivery('cancelled'))).toBe('unchanged');
+    expect(after(markSent({ activityId: 'act-1' }, now), { ...installing, status: 'sending' })).toMatchObject({ status: 'sent', installation: { status: 'installed', requestedAt: now.toISOString() } });
   });
 
   it('puts a retried delivery back to queued with the attempt and error, unless it is settled', () => {

@@ -60,7 +60,7 @@ describe('notification and delivery entities', () => {
         lastError: { status: 503, code: 'ServiceUnavailable', message: 'busy' },
         lastOperation: { operation: 'update', revision: 1, status: 'sent', updatedAt: 't2' },
       },
-      { ...base, key: 'user:t:u', origin: 'fanOut:3', createFor: { tenantId: 't', userAadObjectId: 'u', referenceConversationId: 'a:1' }, conversationType: 'personal', failureClass: 'gone' },
+      { ...base, key: 'user:t:u', origin: 'fanOut:3', createFor: { tenantId: 't', userAadObjectId: 'u', referenceConversationId: 'a:1' }, conversationType: 'personal', installation: { status: 'installing', requestedAt: 't0' } },
       { ...base, key: 'target:4', origin: 'direct', target: { conversationId: 'a:1x' }, unresolved: { targetIndex: 4, reason: 'ConversationRemoved', removalReason: 'installationRemoved' }, status: 'skipped' },
     ];
 

@@ -42,7 +42,7 @@ export async function sendCopy(runtime: SenderRuntime, message: CopyOperationMes
     notes.push(`${message.notificationId}/${key} attempt ${message.attempt} was interrupted while sending; sending again (Teams cannot be asked whether it arrived)`);
   }
 
-  const ctx: AttemptContext = { message, received, key, tenantId: record.tenantId, conversationId: message.conversationId, rememberOn: message.conversationId, notes };
+  const ctx: AttemptContext = { message, received, key, tenantId: record.tenantId, conversationId: message.conversationId, rememberOn: message.conversationId, notes, row: record };
   let target: ConnectorConversationTarget;
   if (message.conversationId !== undefined) {
     ctx.tenantId = conversation?.tenantId ?? ctx.tenantId;
@@ -75,7 +75,8 @@ async function recordSent(runtime: SenderRuntime, ctx: AttemptContext, activityI
   let lastError: Error | undefined;
   for (let round = 0; round <= sentWriteDelaysInMs.length; round++) {
     try {
-      const result = await runtime.deliveries.markSent(ctx.message.notificationId, ctx.key, sent);
+      // The first round writes on the row `sending` left (no read); a retry reads afresh.
+      const result = await runtime.deliveries.markSent(ctx.message.notificationId, ctx.key, sent, round === 0 ? ctx.row : undefined);
       if (result.outcome === 'notFound') ctx.notes.push(`${ctx.message.notificationId}/${ctx.key} was posted but its row is gone`);
       return { settlement: { kind: 'complete' }, outcome: attemptLine(ctx, 'sent', { activityId }), notes: ctx.notes };
     } catch (thrown) {

@@ -13,7 +13,7 @@ import { runIntakeRateBenchmark } from './intakeRateBenchmark';
 import { countsBetween, startTableRequestCounter } from './tableRequestCounter';
 
 /**
- * `npm run build && node dist/test/bench/runIntakeLoad.js [--only rate,broadcast]`: the intake figures with
+ * `npm run build && node dist/dev/withEmulatorCa.js node dist/test/bench/runIntakeLoad.js [--only rate,broadcast]`: the intake figures with
  * Table round trips counted on the wire (tableRequestCounter.ts). `rate`: single-conversation POSTs at
  * --rate per second for --seconds, open loop, then round trips per sent copy, intake included. `broadcast`:
  * a tenant-wide broadcast to --broadcast conversations (figure 5 of `npm run bench`) and its round trips.

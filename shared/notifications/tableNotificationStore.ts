@@ -62,6 +62,8 @@ export interface TableNotificationStoreOptions {
 export const maxBatchSize = 100;
 const defaultPageSize = 100;
 const maxPageSize = 1000;
+/** Delivery batches written at once by addDeliveries. */
+const concurrentBatches = 4;
 /** Parallel single-entity requests when a batch has to be replayed entity by entity. */
 const perEntityConcurrency = 16;
 
@@ -206,8 +208,13 @@ export class TableNotificationStore implements NotificationStore {
     for (const record of records) if (!firstByRowKey.has(deliveryRowKey(record))) firstByRowKey.set(deliveryRowKey(record), record);
     const unique = [...firstByRowKey.values()];
     const stored = new Map<string, DeliveryRecord>();
-    for (let start = 0; start < unique.length; start += maxBatchSize) {
-      for (const record of await this.addBatch(unique.slice(start, start + maxBatchSize))) stored.set(deliveryRowKey(record), record);
+    // A few batches in flight at once: a fan-out page is 10 batches, and one at a time leaves the storage
+    // service idle while each answer travels. Rows are unique per key, so batches never overlap.
+    const batches: DeliveryRecord[][] = [];
+    for (let start = 0; start < unique.length; start += maxBatchSize) batches.push(unique.slice(start, start + maxBatchSize));
+    for (let first = 0; first < batches.length; first += concurrentBatches) {
+      const written = await Promise.all(batches.slice(first, first + concurrentBatches).map(async (batch) => this.addBatch(batch)));
+      for (const record of written.flat()) stored.set(deliveryRowKey(record), record);
     }
     return records.map((record) => stored.get(deliveryRowKey(record)) ?? record);
   }

@@ -34,6 +34,8 @@ async function main(): Promise<void> {
       'per-tenant': { type: 'string', default: '5' },
       broadcast: { type: 'string', default: '10000' },
       out: { type: 'string', default: 'bench-results' },
+      // Writes a V8 CPU profile of the gateway (and its CA wrapper) there when it stops: where intake time goes.
+      'cpu-prof-dir': { type: 'string' },
     },
   });
   const only = values.only.split(',').map((name) => name.trim());
@@ -43,7 +45,11 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = { startedAt: new Date(startedAt).toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg() };
   const stack = await startBenchStack(logDir);
   const tables = await startTableRequestCounter(stack.tablesConnectionString);
-  const gatewayEnv = { [settingNames.tablesConnectionString]: tables.connectionString };
+  const profileDir = values['cpu-prof-dir'];
+  const gatewayEnv: Record<string, string> = {
+    [settingNames.tablesConnectionString]: tables.connectionString,
+    ...(profileDir === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profileDir)}` }),
+  };
   const seedOptions = { control: stack.control, tables: stack.seedTables, concurrency: 32 };
   try {
     const [warmUp] = await seedConversations(seedOptions, randomUUID(), 1, 'warm-up');
@@ -59,11 +65,18 @@ async function main(): Promise<void> {
       try {
         const warm = await gateway.api.postNotification({ targets: [{ conversationId: warmUp.conversationId }], message: { text: 'warm-up' } });
         if (warm.status !== 202) throw new Error(`warm-up refused: ${warm.status} ${warm.text.slice(0, 200)}`);
+        const cpuBefore = { gateway: gateway.sample()?.cpuSeconds, azurite: stack.azuriteSample()?.cpuSeconds };
         const figure = await runIntakeRateBenchmark(
           { api: gateway.api, control: stack.control, tables, conversationIds, requestsPerSecond: Number(values.rate), seconds: Number(values.seconds), settleTimeoutInSeconds: 300 },
           log,
         );
-        results.rate = figure;
+        // Which process the time went to: the gateway's CPU against Azurite's over the same run.
+        const cpuSeconds = {
+          gateway: (gateway.sample()?.cpuSeconds ?? Number.NaN) - (cpuBefore.gateway ?? Number.NaN),
+          azurite: (stack.azuriteSample()?.cpuSeconds ?? Number.NaN) - (cpuBefore.azurite ?? Number.NaN),
+        };
+        results.rate = { ...figure, cpuSeconds };
+        log(`rate: CPU gateway ${cpuSeconds.gateway.toFixed(1)} s, Azurite ${cpuSeconds.azurite.toFixed(1)} s; answers ${JSON.stringify(figure.statuses)}`);
         log(`rate: p50 ${figure.latencyInMs.p50.toFixed(0)} ms, p99 ${figure.latencyInMs.p99.toFixed(0)} ms, max ${figure.latencyInMs.max.toFixed(0)} ms, errors ${figure.errors}`);
         log(`rate: intake ${figure.intakeRoundTripsPerPost.toFixed(2)} round trips per POST ${JSON.stringify(figure.intakeTables.byKind)}`);
         log(`rate: ${figure.sent} sent (all by ${figure.allSentInMs?.toFixed(0) ?? '-'} ms), ${figure.roundTripsPerSentDelivery?.toFixed(2) ?? '-'} round trips per sent copy ${JSON.stringify(figure.tables.byKind)}`);

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const profileDir = values['cpu-prof-dir'];
   const gatewayEnv: Record<string, string> = {
     [settingNames.tablesConnectionString]: tables.connectionString,
-    ...(profileDir === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profileDir)}` }),
+    ...(profileDir === undefined ? {} : { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpuProfilePreload.js')}`, CPU_PROFILE_DIR: path.resolve(profileDir) }),
   };
   const seedOptions = { control: stack.control, tables: stack.seedTables, concurrency: 32 };
   try {

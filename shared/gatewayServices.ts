@@ -1,18 +1,19 @@
-import { createBotFrameworkInboundAuthenticator, type InboundAuthenticator } from './auth/inboundAuthenticator';
-import { createOutboundTokenProvider, type OutboundTokenProvider } from './auth/outboundTokenProvider';
+import { type InboundAuthenticator } from './auth/inboundAuthenticator';
+import { type OutboundTokenProvider } from './auth/outboundTokenProvider';
 import { describeConfig, type GatewayConfig, loadConfig } from './config';
-import { type BotConnectorClient, createBotConnectorClient } from './connector/botConnectorClient';
+import { type BotConnectorClient } from './connector/botConnectorClient';
 import { type DeliveryPacer } from './delivery/deliveryPacer';
 import { createDeliveryPacer } from './delivery/deliveryPacerFactory';
 import { errorCodes, GatewayError } from './errors';
 import { createGraphInstallClient, type GraphInstallClient } from './graph/graphInstallClient';
 import { GraphInstallPacer } from './graph/graphInstallPacer';
 import { createGraphTokens } from './graph/graphTokens';
+import { lazyBotConnectorClient, lazyInboundAuthenticator, lazyOutboundTokenProvider } from './lazyConnectorStack';
 import { createTenantAudience, type TenantAudience } from './notifications/intake/tenantAudience';
 import { type NotificationStore } from './notifications/store/notificationStore';
 import { createTableNotificationStore } from './notifications/store/tableNotificationStore';
 import { type DeliveryQueue } from './queue/deliveryQueue';
-import { createServiceBusDeliveryQueue } from './queue/serviceBusDeliveryQueue';
+import { lazyServiceBusDeliveryQueue } from './queue/lazyServiceBusDeliveryQueue';
 import { type DueCheckIndex } from './reconciliation/dueCheckIndex';
 import { TableDueChecks } from './reconciliation/tableDueChecks';
 import { connectionSettingNames, tableNames } from './resourceNames';
@@ -97,7 +98,8 @@ async function buildServices(): Promise<GatewayServices> {
     index: createTableClient(config.tables, tableNames.conversationIndex),
     now,
   });
-  const inboundAuthenticator = createBotFrameworkInboundAuthenticator({ appId: config.bot.appId, cloud: config.cloud });
+  // The Bot Framework stack and the Service Bus SDK load on their first call (lazyConnectorStack.ts).
+  const inboundAuthenticator = lazyInboundAuthenticator(config);
   const dueChecks = new TableDueChecks(createTableClient(config.tables, tableNames.dueChecks));
   const notificationStore = createTableNotificationStore({
     notifications: createTableClient(config.tables, tableNames.notifications),
@@ -106,10 +108,10 @@ async function buildServices(): Promise<GatewayServices> {
     now,
   });
   const deliveryQueue =
-    config.serviceBus !== undefined ? createServiceBusDeliveryQueue(config.serviceBus, { now }) : (hostParts.deliveryQueue ?? unconfiguredDeliveryQueue());
+    config.serviceBus !== undefined ? lazyServiceBusDeliveryQueue(config.serviceBus, { now }) : (hostParts.deliveryQueue ?? unconfiguredDeliveryQueue());
   const tenantAudience = createTenantAudience(conversationStore);
-  const tokens = createOutboundTokenProvider(config, { now });
-  const connector = createBotConnectorClient(config, tokens, { now });
+  const tokens = lazyOutboundTokenProvider(config, now);
+  const connector = lazyBotConnectorClient(config, tokens, now);
   const deliveryPacer = createDeliveryPacer({
     settings: config.delivery,
     budgetTable: () => createTableClient(config.tables, tenantBudgetTableName),

@@ -49,6 +49,11 @@ export const deliveryMessageSchema = z.object({
   operation: z.enum(deliveryOperations),
   /** The stored conversation; absent only for a user target whose personal chat is created at send time. */
   conversationId: z.string().min(1).optional(),
+  /**
+   * The conversation's tenant, on sends to a stored conversation: the copy is paced before any Table read, so
+   * a copy put off to a later slot (most of a broadcast) costs no round trip until its slot.
+   */
+  tenantId: z.string().min(1).optional(),
   /** For a personal chat created at send time (POST /v3/conversations). */
   createFor: z
     .union([

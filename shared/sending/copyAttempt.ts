@@ -1,5 +1,6 @@
 import { composeDescription } from '../delivery/failureDescription';
 import { errorCodes, GatewayError } from '../errors';
+import { type DeliveryRecord } from '../notifications/store/notificationStore';
 import { type DeliveryMessage } from '../queue/deliveryMessage';
 import { type ReceivedQueueMessage } from '../queue/messageSettlement';
 import { type DeliveryOutcome, type DeliveryOutcomeLine } from './deliveryOutcomeLog';
@@ -21,12 +22,16 @@ export interface AttemptContext {
   /** The stored conversation to remember a GCC serviceUrl on. */
   rememberOn: string | undefined;
   notes: string[];
+  /** The delivery row as this attempt last read or wrote it (with its ETag): the next write skips a read. */
+  row?: DeliveryRecord;
 }
 
 /** Claims the copy for this attempt (`sending`, written BEFORE the Teams call); false when its state moved on. */
 export async function startSending(runtime: SenderRuntime, ctx: AttemptContext): Promise<boolean> {
-  const result = await runtime.deliveries.markSending(ctx.message.notificationId, ctx.key, ctx.message.attempt);
-  return result.outcome === 'applied';
+  const result = await runtime.deliveries.markSending(ctx.message.notificationId, ctx.key, ctx.message.attempt, ctx.row);
+  if (result.outcome !== 'applied') return false;
+  ctx.row = result.delivery;
+  return true;
 }
 
 export function missingRow(message: CopyOperationMessage, key: string, notes: string[]): SendResult {

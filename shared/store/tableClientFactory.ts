@@ -1,7 +1,8 @@
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { type TokenCredential } from '@azure/identity';
 
 import { type TablesConnection } from '../config';
+import { loadOnFirstUse } from '../loadOnFirstUse';
 
 /**
  * A TableClient from the `TablesConnection` setting, the way the Functions host reads it: a connection string
@@ -13,10 +14,21 @@ export function createTableClient(connection: TablesConnection, tableName: strin
     const insecure = isHttpConnectionString(connection.connectionString);
     return TableClient.fromConnectionString(connection.connectionString, tableName, { ...options, allowInsecureConnection: insecure });
   }
-  const credential: TokenCredential =
-    connection.clientId === undefined ? new DefaultAzureCredential() : new ManagedIdentityCredential({ clientId: connection.clientId });
+  const credential = managedIdentityCredential(connection.clientId);
   const insecure = new URL(connection.serviceUri).protocol === 'http:';
   return new TableClient(connection.serviceUri, tableName, credential, { ...options, allowInsecureConnection: insecure });
+}
+
+/**
+ * The managed identity, with @azure/identity required on the first token request rather than at start-up
+ * (it costs a few hundred ms to load, and a connection-string setup never needs it).
+ */
+function managedIdentityCredential(clientId: string | undefined): TokenCredential {
+  const credential = loadOnFirstUse(async () => {
+    const { DefaultAzureCredential, ManagedIdentityCredential } = await import('@azure/identity');
+    return clientId === undefined ? new DefaultAzureCredential() : new ManagedIdentityCredential({ clientId });
+  });
+  return { getToken: async (scopes, options) => (await credential()).getToken(scopes, options) };
 }
 
 export function isHttpConnectionString(connectionString: string): boolean {

@@ -20,6 +20,7 @@ export function sendMessageFor(delivery: DeliveryRecord, notification: Pick<Noti
     revision: sendRevision,
     activity: buildOutboundActivity(notification.message, delivery.conversationType ?? 'personal'),
   };
+  if (body.conversationId !== undefined && delivery.tenantId !== undefined) body.tenantId = delivery.tenantId;
   if (notification.expiresAt !== undefined) body.expiresAt = notification.expiresAt;
   return withNotBefore({ body }, notification.sendAt);
 }

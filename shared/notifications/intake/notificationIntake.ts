@@ -126,9 +126,9 @@ async function finishIntake(record: NotificationRecord, request: NotificationReq
   if (record.expiresAt !== undefined) response.expiresAt = record.expiresAt;
   response.statusUrl = notificationStatusUrl(record.id, services.publicBaseUrl);
   // A concurrent finisher may have stored its 202 first; that one stands, so every caller sees the same.
-  const standing = await notifications.saveIntakeResponse(record.id, JSON.stringify(response));
-  await markAccepted(record, services);
-  return JSON.parse(standing) as AcceptedNotification;
+  const standing = await notifications.saveIntakeResponse(record, JSON.stringify(response));
+  if (!standing.accepted) await markAccepted(record, services);
+  return JSON.parse(standing.responseJson) as AcceptedNotification;
 }
 
 async function markAccepted(record: NotificationRecord, services: IntakeServices): Promise<void> {

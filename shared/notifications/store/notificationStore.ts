@@ -207,10 +207,14 @@ export type DeliveryTransitionResult =
  */
 export interface DeliveryStatusStore {
   getDelivery(notificationId: string, key: string): Promise<DeliveryRecord | undefined>;
-  /** Before the Teams call. `unchanged` means do not send: the delivery is sent, failed, skipped or cancelled. */
-  markSending(notificationId: string, key: string, attempt: number): Promise<DeliveryTransitionResult>;
+  /**
+   * Before the Teams call. `unchanged` means do not send: the delivery is sent, failed, skipped or cancelled.
+   * `known` (here and in markSent): the row as the caller last read or wrote it, with its ETag; the write is
+   * tried on it without a read first (a stale one costs a 412 and a fresh read).
+   */
+  markSending(notificationId: string, key: string, attempt: number, known?: DeliveryRecord): Promise<DeliveryTransitionResult>;
   /** The copy was posted; `conversationId` is the chat created for a `createFor` delivery. */
-  markSent(notificationId: string, key: string, sent: { activityId: string; conversationId?: string; attempt?: number }): Promise<DeliveryTransitionResult>;
+  markSent(notificationId: string, key: string, sent: { activityId: string; conversationId?: string; attempt?: number }, known?: DeliveryRecord): Promise<DeliveryTransitionResult>;
   /** The app was installed for the user (Graph) before this copy: shown as `installation` until sent. */
   recordInstalling(notificationId: string, key: string): Promise<DeliveryTransitionResult>;
   /** A retryable failure of `attempt`; the rescheduled copy is attempt + 1. */
@@ -227,6 +231,12 @@ export interface DeliveryStatusStore {
   markCancelled(notificationId: string, key: string): Promise<DeliveryTransitionResult>;
 }
 
+export interface SavedIntakeResponse {
+  responseJson: string;
+  /** The record turned `accepted` with the response (same transaction). */
+  accepted: boolean;
+}
+
 /** The notification store as the API and the fan-out see it (port). */
 export interface NotificationStore extends DeliveryStatusStore, FanOutProgressStore {
   getNotification(id: string): Promise<NotificationRecord | undefined>;
@@ -236,8 +246,12 @@ export interface NotificationStore extends DeliveryStatusStore, FanOutProgressSt
   replaceNotification(record: NotificationRecord): Promise<NotificationRecord | undefined>;
   /** The stored 202 body (JSON text) of an accepted notification. */
   getIntakeResponse(id: string): Promise<string | undefined>;
-  /** Stores the 202 body unless one is stored; returns the one that stands (a concurrent finisher's may win). */
-  saveIntakeResponse(id: string, responseJson: string): Promise<string>;
+  /**
+   * Stores the 202 body unless one is stored, and marks the record `accepted` if it still has `record.etag`,
+   * in one round trip when both apply. Returns the body that stands (a concurrent finisher's may win) and
+   * whether the record was marked here (if not, the caller marks it on a fresh read).
+   */
+  saveIntakeResponse(record: NotificationRecord, responseJson: string): Promise<SavedIntakeResponse>;
 
   /** Lists the notification (newest first, and under its tag) unless it is listed already. */
   addToList(entry: NotificationListEntry): Promise<void>;

@@ -40,6 +40,7 @@ import {
   type NotificationListIndexQuery,
   type NotificationRecord,
   type NotificationStore,
+  type SavedIntakeResponse,
 } from './notificationStore';
 
 export interface TableNotificationStoreOptions {
@@ -61,6 +62,8 @@ export interface TableNotificationStoreOptions {
 export const maxBatchSize = 100;
 const defaultPageSize = 100;
 const maxPageSize = 1000;
+/** Delivery batches written at once by addDeliveries. */
+const concurrentBatches = 4;
 /** Parallel single-entity requests when a batch has to be replayed entity by entity. */
 const perEntityConcurrency = 16;
 
@@ -118,11 +121,24 @@ export class TableNotificationStore implements NotificationStore {
     return entity === undefined ? undefined : responseFromEntity(entity);
   }
 
-  async saveIntakeResponse(id: string, responseJson: string): Promise<string> {
+  async saveIntakeResponse(record: NotificationRecord, responseJson: string): Promise<SavedIntakeResponse> {
     await this.tables.ensure();
-    const etag = await tryCreateEntity(this.notifications, responseToEntity(id, responseJson), 'store a notification response');
-    if (etag !== undefined) return responseJson;
-    return (await this.getIntakeResponse(id)) ?? responseJson;
+    // The response and the record share a partition: one transaction stores the 202 and marks it accepted.
+    // A 409 (a response stands) or 412 (the record changed) fails it whole; then each part is done alone.
+    if (record.etag !== undefined && record.state !== 'accepted') {
+      const accepted = notificationToEntity({ ...record, state: 'accepted', updatedAt: this.now().toISOString() });
+      const actions: TransactionAction[] = [['create', responseToEntity(record.id, responseJson)], ['update', accepted, 'Replace', { etag: record.etag }]];
+      try {
+        await this.notifications.submitTransaction(actions);
+        return { responseJson, accepted: true };
+      } catch (error) {
+        const status = statusCodeOf(error);
+        if (status !== 409 && status !== 412 && status !== 404) throw storageFailure(error, 'store a notification response');
+      }
+    }
+    const etag = await tryCreateEntity(this.notifications, responseToEntity(record.id, responseJson), 'store a notification response');
+    if (etag !== undefined) return { responseJson, accepted: false };
+    return { responseJson: (await this.getIntakeResponse(record.id)) ?? responseJson, accepted: false };
   }
 
   async addToList(entry: NotificationListEntry): Promise<void> {
@@ -192,8 +208,13 @@ export class TableNotificationStore implements NotificationStore {
     for (const record of records) if (!firstByRowKey.has(deliveryRowKey(record))) firstByRowKey.set(deliveryRowKey(record), record);
     const unique = [...firstByRowKey.values()];
     const stored = new Map<string, DeliveryRecord>();
-    for (let start = 0; start < unique.length; start += maxBatchSize) {
-      for (const record of await this.addBatch(unique.slice(start, start + maxBatchSize))) stored.set(deliveryRowKey(record), record);
+    // A few batches in flight at once: a fan-out page is 10 batches, and one at a time leaves the storage
+    // service idle while each answer travels. Rows are unique per key, so batches never overlap.
+    const batches: DeliveryRecord[][] = [];
+    for (let start = 0; start < unique.length; start += maxBatchSize) batches.push(unique.slice(start, start + maxBatchSize));
+    for (let first = 0; first < batches.length; first += concurrentBatches) {
+      const written = await Promise.all(batches.slice(first, first + concurrentBatches).map(async (batch) => this.addBatch(batch)));
+      for (const record of written.flat()) stored.set(deliveryRowKey(record), record);
     }
     return records.map((record) => stored.get(deliveryRowKey(record)) ?? record);
   }
@@ -246,10 +267,11 @@ export class TableNotificationStore implements NotificationStore {
     return rows;
   }
 
-  async transitionDelivery(notificationId: string, key: string, transition: DeliveryTransition): Promise<DeliveryTransitionResult> {
+  /** `known`: the row as the caller last read or wrote it (with its ETag); the first round then skips the read. */
+  async transitionDelivery(notificationId: string, key: string, transition: DeliveryTransition, known?: DeliveryRecord): Promise<DeliveryTransitionResult> {
     await this.tables.ensure();
     for (let attempt = 1; attempt <= this.maxWriteAttempts; attempt++) {
-      const current = await this.getDelivery(notificationId, key);
+      const current = attempt === 1 && known?.etag !== undefined ? known : await this.getDelivery(notificationId, key);
       if (current?.etag === undefined) return { outcome: 'notFound' };
       const decision = transition(current);
       if (decision.verdict === 'unchanged') return { outcome: 'unchanged', delivery: current };
@@ -291,12 +313,12 @@ export class TableNotificationStore implements NotificationStore {
     return results.map((result) => result ?? { outcome: 'notFound' });
   }
 
-  async markSending(notificationId: string, key: string, attempt: number): Promise<DeliveryTransitionResult> {
-    return this.transitionDelivery(notificationId, key, transitions.markSending(attempt, this.now()));
+  async markSending(notificationId: string, key: string, attempt: number, known?: DeliveryRecord): Promise<DeliveryTransitionResult> {
+    return this.transitionDelivery(notificationId, key, transitions.markSending(attempt, this.now()), known);
   }
 
-  async markSent(notificationId: string, key: string, sent: { activityId: string; conversationId?: string; attempt?: number }): Promise<DeliveryTransitionResult> {
-    return this.transitionDelivery(notificationId, key, transitions.markSent(sent, this.now()));
+  async markSent(notificationId: string, key: string, sent: { activityId: string; conversationId?: string; attempt?: number }, known?: DeliveryRecord): Promise<DeliveryTransitionResult> {
+    return this.transitionDelivery(notificationId, key, transitions.markSent(sent, this.now()), known);
   }
 
   async recordInstalling(notificationId: string, key: string): Promise<DeliveryTransitionResult> {

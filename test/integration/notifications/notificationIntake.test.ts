@@ -93,12 +93,12 @@ describe('idempotency', () => {
     };
     let failSave = fault.failSaveResponse === true;
     const flakyStore: NotificationStore = Object.create(services.notificationStore) as NotificationStore;
-    flakyStore.saveIntakeResponse = async (id, json) => {
+    flakyStore.saveIntakeResponse = async (record, json) => {
       if (failSave) {
         failSave = false;
         throw new GatewayError(errorCodes.StorageUnavailable, 'Table storage is down');
       }
-      return services.notificationStore.saveIntakeResponse(id, json);
+      return services.notificationStore.saveIntakeResponse(record, json);
     };
     const intake: IntakeServices = { conversations: services.conversationStore, notifications: flakyStore, queue: flakyQueue, now: services.now };
 

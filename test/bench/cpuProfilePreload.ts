@@ -1,0 +1,22 @@
+/**
+ * `NODE_OPTIONS=--require <this> CPU_PROFILE_DIR=<dir>`: a V8 CPU profile of the whole process, written as
+ * `<dir>/gateway-<pid>.cpuprofile` when it exits (NODE_OPTIONS refuses --cpu-prof itself). Open it in Chrome
+ * DevTools or VS Code.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import path from 'node:path';
+
+const directory = process.env.CPU_PROFILE_DIR;
+if (directory !== undefined && directory !== '') {
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.start');
+  process.on('exit', () => {
+    // The same-thread session answers synchronously, so the profile is written before the process is gone.
+    session.post('Profiler.stop', (error, result) => {
+      if (error === null) writeFileSync(path.join(directory, `gateway-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+    });
+  });
+}

@@ -7,8 +7,7 @@ import { createDeliveryPacer } from './delivery/deliveryPacerFactory';
 import { errorCodes, GatewayError } from './errors';
 import { createGraphInstallClient, type GraphInstallClient } from './graph/graphInstallClient';
 import { GraphInstallPacer } from './graph/graphInstallPacer';
-import { createGraphTokens } from './graph/graphTokens';
-import { lazyBotConnectorClient, lazyInboundAuthenticator, lazyOutboundTokenProvider } from './lazyConnectorStack';
+import { lazyBotConnectorClient, lazyGraphTokens, lazyInboundAuthenticator, lazyOutboundTokenProvider } from './lazyConnectorStack';
 import { createTenantAudience, type TenantAudience } from './notifications/intake/tenantAudience';
 import { type NotificationStore } from './notifications/store/notificationStore';
 import { createTableNotificationStore } from './notifications/store/tableNotificationStore';
@@ -123,7 +122,7 @@ async function buildServices(): Promise<GatewayServices> {
     config.proactiveInstall === undefined
       ? undefined
       : {
-          client: createGraphInstallClient(config.proactiveInstall, createGraphTokens(config, config.proactiveInstall, now), { timeoutInMs: config.delivery.requestTimeoutInMs, now }),
+          client: createGraphInstallClient(config.proactiveInstall, lazyGraphTokens(config, config.proactiveInstall, now), { timeoutInMs: config.delivery.requestTimeoutInMs, now }),
           pacer: new GraphInstallPacer(),
         };
   return Promise.resolve({

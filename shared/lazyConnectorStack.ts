@@ -1,7 +1,8 @@
 import { type InboundAuthenticator } from './auth/inboundAuthenticator';
 import { type OutboundTokenProvider } from './auth/outboundTokenProvider';
-import { type GatewayConfig } from './config';
+import { type GatewayConfig, type ProactiveInstallSettings } from './config';
 import { type BotConnectorClient } from './connector/botConnectorClient';
+import { type GraphTokens } from './graph/graphTokens';
 import { loadOnFirstUse } from './loadOnFirstUse';
 
 /**
@@ -39,5 +40,19 @@ export function lazyBotConnectorClient(config: GatewayConfig, tokens: OutboundTo
     updateActivity: async (target, activityId, activity, options) => (await connector()).updateActivity(target, activityId, activity, options),
     deleteActivity: async (target, activityId, options) => (await connector()).deleteActivity(target, activityId, options),
     createPersonalConversation: async (request, options) => (await connector()).createPersonalConversation(request, options),
+  };
+}
+
+/** Graph tokens for proactive installation: the same identity stack, so loaded on first use the same way. */
+export function lazyGraphTokens(config: Pick<GatewayConfig, 'bot' | 'cloud' | 'delivery'>, settings: ProactiveInstallSettings, now: () => Date): GraphTokens {
+  const graphTokens = loadOnFirstUse(async () => {
+    const { createGraphTokens } = await import('./graph/graphTokens');
+    return createGraphTokens(config, settings, now);
+  });
+  return {
+    forTenant: (tenantId) => ({
+      getToken: async () => (await graphTokens()).forTenant(tenantId).getToken(),
+      forceRefresh: async (rejectedToken) => (await graphTokens()).forTenant(tenantId).forceRefresh(rejectedToken),
+    }),
   };
 }

@@ -73,16 +73,8 @@ export class SharedDeliveryPacer implements DeliveryPacer {
       const slotAt = now + local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, notBefore).delayInMs;
       if (slotAt - now > maxWaitInMs) return { kind: 'reschedule', until: new Date(slotAt) };
       const shared = await this.sharedSlot(tenantId, slotAt);
-      const answeredAt = this.options.now();
-      if (shared.kind === 'slot' && shared.at < answeredAt - this.toleranceInMs) {
-        // The lease came back after its slot had passed (a slow Table call, a starved process): sending now
-        // would bunch with slots granted after it, so the slot is dropped unused and the search goes on.
-        local.release(tenantId, conversationId, slotAt);
-        notBefore = answeredAt;
-        continue;
-      }
       // Never before the tenant slot (its window's margin is for arrival jitter, not for sending early).
-      if (shared.kind === 'slot' && shared.at <= slotAt + this.toleranceInMs) return { kind: 'sendAfter', delayInMs: Math.max(0, slotAt - answeredAt, shared.at - answeredAt) };
+      if (shared.kind === 'slot' && shared.at <= slotAt + this.toleranceInMs) return { kind: 'sendAfter', delayInMs: Math.max(0, slotAt, shared.at) - this.options.now() };
       // Too late for this conversation's own slot: the tenant slot goes back for another send.
       if (shared.kind === 'slot') this.pool.add(tenantId, [shared.at]);
       local.release(tenantId, conversationId, slotAt);

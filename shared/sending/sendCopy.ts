@@ -24,6 +24,17 @@ export async function sendCopy(runtime: SenderRuntime, message: CopyOperationMes
   if (message.activity === undefined) {
     return deadLettered(gatewayReasons.MalformedDeliveryMessage, composeDescription('a send message carries no activity'), notes);
   }
+  // A copy that names its tenant is paced first: one put off to a later slot (most of a broadcast) then
+  // costs no Table read now, only when its slot comes.
+  const pacedEarly = message.conversationId !== undefined && message.tenantId !== undefined;
+  // Pacing drops a used slot (pacedUntil) from the message; the attempt goes on with what it left.
+  let pacedMessage = message;
+  if (pacedEarly && message.conversationId !== undefined) {
+    const early: AttemptContext = { message, received, key, tenantId: message.tenantId, conversationId: message.conversationId, rememberOn: message.conversationId, notes };
+    const deferred = await paceCopy(runtime, early, message.conversationId);
+    if (deferred !== undefined) return deferred;
+    pacedMessage = early.message;
+  }
   // Both reads at once: a send is mostly waiting on storage.
   const [record, conversation] = await Promise.all([
     runtime.deliveries.getDelivery(message.notificationId, key),
@@ -42,15 +53,17 @@ export async function sendCopy(runtime: SenderRuntime, message: CopyOperationMes
     notes.push(`${message.notificationId}/${key} attempt ${message.attempt} was interrupted while sending; sending again (Teams cannot be asked whether it arrived)`);
   }
 
-  const ctx: AttemptContext = { message, received, key, tenantId: record.tenantId, conversationId: message.conversationId, rememberOn: message.conversationId, notes, row: record };
+  const ctx: AttemptContext = { message: pacedMessage, received, key, tenantId: record.tenantId, conversationId: message.conversationId, rememberOn: message.conversationId, notes, row: record };
   let target: ConnectorConversationTarget;
   if (message.conversationId !== undefined) {
     ctx.tenantId = conversation?.tenantId ?? ctx.tenantId;
     const blocked = await blockedBeforeSend(runtime, ctx, conversation);
     if (blocked !== undefined || conversation === undefined) return blocked ?? unreachable();
     target = targetOf(conversation, message.serviceUrlOverride);
-    const deferred = await paceCopy(runtime, ctx, message.conversationId);
-    if (deferred !== undefined) return deferred;
+    if (!pacedEarly) {
+      const deferred = await paceCopy(runtime, ctx, message.conversationId);
+      if (deferred !== undefined) return deferred;
+    }
     if (!(await startSending(runtime, ctx))) return completed([...notes, `${message.notificationId}/${key} changed state before sending`]);
   } else {
     const chat = await chatToCreateFor(runtime, ctx, record);

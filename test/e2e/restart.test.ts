@@ -16,7 +16,7 @@ import { startTeamsEmulator, type TeamsEmulator } from '../../dev/teamsEmulator/
  * emulator runs in this test, outside the host, so Teams keeps its conversations across the restarts, and
  * answers every post slowly, so a stop always finds work in flight.
  */
-jest.setTimeout(300_000);
+jest.setTimeout(600_000);
 
 const repoRoot = path.resolve(__dirname, '../..');
 const notificationsPerPhase = 12;

@@ -228,6 +228,19 @@ describe('send: pacing', () => {
     expect(env.deliveries.row(message)!.status).toBe('queued');
     expect(env.deliveries.methods()).not.toContain('markSending');
   });
+
+  it('paces a copy that names its tenant before any read: a deferred one reads no delivery row', async () => {
+    const env = setUp();
+    await env.deps.pacer.coolDownTenant(tenantId, 30_000, env.clock.now());
+    const message = { ...withDelivery(env), tenantId };
+
+    const result = await env.process(message);
+
+    expect(result.settlement).toEqual({ kind: 'complete' });
+    expect(env.queue.enqueued).toHaveLength(1);
+    expect(env.queue.enqueued[0]!.body).toMatchObject({ tenantId, deferral: 1 });
+    expect(env.deliveries.methods()).toEqual([]);
+  });
 });
 
 describe('send: pacing at scale', () => {

@@ -115,7 +115,9 @@ async function buildServices(): Promise<GatewayServices> {
     settings: config.delivery,
     budgetTable: () => createTableClient(config.tables, tenantBudgetTableName),
     now,
-    log: (line) => console.info(line),
+    // Straight to stdout (the host keeps worker output as logs; the bench reads it): the budget's totals come
+    // from a timer a second after the last lease, which may fire after a test file ended and its console closed.
+    log: (line) => process.stdout.write(`${line}\n`),
   });
   const queueEmptySince = config.serviceBus === undefined ? hostParts.queueEmptySince : undefined;
   const graphInstaller =

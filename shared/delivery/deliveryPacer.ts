@@ -16,7 +16,10 @@ export interface PaceRequest {
   heldSlotAt?: number;
 }
 
-export type PaceAnswer = { kind: 'sendAfter'; delayInMs: number } | { kind: 'reschedule'; until: Date };
+export type PaceAnswer =
+  /** `release` hands the slot back unused (the copy turned out to have nothing to send), for another send to take. */
+  | { kind: 'sendAfter'; delayInMs: number; release: () => void }
+  | { kind: 'reschedule'; until: Date };
 
 export interface DeliveryPacer {
   pace(request: PaceRequest): Promise<PaceAnswer>;
@@ -38,10 +41,13 @@ export function processDeliveryPacer(pacer: SendPacer): DeliveryPacer {
         // Its own slot, booked when it was rescheduled: booking again would take a second one. A copy the
         // queue hands over late has lost it (sending now would bunch with later slots), so it books anew.
         const waitInMs = heldSlotAt - now.getTime();
-        if (waitInMs >= -lateSlotToleranceInMs && waitInMs <= maxWaitInMs) return Promise.resolve({ kind: 'sendAfter', delayInMs: Math.max(0, waitInMs) });
+        if (waitInMs >= -lateSlotToleranceInMs && waitInMs <= maxWaitInMs) {
+          return Promise.resolve({ kind: 'sendAfter', delayInMs: Math.max(0, waitInMs), release: () => pacer.release(tenantId, conversationId, heldSlotAt) });
+        }
       }
       const reservation = pacer.reserve(tenantId, conversationId, now);
-      if (reservation.delayInMs <= maxWaitInMs) return Promise.resolve({ kind: 'sendAfter', delayInMs: reservation.delayInMs });
+      const slotAt = now.getTime() + reservation.delayInMs;
+      if (reservation.delayInMs <= maxWaitInMs) return Promise.resolve({ kind: 'sendAfter', delayInMs: reservation.delayInMs, release: () => pacer.release(tenantId, conversationId, slotAt) });
       return Promise.resolve({ kind: 'reschedule', until: new Date(now.getTime() + reservation.delayInMs) });
     },
     coolDownTenant: async (tenantId, retryAfterInMs, now) => {

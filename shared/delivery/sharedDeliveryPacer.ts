@@ -74,7 +74,14 @@ export class SharedDeliveryPacer implements DeliveryPacer {
       if (slotAt - now > maxWaitInMs) return { kind: 'reschedule', until: new Date(slotAt) };
       const shared = await this.sharedSlot(tenantId, slotAt);
       // Never before the tenant slot (its window's margin is for arrival jitter, not for sending early).
-      if (shared.kind === 'slot' && shared.at <= slotAt + this.toleranceInMs) return { kind: 'sendAfter', delayInMs: Math.max(0, slotAt, shared.at) - this.options.now() };
+      if (shared.kind === 'slot' && shared.at <= slotAt + this.toleranceInMs) {
+        const tenantSlot = shared.at;
+        const release = (): void => {
+          local.release(tenantId, conversationId, slotAt);
+          this.pool.add(tenantId, [tenantSlot]);
+        };
+        return { kind: 'sendAfter', delayInMs: Math.max(0, slotAt - this.options.now(), tenantSlot - this.options.now()), release };
+      }
       // Too late for this conversation's own slot: the tenant slot goes back for another send.
       if (shared.kind === 'slot') this.pool.add(tenantId, [shared.at]);
       local.release(tenantId, conversationId, slotAt);

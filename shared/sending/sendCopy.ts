@@ -7,7 +7,7 @@ import { type ReceivedQueueMessage } from '../queue/messageSettlement';
 import { settleAttempt } from './attemptOutcome';
 import { chatToCreateFor } from './chatToCreateStep';
 import { type AttemptContext, attemptLine, type CopyOperationMessage, missingRow, startSending, unreachable } from './copyAttempt';
-import { paceCopy } from './copyPacing';
+import { bookCopySlot, type NearSlot, paceCopy, waitForSlot } from './copyPacing';
 import { seenAtNote, sentCopyNotes, sentNotRecordedReason } from './deadLetterFacts';
 import { targetOf, withTenant } from './deliveryTarget';
 import { blockedBeforeSend } from './preSendGate';
@@ -24,58 +24,75 @@ export async function sendCopy(runtime: SenderRuntime, message: CopyOperationMes
   if (message.activity === undefined) {
     return deadLettered(gatewayReasons.MalformedDeliveryMessage, composeDescription('a send message carries no activity'), notes);
   }
-  // A copy that names its tenant is paced first: one put off to a later slot (most of a broadcast) then
-  // costs no Table read now, only when its slot comes.
-  const pacedEarly = message.conversationId !== undefined && message.tenantId !== undefined;
-  // Pacing drops a used slot (pacedUntil) from the message; the attempt goes on with what it left.
-  let pacedMessage = message;
-  if (pacedEarly && message.conversationId !== undefined) {
-    const early: AttemptContext = { message, received, key, tenantId: message.tenantId, conversationId: message.conversationId, rememberOn: message.conversationId, notes };
-    const deferred = await paceCopy(runtime, early, message.conversationId);
-    if (deferred !== undefined) return deferred;
-    pacedMessage = early.message;
+  // A copy that names its tenant books its slot before any read: one put off to a later slot (most of a
+  // broadcast) then costs no Table read now, only when its slot comes. The reads use up part of the wait for a
+  // near slot, and a copy they find nothing to send for (sent, superseded, skipped) hands its slot back.
+  let early: { slot: NearSlot; message: CopyOperationMessage } | undefined;
+  if (message.conversationId !== undefined && message.tenantId !== undefined) {
+    const paced: AttemptContext = { message, received, key, tenantId: message.tenantId, conversationId: message.conversationId, rememberOn: message.conversationId, notes };
+    const booked = await bookCopySlot(runtime, paced, message.conversationId);
+    if (booked.kind === 'deferred') return booked.result;
+    // Pacing drops a used slot (pacedUntil) from the message; the attempt goes on with what it left.
+    early = { slot: booked.slot, message: paced.message };
   }
-  // Both reads at once: a send is mostly waiting on storage.
-  const [record, conversation] = await Promise.all([
-    runtime.deliveries.getDelivery(message.notificationId, key),
-    message.conversationId === undefined ? Promise.resolve(undefined) : runtime.conversations.get(message.conversationId),
-  ]);
-  if (record === undefined) return missingRow(message, key, notes);
-  if (record.status !== 'queued' && record.status !== 'sending') {
-    // Sent (a redelivery after the sent write), cancelled by a DELETE, or already finished.
-    return completed([...notes, `delivery ${message.notificationId}/${key} is ${record.status}: nothing to send`]);
+  const ready = await readyToSend(runtime, message, received, notes, early);
+  if (ready.kind === 'settled') {
+    early?.slot.release();
+    return ready.result;
   }
-  if (message.attempt < record.attempts) {
-    // A newer attempt has started (this one was redelivered after its retry was already scheduled).
-    return completed([...notes, `attempt ${message.attempt} of ${message.notificationId}/${key} is superseded by attempt ${record.attempts}`]);
-  }
-  if (record.status === 'sending') {
-    notes.push(`${message.notificationId}/${key} attempt ${message.attempt} was interrupted while sending; sending again (Teams cannot be asked whether it arrived)`);
-  }
-
-  const ctx: AttemptContext = { message: pacedMessage, received, key, tenantId: record.tenantId, conversationId: message.conversationId, rememberOn: message.conversationId, notes, row: record };
-  let target: ConnectorConversationTarget;
-  if (message.conversationId !== undefined) {
-    ctx.tenantId = conversation?.tenantId ?? ctx.tenantId;
-    const blocked = await blockedBeforeSend(runtime, ctx, conversation);
-    if (blocked !== undefined || conversation === undefined) return blocked ?? unreachable();
-    target = targetOf(conversation, message.serviceUrlOverride);
-    if (!pacedEarly) {
-      const deferred = await paceCopy(runtime, ctx, message.conversationId);
-      if (deferred !== undefined) return deferred;
-    }
-    if (!(await startSending(runtime, ctx))) return completed([...notes, `${message.notificationId}/${key} changed state before sending`]);
-  } else {
-    const chat = await chatToCreateFor(runtime, ctx, record);
-    if (chat.kind === 'settled') return chat.result;
-    target = chat.target;
-  }
-
+  const { ctx, target } = ready;
   const attempt = await runtime.connector.sendToConversation(target, withTenant(message.activity, ctx.tenantId));
   return settleAttempt(runtime, ctx, attempt, target.serviceUrl, async (decision) => {
     const activityId = decision.activityId ?? '';
     return recordSent(runtime, ctx, activityId, message.conversationId === undefined ? ctx.conversationId : undefined);
   });
+}
+
+/** Reads the row (and the conversation), checks the copy may go, waits for its slot and claims it (`sending`). */
+async function readyToSend(
+  runtime: SenderRuntime,
+  message: CopyOperationMessage,
+  received: ReceivedQueueMessage,
+  notes: string[],
+  early: { slot: NearSlot; message: CopyOperationMessage } | undefined,
+): Promise<{ kind: 'send'; ctx: AttemptContext; target: ConnectorConversationTarget } | { kind: 'settled'; result: SendResult }> {
+  const key = deliveryKey(message);
+  const settled = (result: SendResult) => ({ kind: 'settled', result }) as const;
+  // Both reads at once: a send is mostly waiting on storage.
+  const [record, conversation] = await Promise.all([
+    runtime.deliveries.getDelivery(message.notificationId, key),
+    message.conversationId === undefined ? Promise.resolve(undefined) : runtime.conversations.get(message.conversationId),
+  ]);
+  if (record === undefined) return settled(missingRow(message, key, notes));
+  if (record.status !== 'queued' && record.status !== 'sending') {
+    // Sent (a redelivery after the sent write), cancelled by a DELETE, or already finished.
+    return settled(completed([...notes, `delivery ${message.notificationId}/${key} is ${record.status}: nothing to send`]));
+  }
+  if (message.attempt < record.attempts) {
+    // A newer attempt has started (this one was redelivered after its retry was already scheduled).
+    return settled(completed([...notes, `attempt ${message.attempt} of ${message.notificationId}/${key} is superseded by attempt ${record.attempts}`]));
+  }
+  if (record.status === 'sending') {
+    notes.push(`${message.notificationId}/${key} attempt ${message.attempt} was interrupted while sending; sending again (Teams cannot be asked whether it arrived)`);
+  }
+
+  const ctx: AttemptContext = { message: early?.message ?? message, received, key, tenantId: record.tenantId, conversationId: message.conversationId, rememberOn: message.conversationId, notes, row: record };
+  if (message.conversationId === undefined) {
+    const chat = await chatToCreateFor(runtime, ctx, record);
+    return chat.kind === 'settled' ? settled(chat.result) : { kind: 'send', ctx, target: chat.target };
+  }
+  ctx.tenantId = conversation?.tenantId ?? ctx.tenantId;
+  const blocked = await blockedBeforeSend(runtime, ctx, conversation);
+  if (blocked !== undefined || conversation === undefined) return settled(blocked ?? unreachable());
+  const target = targetOf(conversation, message.serviceUrlOverride);
+  if (early !== undefined) {
+    await waitForSlot(runtime, early.slot);
+  } else {
+    const deferred = await paceCopy(runtime, ctx, message.conversationId);
+    if (deferred !== undefined) return settled(deferred);
+  }
+  if (!(await startSending(runtime, ctx))) return settled(completed([...notes, `${message.notificationId}/${key} changed state before sending`]));
+  return { kind: 'send', ctx, target };
 }
 
 /**

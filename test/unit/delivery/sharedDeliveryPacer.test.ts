@@ -95,6 +95,21 @@ describe('SharedDeliveryPacer', () => {
     const { pacer } = instance(new MemoryBudgetStore(), clock);
     const held = t0 + 500;
     const answer = await pacer.pace({ tenantId: 't', conversationId: 'c', now: new Date(clock.now), maxWaitInMs: 1_000, heldSlotAt: held });
-    expect(answer).toEqual({ kind: 'sendAfter', delayInMs: policy.leadInMs });
+    expect(answer).toMatchObject({ kind: 'sendAfter', delayInMs: policy.leadInMs });
+  });
+
+  it('a slot handed back unused serves the next send without another lease', async () => {
+    const clock = { now: t0 };
+    const { pacer, budget } = instance(new MemoryBudgetStore(), clock);
+    const first = await pacer.pace({ tenantId: 't', conversationId: 'c', now: new Date(clock.now), maxWaitInMs: 1_000 });
+    if (first.kind !== 'sendAfter') throw new Error(`expected a slot, got ${JSON.stringify(first)}`);
+    const leases = budget.counters.leases;
+
+    first.release();
+    // The same conversation: its own window's booking went back too.
+    const second = await pacer.pace({ tenantId: 't', conversationId: 'c', now: new Date(clock.now), maxWaitInMs: 1_000 });
+
+    expect(second).toMatchObject({ kind: 'sendAfter', delayInMs: first.delayInMs });
+    expect(budget.counters.leases).toBe(leases);
   });
 });

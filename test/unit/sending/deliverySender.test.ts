@@ -241,6 +241,21 @@ describe('send: pacing', () => {
     expect(env.queue.enqueued[0]!.body).toMatchObject({ tenantId, deferral: 1 });
     expect(env.deliveries.methods()).toEqual([]);
   });
+
+  it('a copy paced before its read hands the slot back when the row says there is nothing to send', async () => {
+    const env = setUp();
+    const message = { ...sendMessage(), tenantId };
+    env.conversations.put(conversation(message.conversationId!));
+    env.deliveries.add(message, { status: 'sent', activityId: 'act-1' });
+    // The tenant's second has room for one more send (40 per second): the redelivered copy takes it while it reads.
+    for (let i = 0; i < 39; i += 1) env.localPacer.reserve(tenantId, `other-${i}`, env.clock.now());
+
+    const result = await env.process(message);
+
+    expect(result.settlement).toEqual({ kind: 'complete' });
+    expect(env.connector.calls).toHaveLength(0);
+    expect(env.localPacer.delayFor(tenantId, 'other-39', env.clock.now())).toBe(0);
+  });
 });
 
 describe('send: pacing at scale', () => {

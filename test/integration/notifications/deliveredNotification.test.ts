@@ -1,19 +1,11 @@
-import { DeliveryRig, newTenantId, quietConsole, uniqueText } from '../sending/deliveryRig';
+import { type DeliveryRig, newTenantId, uniqueText, useDeliveryRig } from '../sending/deliveryRig';
 
 /**
  * What a producer sees once the send path has run, against the Teams emulator: the notification's final status,
  * a deleted copy reading `deleted`, and @mentions as Teams receives them (the emulator keeps each activity whole).
  */
 let rig: DeliveryRig;
-
-beforeAll(async () => {
-  rig = await DeliveryRig.start({ maxAttempts: 2 });
-});
-afterAll(async () => rig.close());
-beforeEach(async () => {
-  await rig.control('POST', '/reset');
-});
-quietConsole();
+useDeliveryRig({ maxAttempts: 2 }, (started) => (rig = started));
 
 const adele = { userId: '49c4641c-ab91-4248-aebb-6a7de286397b', name: 'Adele Vance' };
 

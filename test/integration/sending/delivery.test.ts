@@ -1,5 +1,5 @@
 import { devBot } from '../../../dev/devIdentity';
-import { DeliveryRig, newTenantId, quietConsole, uniqueText } from './deliveryRig';
+import { type DeliveryRig, newTenantId, uniqueText, useDeliveryRig } from './deliveryRig';
 
 /**
  * The send and deadLetter functions end to end against the Teams emulator: every accepted delivery ends in
@@ -7,16 +7,7 @@ import { DeliveryRig, newTenantId, quietConsole, uniqueText } from './deliveryRi
  * reason), conversations that are gone are pruned and come back on re-install.
  */
 let rig: DeliveryRig;
-
-beforeAll(async () => {
-  rig = await DeliveryRig.start({ maxAttempts: 4 });
-});
-afterAll(async () => rig.close());
-beforeEach(async () => {
-  await rig.control('POST', '/reset');
-  rig.outcomes.length = 0;
-});
-quietConsole();
+useDeliveryRig({ maxAttempts: 4 }, (started) => (rig = started));
 
 async function notify(conversationIds: string[], text = uniqueText('Deploy finished'), extra: Record<string, unknown> = {}): Promise<string> {
   const accepted = await rig.notify({ targets: conversationIds.map((conversationId) => ({ conversationId })), message: { text }, ...extra });

@@ -118,6 +118,19 @@ export class DeliveryRig {
     resetGatewayServices();
   }
 
+  /**
+   * A clean slate between tests: the emulator's state (and the gateway it posts to), the lines and errors the
+   * handlers logged, and settlements still set to be refused.
+   */
+  async reset(): Promise<void> {
+    await this.control('POST', '/reset');
+    this.emulator.setGatewayUrl(this.gateway.url);
+    this.outcomes.length = 0;
+    this.logs.length = 0;
+    this.handlerErrors.length = 0;
+    this.refusedSettlements.clear();
+  }
+
   /** The send and deadLetter handlers exactly as registered, fed by the in-process queue like the SDK binding. */
   private subscribe(maxConcurrentSessions: number, sendHandler?: (trigger: unknown, context: InvocationContext) => Promise<void>): void {
     const definition = (name: string) => {
@@ -311,6 +324,21 @@ export class DeliveryRig {
 
 export const newTenantId = (): string => randomUUID();
 export const uniqueText = (prefix: string): string => `${prefix} ${randomUUID()}`;
+
+/**
+ * One rig for a test file: started before its tests (`started` receives it), closed after them, reset before
+ * each, with the console kept quiet.
+ */
+export function useDeliveryRig(options: DeliveryRigOptions, started: (rig: DeliveryRig) => void): void {
+  let rig: DeliveryRig | undefined;
+  beforeAll(async () => {
+    rig = await DeliveryRig.start(options);
+    started(rig);
+  });
+  afterAll(async () => rig?.close());
+  beforeEach(async () => rig?.reset());
+  quietConsole();
+}
 
 /** Console noise the tested code writes on purpose (redacted configuration; refused tokens in the SDK). */
 export function quietConsole(): void {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { schemaProblems } from '../../unit/notifications/openApiSchemaCheck';
-import { DeliveryRig, newTenantId, quietConsole, uniqueText } from './deliveryRig';
+import { type DeliveryRig, newTenantId, uniqueText, useDeliveryRig } from './deliveryRig';
 
 /**
  * Proactive installation (ProactiveInstallation=true) end to end against the Teams emulator playing Microsoft
@@ -9,18 +9,11 @@ import { DeliveryRig, newTenantId, quietConsole, uniqueText } from './deliveryRi
  * the chat, and the copy is sent there; Graph's refusals end classified, its 429s are waited out.
  */
 let rig: DeliveryRig;
-
-beforeAll(async () => {
+beforeAll(() => {
+  // Read when the rig builds the gateway's services (its own env is restored when it closes).
   process.env.ProactiveInstallation = 'true';
-  rig = await DeliveryRig.start({ maxAttempts: 4 });
 });
-afterAll(async () => rig.close());
-beforeEach(async () => {
-  await rig.control('POST', '/reset');
-  await rig.control('PUT', '/gateway', { url: rig.gateway.url });
-  rig.outcomes.length = 0;
-});
-quietConsole();
+useDeliveryRig({ maxAttempts: 4 }, (started) => (rig = started));
 
 /** A tenant the gateway knows (one user installed the app) and a directory user who never did. */
 async function tenantWithNewUser(): Promise<{ tenantId: string; userId: string }> {

@@ -1,4 +1,4 @@
-import { DeliveryRig, newTenantId, quietConsole, uniqueText } from './deliveryRig';
+import { type DeliveryRig, newTenantId, uniqueText, useDeliveryRig } from './deliveryRig';
 
 /**
  * A settlement the host refuses (its gRPC channel down, a lost lock) makes Service Bus redeliver a message
@@ -7,17 +7,7 @@ import { DeliveryRig, newTenantId, quietConsole, uniqueText } from './deliveryRi
  * a conversation that is gone still pruned, and one outcome line.
  */
 let rig: DeliveryRig;
-
-beforeAll(async () => {
-  rig = await DeliveryRig.start({ maxAttempts: 4 });
-});
-afterAll(async () => rig.close());
-beforeEach(async () => {
-  await rig.control('POST', '/reset');
-  rig.outcomes.length = 0;
-  rig.handlerErrors.length = 0;
-});
-quietConsole();
+useDeliveryRig({ maxAttempts: 4 }, (started) => (rig = started));
 
 async function notify(conversationId: string): Promise<string> {
   const accepted = await rig.notify({ targets: [{ conversationId }], message: { text: uniqueText('Deploy finished') } });

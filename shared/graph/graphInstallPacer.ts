@@ -1,3 +1,4 @@
+import { lateSlotToleranceInMs } from '../delivery/deliveryPacer';
 import { type RateLimit, SlidingWindowLog } from '../delivery/slidingWindowLog';
 
 /**
@@ -19,14 +20,24 @@ export class GraphInstallPacer {
   private readonly app = new SlidingWindowLog();
   private readonly coolDownUntil = new Map<string, number>();
 
-  /** Books the earliest allowed slot for one install in the tenant; the delay until it (0 = now). */
-  reserve(tenantId: string, now: Date): number {
+  /**
+   * Books the earliest allowed slot for one install in the tenant; the delay until it (0 = now). A copy that
+   * was deferred to a slot booked here before (`heldSlotAt`) keeps it instead of booking a second one: every
+   * deferred copy booking again on its return would fill each window with slots nobody uses, and the copies
+   * would defer each other forever. One the queue hands over too late gives it up and books anew.
+   */
+  reserve(tenantId: string, now: Date, heldSlotAt?: number): number {
     const at = now.getTime();
     const key = tenantId.toLowerCase();
     let tenant = this.tenants.get(key);
     if (tenant === undefined) {
       tenant = new SlidingWindowLog();
       this.tenants.set(key, tenant);
+    }
+    if (heldSlotAt !== undefined) {
+      if (heldSlotAt >= at - lateSlotToleranceInMs) return Math.max(0, heldSlotAt - at);
+      tenant.unbook(heldSlotAt);
+      this.app.unbook(heldSlotAt);
     }
     tenant.forgetThrough(at - horizonInMs);
     this.app.forgetThrough(at - horizonInMs);

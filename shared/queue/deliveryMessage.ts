@@ -87,6 +87,8 @@ export const deliveryMessageSchema = z.object({
    * copy sends at that time without booking another; a copy that is tried (sent or retried) drops it.
    */
   pacedUntil: z.string().datetime({ offset: true }).optional(),
+  /** The same for the Graph install a proactive installation makes first (its own pace, graphInstallPacer.ts). */
+  installPacedUntil: z.string().datetime({ offset: true }).optional(),
   /** For send and update; absent for delete. */
   activity: outboundActivitySchema.optional(),
   /** Revision of an update (PATCH count) so two updates are two messages. */

@@ -59,14 +59,21 @@ export async function installForUser(runtime: SenderRuntime, ctx: AttemptContext
   }
 }
 
-/** Graph's per-tenant pace: a near slot is waited for here, a later one on the queue (a deferral, not an attempt). */
+/**
+ * Graph's per-tenant pace: a near slot is waited for here, a later one on the queue (a deferral, not an
+ * attempt), the copy holding the slot it booked (installPacedUntil) until it comes back for it.
+ */
 async function paceInstall(runtime: SenderRuntime, ctx: AttemptContext, pacer: GraphInstallPacer, tenantId: string): Promise<SendResult | undefined> {
-  const delayInMs = pacer.reserve(tenantId, runtime.now());
+  const { installPacedUntil, ...unpaced } = ctx.message;
+  ctx.message = unpaced;
+  const now = runtime.now();
+  const delayInMs = pacer.reserve(tenantId, now, installPacedUntil === undefined ? undefined : Date.parse(installPacedUntil));
   if (delayInMs <= runtime.maxPacingWaitInMs) {
     if (delayInMs > 0) await runtime.sleep(delayInMs);
     return undefined;
   }
-  return deferCopy(runtime, ctx, delayInMs, 'Graph install paced');
+  const slot = new Date(now.getTime() + delayInMs);
+  return deferCopy(runtime, { ...ctx, message: { ...ctx.message, installPacedUntil: slot.toISOString() } }, delayInMs, 'Graph install paced');
 }
 
 /** Not an attempt (nothing was sent): the copy comes back after `delayInMs`, like a pacing deferral. */

@@ -29,4 +29,24 @@ describe('GraphInstallPacer', () => {
     expect(pacer.reserve('tenant-b', at(1_000))).toBe(0);
     expect(pacer.reserve('tenant-a', at(6_000))).toBe(0);
   });
+
+  it('copies deferred to their booked slots each install there: a burst for one tenant goes at the limit, none deferred twice', () => {
+    const pacer = new GraphInstallPacer();
+    const maxWaitInMs = 1_000;
+    // The queue: each copy comes back at its slot, holding it.
+    const queue: { at: number; held?: number; deferrals: number }[] = Array.from({ length: 200 }, () => ({ at: 0, deferrals: 0 }));
+    const installedAt: number[] = [];
+    while (queue.length > 0 && installedAt.length + queue.length === 200) {
+      queue.sort((a, b) => a.at - b.at);
+      const copy = queue.shift()!;
+      const delayInMs = pacer.reserve('tenant-a', at(copy.at), copy.held === undefined ? undefined : at(copy.held).getTime());
+      if (delayInMs <= maxWaitInMs) installedAt.push(copy.at + delayInMs);
+      else queue.push({ at: copy.at + delayInMs, held: copy.at + delayInMs, deferrals: copy.deferrals + 1 });
+      expect(copy.deferrals).toBeLessThanOrEqual(1);
+    }
+    expect(installedAt).toHaveLength(200);
+    const mostInOneSecond = Math.max(...installedAt.map((t) => installedAt.filter((u) => u >= t && u < t + 1_000).length));
+    expect(mostInOneSecond).toBeLessThanOrEqual(perTenant);
+    expect(Math.max(...installedAt)).toBeLessThanOrEqual((200 / perTenant) * 1_000);
+  });
 });

@@ -63,6 +63,23 @@ describe('send with proactive installation', () => {
     expect(env.deliveries.row(env.message)).toMatchObject({ status: 'sent', installation: { status: 'installed' } });
   });
 
+  it('an install paced past the wait is deferred holding its Graph slot, and comes back to install there without booking another', async () => {
+    const env = setUp([{ kind: 'success', status: 201 }]);
+    // Two seconds of the tenant's Graph limit taken: this install's slot is beyond the invocation's wait.
+    for (let i = 0; i < 40; i++) env.graphPacer.reserve(tenantId, env.clock.now());
+    await env.process(env.message);
+    const [deferred] = env.queue.enqueued;
+    expect(env.graphCalls).toHaveLength(0);
+    expect(deferred!.body.installPacedUntil).toBe(deferred!.notBefore!.toISOString());
+
+    env.clock.advance(deferred!.notBefore!.getTime() - env.clock.now().getTime());
+    await env.process(deferred!.body);
+
+    expect(env.graphCalls).toHaveLength(1);
+    // The install's own deferral (waiting for Teams' install events) holds no Graph slot.
+    expect(env.queue.enqueued[1]!.body.installPacedUntil).toBeUndefined();
+  });
+
   it('Graph 409 (already installed) creates the chat at once, recording no installation', async () => {
     const env = setUp([httpError(409, 'Conflict')]);
     await env.process(env.message);

@@ -1,6 +1,5 @@
 import { ConnectorClient } from 'botframework-connector';
 
-import { OutboundTokenError, toOutboundTokenError } from '../auth/outboundTokenError';
 import { type OutboundTokenProvider } from '../auth/outboundTokenProvider';
 import { isTrustedServiceUrl } from '../cloudEnvironment';
 import { type GatewayConfig } from '../config';
@@ -8,6 +7,7 @@ import { errorCodes, GatewayError } from '../errors';
 import { type OutboundActivity } from '../queue/deliveryMessage';
 import { classifyConnectorFailure } from './connectorFailure';
 import { type ConnectorAttempt, type ConnectorOutcome } from './connectorOutcome';
+import { requestWithFreshTokenOn401 } from './freshTokenRetry';
 
 /** A channel account exactly as stored from the inbound activity (never rebuilt by hand). */
 export interface ConnectorAccount {
@@ -141,21 +141,7 @@ export function createBotConnectorClient(
       return { outcome: { kind: 'untrustedServiceUrl', serviceUrl }, freshTokenRetried: false };
     }
     const client = clientFor(serviceUrl);
-    let token: string;
-    try {
-      token = await tokens.getToken();
-    } catch (thrown) {
-      return { outcome: tokenErrorOf(thrown), freshTokenRetried: false };
-    }
-    const outcome = await requestOnce(client, token, operation, callOptions);
-    if (outcome.kind !== 'httpError' || outcome.status !== 401) return { outcome, freshTokenRetried: false };
-    // A 401 usually means a token refreshed too late or cached wrongly: drop it and try once with a new one.
-    try {
-      token = await tokens.forceRefresh(token);
-    } catch (thrown) {
-      return { outcome: tokenErrorOf(thrown), freshTokenRetried: true };
-    }
-    return { outcome: await requestOnce(client, token, operation, callOptions), freshTokenRetried: true };
+    return requestWithFreshTokenOn401(tokens, async (token) => requestOnce(client, token, operation, callOptions));
   }
 
   return {
@@ -197,11 +183,6 @@ function successOf(result: unknown): ConnectorOutcome {
   const fields = (typeof result === 'object' && result !== null ? result : {}) as { id?: unknown; _response?: { status?: unknown } };
   const status = typeof fields._response?.status === 'number' ? fields._response.status : 200;
   return typeof fields.id === 'string' && fields.id !== '' ? { kind: 'success', status, id: fields.id } : { kind: 'success', status };
-}
-
-function tokenErrorOf(thrown: unknown): ConnectorOutcome {
-  const error = thrown instanceof OutboundTokenError ? thrown : toOutboundTokenError(thrown);
-  return { kind: 'tokenError', code: error.tokenErrorCode, message: error.message };
 }
 
 /**

@@ -1,8 +1,8 @@
-import { toOutboundTokenError } from '../auth/outboundTokenError';
 import { type ProactiveInstallSettings } from '../config';
 import { parseConnectorErrorBody } from '../connector/connectorErrorBody';
 import { classifyConnectorFailure } from '../connector/connectorFailure';
 import { type ConnectorAttempt, type ConnectorOutcome } from '../connector/connectorOutcome';
+import { requestWithFreshTokenOn401 } from '../connector/freshTokenRetry';
 import { parseRetryAfter } from '../delivery/retryAfter';
 import { type GraphTokens } from './graphTokens';
 
@@ -60,26 +60,7 @@ export function createGraphInstallClient(settings: ProactiveInstallSettings, tok
     async installForUser(tenantId, userAadObjectId) {
       const url = `${settings.graphBaseUrl}/users/${encodeURIComponent(userAadObjectId)}/teamwork/installedApps`;
       const body = JSON.stringify({ 'teamsApp@odata.bind': `${settings.graphBaseUrl}/appCatalogs/teamsApps/${encodeURIComponent(settings.teamsAppId)}` });
-      const provider = tokens.forTenant(tenantId);
-      let token: string;
-      try {
-        token = await provider.getToken();
-      } catch (thrown) {
-        return { outcome: tokenError(thrown), freshTokenRetried: false };
-      }
-      const outcome = await requestOnce(url, token, body);
-      if (outcome.kind !== 'httpError' || outcome.status !== 401) return { outcome, freshTokenRetried: false };
-      try {
-        token = await provider.forceRefresh(token);
-      } catch (thrown) {
-        return { outcome: tokenError(thrown), freshTokenRetried: true };
-      }
-      return { outcome: await requestOnce(url, token, body), freshTokenRetried: true };
+      return requestWithFreshTokenOn401(tokens.forTenant(tenantId), async (token) => requestOnce(url, token, body));
     },
   };
-}
-
-function tokenError(thrown: unknown): ConnectorOutcome {
-  const error = toOutboundTokenError(thrown);
-  return { kind: 'tokenError', code: error.tokenErrorCode, message: error.message };
 }

@@ -65,8 +65,6 @@ export interface GatewayServices {
   deliveryPacer: DeliveryPacer;
   /** Microsoft Graph app installation for users, paced per process; only when proactive installation is on. */
   graphInstaller?: { client: GraphInstallClient; pacer: GraphInstallPacer };
-  // Further adapters (notification store, delivery queue, connector client) are added here by the work that
-  // builds them.
 }
 
 let hostParts: HostProvidedParts = {};

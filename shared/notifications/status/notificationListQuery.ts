@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 
 import { z } from 'zod';
 
+import { decodeOpaqueToken, encodeOpaqueToken } from '../../store/opaqueToken';
 import { canonicalJson } from '../request/canonicalJson';
 import { notificationTagSchema } from '../request/notificationTag';
 import { badRequest, fromZodIssues, type ValidationIssue, type ValidationResult } from '../request/validationIssue';
 import { type NotificationStatus, notificationStatuses } from './notificationProgress';
-import { decodeOpaqueToken, encodeOpaqueToken } from './opaqueToken';
 
 /** `GET /api/notifications`: which notifications, and where in the list. */
 export interface NotificationListQuery {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { odata, type TableClient } from '@azure/data-tables';
@@ -18,7 +17,7 @@ import {
   type TenantPageOptions,
 } from './conversationStore';
 import { type ActivityInput, newRecordFromActivity, recordAfterActivity, recordAfterStatusChange, recordWithServiceUrlOverride, type StatusChange } from './conversationTransitions';
-import { decodeOpaqueToken, encodeOpaqueToken } from './opaqueToken';
+import { decodeOpaqueToken, encodeOpaqueToken, queryFingerprint } from './opaqueToken';
 import { type ConversationRecord, type StoredConversation } from './storedConversation';
 import { conversationEntityKeys } from './tableKeyEncoding';
 import { getEntityOrUndefined, statusCodeOf, storageCall, storageFailure, TablesOnce, tryCreateEntity, tryReplaceEntity } from './tableStorageCalls';
@@ -166,7 +165,7 @@ export class TableConversationStore implements ConversationStore {
     }
     await this.tables.ensure();
     const query = listQuery(filter);
-    const fingerprint = createHash('sha256').update(`${query.source}\n${query.filter ?? ''}`).digest('base64url').slice(0, 16);
+    const fingerprint = queryFingerprint(`${query.source}\n${query.filter ?? ''}`);
     let continuationToken = page.continuationToken === undefined ? undefined : decodeContinuationToken(page.continuationToken, fingerprint);
     const pageSize = clampPageSize(page.pageSize ?? defaultPageSize);
     const client = query.source === 'index' ? this.index : this.conversations;

@@ -179,20 +179,14 @@ export function loadConfig(env: Environment): GatewayConfig {
     problems.push({ path: settingNames.appPassword, message: 'must not be set for UserAssignedMSI (the identity has no secret)' });
   }
 
-  // Cloud: explicit TeamsCloud, else derived from the Bot Framework's ChannelService convention.
-  const cloudRaw = read(settingNames.cloud);
   // Bot Framework accepts only empty (public) or the US Government URL; anything else it refuses at start-up,
   // so an unknown value (or a typo) must not silently mean the public cloud.
   const channelService = read(settingNames.channelService)?.replace(/\/+$/, '').toLowerCase();
   if (channelService !== undefined && channelService !== usGovernmentChannelService) {
     problems.push({ path: settingNames.channelService, message: `must be empty (public cloud) or ${usGovernmentChannelService}, got "${channelService}"` });
   }
-  let cloudName: CloudName = channelService === usGovernmentChannelService ? 'gccHigh' : 'public';
-  if (cloudRaw !== undefined) {
-    const match = cloudNames.find((c) => c.toLowerCase() === cloudRaw.toLowerCase());
-    if (match === undefined) problems.push({ path: settingNames.cloud, message: `must be one of ${cloudNames.join(', ')}, got "${cloudRaw}"` });
-    else cloudName = match;
-  }
+  // Cloud: explicit TeamsCloud, else derived from the Bot Framework's ChannelService convention.
+  const cloudName = oneOf(settingNames.cloud, cloudNames, channelService === usGovernmentChannelService ? 'gccHigh' : 'public');
   const preset = cloudEnvironments[cloudName];
   const cloud: CloudEnvironment = {
     ...preset,
@@ -233,7 +227,7 @@ export function loadConfig(env: Environment): GatewayConfig {
     problems.push({ path: settingNames.deliveryBackoffMaxMs, message: `must not be less than ${settingNames.deliveryBackoffBaseMs} (${delivery.backoffBaseInMs})` });
   }
 
-  const proactiveInstall = readProactiveInstall(read, url, cloud, problems);
+  const proactiveInstall = oneOf(settingNames.proactiveInstall, ['true', 'false'], 'false') === 'true' ? readProactiveInstall(read, url, cloud, problems) : undefined;
 
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.path} ${p.message}`).join('; ');
@@ -259,19 +253,13 @@ export function loadConfig(env: Environment): GatewayConfig {
   return config;
 }
 
-/** Off unless ProactiveInstallation is `true`; then the catalog id is required, and Graph is reached over https only. */
+/** With ProactiveInstallation on: the catalog id is required, and Graph is reached over https only. */
 function readProactiveInstall(
   read: (name: string) => string | undefined,
   url: (name: string) => string | undefined,
   cloud: CloudEnvironment,
   problems: ErrorDetail[],
-): ProactiveInstallSettings | undefined {
-  const raw = read(settingNames.proactiveInstall)?.toLowerCase();
-  if (raw !== undefined && raw !== 'true' && raw !== 'false') {
-    problems.push({ path: settingNames.proactiveInstall, message: `must be true or false, got "${raw}"` });
-    return undefined;
-  }
-  if (raw !== 'true') return undefined;
+): ProactiveInstallSettings {
   const teamsAppId = read(settingNames.teamsAppCatalogId);
   if (teamsAppId === undefined) {
     problems.push({ path: settingNames.teamsAppCatalogId, message: `is required when ${settingNames.proactiveInstall} is true (the app's id in the tenant's app catalog)` });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { errorCodes, GatewayError } from '../errors';
 import { zodIssuesToDetails } from '../http/zodErrorDetails';
 import { parseJsonBody } from '../notifications/request/jsonBody';
-import { maxEntraIdBytes, maxTeamsIdBytes, storableId } from '../store/tableStorageLimits';
+import { maxEntraIdBytes, maxTeamsIdBytes, storableIdSchema } from '../store/tableStorageLimits';
 
 /**
  * The inbound Bot Framework activity as Teams sends it to `/api/messages`: only the fields the gateway reads
@@ -14,14 +14,11 @@ import { maxEntraIdBytes, maxTeamsIdBytes, storableId } from '../store/tableStor
 /** The only channel the gateway serves; activities of other channels (webchat, directline, ...) are refused. */
 export const teamsChannelId = 'msteams';
 
-/** An id that becomes (part of) a Table key: refused up front when storage could not hold it. */
-const keyId = (maxBytes: number) => z.string().min(1).superRefine(storableId(maxBytes));
-
 export const channelAccountSchema = z
   .object({
     id: z.string().min(1),
     name: z.string().optional(),
-    aadObjectId: keyId(maxEntraIdBytes).optional(),
+    aadObjectId: storableIdSchema(maxEntraIdBytes).optional(),
     role: z.string().optional(),
   })
   .passthrough();
@@ -29,21 +26,21 @@ export type ChannelAccount = z.infer<typeof channelAccountSchema>;
 
 export const conversationAccountSchema = z
   .object({
-    id: keyId(maxTeamsIdBytes),
+    id: storableIdSchema(maxTeamsIdBytes),
     name: z.string().optional(),
     conversationType: z.string().optional(),
-    tenantId: keyId(maxEntraIdBytes).optional(),
+    tenantId: storableIdSchema(maxEntraIdBytes).optional(),
     isGroup: z.boolean().optional(),
   })
   .passthrough();
 export type ConversationAccount = z.infer<typeof conversationAccountSchema>;
 
-const teamsIdObject = z.object({ id: keyId(maxTeamsIdBytes), name: z.string().optional() }).passthrough();
+const teamsIdObject = z.object({ id: storableIdSchema(maxTeamsIdBytes), name: z.string().optional() }).passthrough();
 
 /** Teams' channelData: the definitive source of tenant, team and channel ids, and of conversation event types. */
 export const teamsChannelDataSchema = z
   .object({
-    tenant: z.object({ id: keyId(maxEntraIdBytes) }).passthrough().optional(),
+    tenant: z.object({ id: storableIdSchema(maxEntraIdBytes) }).passthrough().optional(),
     team: teamsIdObject.extend({ aadGroupId: z.string().optional() }).optional(),
     channel: teamsIdObject.optional(),
     eventType: z.string().optional(),

@@ -24,7 +24,7 @@ export interface InboundAuthenticator {
   /**
    * Checks the Authorization header alone (shape, signature, issuer, audience, lifetime, msteams endorsement),
    * so a request without a genuine channel token is refused before its body is read. The activity's serviceUrl
-   * must then equal `identity.serviceUrl` (activityMatchesToken.ts). Rejects with GatewayError UNAUTHORIZED
+   * must then equal `identity.serviceUrl` (receiveActivity.ts checks it). Rejects with GatewayError UNAUTHORIZED
    * (AUTHENTICATION_UNAVAILABLE, a 503, if the signing keys cannot be had).
    */
   authenticate(authorization: string | null | undefined): Promise<InboundIdentity>;

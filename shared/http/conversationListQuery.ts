@@ -4,11 +4,8 @@ import { conversationStatuses } from '../activity/conversationLifecycle';
 import { errorCodes, GatewayError } from '../errors';
 import { entraId } from '../notifications/request/notificationTarget';
 import { type ConversationFilter, type PageOptions } from '../store/conversationStore';
-import { maxTeamsIdBytes, storableId } from '../store/tableStorageLimits';
+import { maxTeamsIdBytes, storableIdSchema } from '../store/tableStorageLimits';
 import { zodIssuesToDetails } from './zodErrorDetails';
-
-/** A filter value that becomes part of a Table key: one storage could not hold is refused, not looked up. */
-const keyPart = (maxBytes: number) => z.string().min(1).superRefine(storableId(maxBytes));
 
 /**
  * Query of `GET /api/conversations`; other parameters (such as the function key's `code`) are ignored. Tenant
@@ -17,7 +14,7 @@ const keyPart = (maxBytes: number) => z.string().min(1).superRefine(storableId(m
 const listQuerySchema = z.object({
   tenantId: entraId('tenantId').optional(),
   userId: entraId('userId').optional(),
-  teamId: keyPart(maxTeamsIdBytes).optional(),
+  teamId: storableIdSchema(maxTeamsIdBytes).optional(),
   status: z.enum(conversationStatuses).optional(),
   continuationToken: z.string().min(1).optional(),
   pageSize: z

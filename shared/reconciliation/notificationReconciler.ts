@@ -1,8 +1,9 @@
+import { isPending } from '../notifications/store/deliveryTransitions';
 import { type DeliveryRecord, type NotificationRecord, type NotificationStore } from '../notifications/store/notificationStore';
 import { type DeliveryQueue, type QueuedDelivery } from '../queue/deliveryQueue';
 import { type DueCheckIndex } from './dueCheckIndex';
 import { type DueCheck } from './dueCheckKeys';
-import { deliveryAction, fanOutAction, isPending, type ReconcileClock, reconcileTransition, requeueMessage } from './reconcileDecisions';
+import { deliveryAction, fanOutAction, type ReconcileClock, reconcileTransition, requeueMessage } from './reconcileDecisions';
 import { maxChecksPerRun, maxDeliveriesPerRun, maxReconciliations, reconcileAfterInMs } from './reconcileSchedule';
 
 export interface ReconcilerDependencies {

@@ -1,7 +1,7 @@
 import { gatewayReasons } from '../connector/teamsErrorCodes';
 import { sendMessageFor } from '../notifications/copies/copyOperationMessages';
 import { fanOutMessage } from '../notifications/intake/tenantFanOut';
-import { markCancelled, markFinished, markReconciled } from '../notifications/store/deliveryTransitions';
+import { isPending, markCancelled, markFinished, markReconciled } from '../notifications/store/deliveryTransitions';
 import {
   type DeliveryError,
   type DeliveryRecord,
@@ -38,12 +38,6 @@ export const reconcileReasons = {
   /** A broadcast's next page cannot be found again (progress written before the resume token was kept). */
   FanOutInterrupted: 'FanOutInterrupted',
 } as const;
-
-const pendingStatuses: ReadonlySet<string> = new Set(['queued', 'sending']);
-
-export function isPending(record: Pick<DeliveryRecord, 'status'>): boolean {
-  return pendingStatuses.has(record.status);
-}
 
 /** When a delivery last moved, or is next due to (a scheduled send counts from its sendAt). */
 export function lastMoved(record: Pick<DeliveryRecord, 'updatedAt'>, notification: Pick<NotificationRecord, 'sendAt'>): number {

@@ -7,6 +7,7 @@ import { errorCodes, GatewayError } from '../errors';
 import { type ConversationSummary, type IndexRow } from './conversationIndexRows';
 import { type ConversationRecord, type StoredConversation } from './storedConversation';
 import { conversationEntityKeys } from './tableKeyEncoding';
+import { corruptRow, definedColumns, type TableRow } from './tableRow';
 
 /**
  * Records as Table entities and back. Tables hold flat properties, so the reference is one JSON string
@@ -14,8 +15,6 @@ import { conversationEntityKeys } from './tableKeyEncoding';
  * Reading is an edge too: entities are parsed, not trusted.
  */
 const schemaVersion = 1;
-
-export type TableRow = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
 const optionalText = z.string().optional();
 
@@ -47,17 +46,12 @@ const conversationEntitySchema = z.object({
 
 const indexEntitySchema = z.object({ ...summaryShape, partitionKey: z.string(), rowKey: z.string(), revision: z.number().int() });
 
-/** Drops undefined values: an absent column, not a null one (Replace then removes it). */
-function defined<T extends object>(values: T): T {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as T;
-}
-
 export function conversationToEntity(record: ConversationRecord): TableRow {
   // A StoredConversation may be passed: its etag is a write condition, not a column.
   const { reference, etag: _etag, ...columns } = record as ConversationRecord & { etag?: string };
   return {
     ...conversationEntityKeys(record.conversationId),
-    ...defined({ ...columns }),
+    ...definedColumns({ ...columns }),
     reference: JSON.stringify(reference),
     // A readable copy for operators; the reference JSON is what sends use.
     serviceUrl: reference.serviceUrl,
@@ -67,7 +61,7 @@ export function conversationToEntity(record: ConversationRecord): TableRow {
 
 export function conversationFromEntity(entity: unknown): StoredConversation {
   const parsed = conversationEntitySchema.safeParse(entity);
-  if (!parsed.success) throw corrupt('conversation', parsed.error);
+  if (!parsed.success) throw corruptRow('conversation', parsed.error);
   const { reference: referenceJson, ...rest } = parsed.data;
   let referenceValue: unknown;
   try {
@@ -76,18 +70,18 @@ export function conversationFromEntity(entity: unknown): StoredConversation {
     throw new GatewayError(errorCodes.Internal, `Stored conversation ${rest.conversationId} has an unreadable reference`, [], { cause: error });
   }
   const reference = conversationReferenceSchema.safeParse(referenceValue);
-  if (!reference.success) throw corrupt('conversation reference', reference.error);
-  return { ...defined(rest), reference: reference.data };
+  if (!reference.success) throw corruptRow('conversation reference', reference.error);
+  return { ...definedColumns(rest), reference: reference.data };
 }
 
 export function indexRowToEntity(row: IndexRow): TableRow {
-  return defined({ ...row });
+  return definedColumns({ ...row });
 }
 
 export function indexRowFromEntity(entity: unknown): IndexRow {
   const parsed = indexEntitySchema.safeParse(entity);
-  if (!parsed.success) throw corrupt('conversation index row', parsed.error);
-  return defined(parsed.data);
+  if (!parsed.success) throw corruptRow('conversation index row', parsed.error);
+  return definedColumns(parsed.data);
 }
 
 export function summaryFromIndexRow(row: IndexRow): ConversationSummary {
@@ -95,6 +89,3 @@ export function summaryFromIndexRow(row: IndexRow): ConversationSummary {
   return summary;
 }
 
-function corrupt(what: string, error: z.ZodError): GatewayError {
-  return new GatewayError(errorCodes.Internal, `A stored ${what} does not match its schema: ${error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-}

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { odata, type TableClient } from '@azure/data-tables';
@@ -18,6 +17,7 @@ import {
   type TenantPageOptions,
 } from './conversationStore';
 import { type ActivityInput, newRecordFromActivity, recordAfterActivity, recordAfterStatusChange, recordWithServiceUrlOverride, type StatusChange } from './conversationTransitions';
+import { decodeOpaqueToken, encodeOpaqueToken, queryFingerprint } from './opaqueToken';
 import { type ConversationRecord, type StoredConversation } from './storedConversation';
 import { conversationEntityKeys } from './tableKeyEncoding';
 import { getEntityOrUndefined, statusCodeOf, storageCall, storageFailure, TablesOnce, tryCreateEntity, tryReplaceEntity } from './tableStorageCalls';
@@ -165,7 +165,7 @@ export class TableConversationStore implements ConversationStore {
     }
     await this.tables.ensure();
     const query = listQuery(filter);
-    const fingerprint = createHash('sha256').update(`${query.source}\n${query.filter ?? ''}`).digest('base64url').slice(0, 16);
+    const fingerprint = queryFingerprint(`${query.source}\n${query.filter ?? ''}`);
     let continuationToken = page.continuationToken === undefined ? undefined : decodeContinuationToken(page.continuationToken, fingerprint);
     const pageSize = clampPageSize(page.pageSize ?? defaultPageSize);
     const client = query.source === 'index' ? this.index : this.conversations;
@@ -309,21 +309,14 @@ function clampPageSize(size: number): number {
 
 /** The SDK's token plus a fingerprint of the query it belongs to, so a token is not replayed on another filter. */
 function encodeContinuationToken(sdkToken: string, fingerprint: string): string {
-  return Buffer.from(JSON.stringify({ q: fingerprint, t: sdkToken }), 'utf8').toString('base64url');
+  return encodeOpaqueToken({ q: fingerprint, t: sdkToken });
 }
 
 function decodeContinuationToken(token: string, fingerprint: string): string {
-  const invalid = new GatewayError(errorCodes.BadRequest, 'The continuation token is not valid for this query.', [
+  const decoded = decodeOpaqueToken(token);
+  const sdkToken = decoded?.q === fingerprint ? decoded.t : undefined;
+  if (typeof sdkToken === 'string') return sdkToken;
+  throw new GatewayError(errorCodes.BadRequest, 'The continuation token is not valid for this query.', [
     { path: 'continuationToken', message: 'use the token from the previous page of the same query' },
   ]);
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid;
-  }
-  if (typeof decoded !== 'object' || decoded === null) throw invalid;
-  const { q, t } = decoded as { q?: unknown; t?: unknown };
-  if (q !== fingerprint || typeof t !== 'string') throw invalid;
-  return t;
 }

@@ -23,11 +23,6 @@ export function decodeKeyPart(encoded: string): string {
   return Buffer.from(encoded, 'base64url').toString('utf8');
 }
 
-/** Strings whose UTF-8 round trip is exact (no lone surrogates); only these can be keys. */
-export function isKeyEncodable(value: string): boolean {
-  return Buffer.from(value, 'utf8').toString('utf8') === value;
-}
-
 /** Upper bound for a prefix range query: `~` sorts after every base64url character and after `.`. */
 export function prefixRange(prefix: string): { from: string; to: string } {
   return { from: prefix, to: `${prefix}~` };

@@ -36,6 +36,11 @@ export function storableId(maxBytes: number, label?: string): (id: string, ctx: 
   };
 }
 
+/** A non-empty id that becomes (part of) a Table key: one storage could not hold is refused up front. */
+export function storableIdSchema(maxBytes: number): z.ZodEffects<z.ZodString> {
+  return z.string().min(1).superRefine(storableId(maxBytes));
+}
+
 /** Why `id` cannot be stored as a key, or undefined when it can. */
 export function idStorageProblem(id: string, maxBytes: number): string | undefined {
   if (id === '') return 'must not be empty';

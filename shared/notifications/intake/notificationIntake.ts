@@ -2,7 +2,7 @@ import { errorCodes, GatewayError } from '../../errors';
 import { type DeliveryQueue } from '../../queue/deliveryQueue';
 import { sendMessageFor } from '../copies/copyOperationMessages';
 import { parseJsonBody } from '../request/jsonBody';
-import { isNotificationId,newNotificationId } from '../request/notificationId';
+import { isNotificationId, newNotificationId } from '../request/notificationId';
 import { type NotificationRequest, parseNotificationRequest } from '../request/notificationRequest';
 import { targetAsGiven, type TenantTargetScope } from '../request/notificationTarget';
 import { checkBodyLength } from '../request/requestBodyLimit';

@@ -1,3 +1,4 @@
+import { mapWithConcurrency } from '../../mapWithConcurrency';
 import { deliveryKey } from '../../queue/deliveryMessage';
 import { type ConversationStore, type StoredConversation } from '../../store/conversationStore';
 import { type ConversationType } from '../request/notificationMessage';
@@ -30,16 +31,7 @@ const resolutionConcurrency = 16;
 
 /** Every target of a request, in request order (resolution of a tenant target is only "fan out later"). */
 export async function resolveTargets(targets: readonly NotificationTarget[], lookups: ConversationLookups): Promise<TargetResolution[]> {
-  const results: TargetResolution[] = new Array<TargetResolution>(targets.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let index = next++; index < targets.length; index = next++) {
-      const target = targets[index];
-      if (target !== undefined) results[index] = await resolveTarget(target, lookups);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(resolutionConcurrency, targets.length) }, worker));
-  return results;
+  return mapWithConcurrency(targets, resolutionConcurrency, async (target) => resolveTarget(target, lookups));
 }
 
 export async function resolveTarget(target: NotificationTarget, lookups: ConversationLookups): Promise<TargetResolution> {

@@ -1,3 +1,4 @@
+import { mapWithConcurrency } from '../../mapWithConcurrency';
 import { type DeliveryCounts, type NotificationRecord, type NotificationStore } from '../store/notificationStore';
 import { encodeListToken, type NotificationListQuery } from './notificationListQuery';
 import { type NotificationStatus } from './notificationProgress';
@@ -28,7 +29,9 @@ const statusReadConcurrency = 8;
 /**
  * One page of the list, newest first. The index gives `pageSize` notifications in the time window (and tag);
  * each one's status is derived from its deliveries, and a status filter keeps the matching ones, so the work
- * per page is bounded by pageSize, never by how many notifications exist.
+ * per page is bounded by pageSize, never by how many notifications exist. It does grow with the deliveries of
+ * the listed notifications (countDeliveries reads every row's status, 1,000 a query): counters kept on the
+ * notification would make it constant, at the price of a second write per delivery transition.
  */
 export async function listNotifications(
   query: NotificationListQuery,
@@ -42,17 +45,11 @@ export async function listNotifications(
     ...(query.createdBefore === undefined ? {} : { createdBefore: query.createdBefore }),
     ...(query.after === undefined ? {} : { after: query.after }),
   });
-  const items: (NotificationListItem | undefined)[] = new Array<undefined>(page.entries.length);
-  let nextIndex = 0;
-  const worker = async (): Promise<void> => {
-    for (let index = nextIndex++; index < page.entries.length; index = nextIndex++) {
-      const entry = page.entries[index];
-      // An index row is written after its record; a record that is not there (yet) is not listed.
-      const record = entry === undefined ? undefined : await notifications.getNotification(entry.id);
-      if (record !== undefined) items[index] = await listItem(record, notifications, services.publicBaseUrl);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(statusReadConcurrency, page.entries.length) }, worker));
+  const items = await mapWithConcurrency(page.entries, statusReadConcurrency, async (entry) => {
+    // An index row is written after its record; a record that is not there (yet) is not listed.
+    const record = await notifications.getNotification(entry.id);
+    return record === undefined ? undefined : listItem(record, notifications, services.publicBaseUrl);
+  });
   const wanted = query.statuses === undefined ? undefined : new Set(query.statuses);
   const body: NotificationListBody = { notifications: items.filter((item): item is NotificationListItem => item !== undefined && (wanted?.has(item.status) ?? true)) };
   if (page.next !== undefined) body.continuationToken = encodeListToken(page.next, query);

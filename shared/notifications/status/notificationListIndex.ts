@@ -1,8 +1,7 @@
 import { z } from 'zod';
 
-import { errorCodes, GatewayError } from '../../errors';
-import { type TableRow } from '../../store/conversationEntity';
 import { encodeKeyPart } from '../../store/tableKeyEncoding';
+import { corruptRow, type TableRow } from '../../store/tableRow';
 import { type NotificationRecord } from '../store/notificationStore';
 
 /**
@@ -43,7 +42,7 @@ const listEntitySchema = z.object({ rowKey: z.string(), id: z.string().min(1), c
 
 export function listEntryFromEntity(entity: unknown): NotificationListEntry & { rowKey: string } {
   const parsed = listEntitySchema.safeParse(entity);
-  if (!parsed.success) throw new GatewayError(errorCodes.Internal, `A stored notification list row does not match its schema: ${parsed.error.message}`);
+  if (!parsed.success) throw corruptRow('notification list row', parsed.error);
   const { rowKey, id, createdAt, tag } = parsed.data;
   return tag === undefined ? { rowKey, id, createdAt } : { rowKey, id, createdAt, tag };
 }

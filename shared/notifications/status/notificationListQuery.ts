@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
-
 import { z } from 'zod';
 
+import { decodeOpaqueToken, encodeOpaqueToken, queryFingerprint } from '../../store/opaqueToken';
 import { canonicalJson } from '../request/canonicalJson';
 import { notificationTagSchema } from '../request/notificationTag';
 import { badRequest, fromZodIssues, type ValidationIssue, type ValidationResult } from '../request/validationIssue';
 import { type NotificationStatus, notificationStatuses } from './notificationProgress';
-import { decodeOpaqueToken, encodeOpaqueToken } from './opaqueToken';
 
 /** `GET /api/notifications`: which notifications, and where in the list. */
 export interface NotificationListQuery {
@@ -102,5 +100,5 @@ function decodeListToken(token: string, query: NotificationListQuery): string | 
 function filterFingerprint(query: NotificationListQuery): string {
   const { createdAfter, createdBefore, statuses, tag } = query;
   const filters = canonicalJson({ createdAfter: createdAfter ?? null, createdBefore: createdBefore ?? null, statuses: statuses ?? null, tag: tag ?? null });
-  return createHash('sha256').update(filters, 'utf8').digest('base64url').slice(0, 16);
+  return queryFingerprint(filters);
 }

@@ -23,10 +23,14 @@ import {
 /** Not yet posted and still to be tried. */
 const pending: ReadonlySet<DeliveryStatus> = new Set(['queued', 'sending']);
 
+export function isPending(record: Pick<DeliveryRecord, 'status'>): boolean {
+  return pending.has(record.status);
+}
+
 /** Go ahead with a send: only a pending delivery (a `sending` one again after a crash). */
 export function markSending(attempt: number, now: Date): DeliveryTransition {
   return (current) => {
-    if (!pending.has(current.status)) return unchanged;
+    if (!isPending(current)) return unchanged;
     return applied({ ...current, status: 'sending', attempts: Math.max(current.attempts, attempt) }, now);
   };
 }
@@ -50,7 +54,7 @@ export function markSent(sent: { activityId: string; conversationId?: string; at
 /** The app was installed for the user (proactive installation); the copy waits for the chat it opens. */
 export function recordInstalling(now: Date): DeliveryTransition {
   return (current) => {
-    if (!pending.has(current.status) || current.installation !== undefined) return unchanged;
+    if (!isPending(current) || current.installation !== undefined) return unchanged;
     return applied({ ...current, installation: { status: 'installing', requestedAt: now.toISOString() } }, now);
   };
 }
@@ -58,7 +62,7 @@ export function recordInstalling(now: Date): DeliveryTransition {
 /** Attempt `attempt` failed and a later one is scheduled. */
 export function recordRetry(attempt: number, error: DeliveryError, now: Date): DeliveryTransition {
   return (current) => {
-    if (!pending.has(current.status)) return unchanged;
+    if (!isPending(current)) return unchanged;
     return applied({ ...current, status: 'queued', attempts: Math.max(current.attempts, attempt), lastError: error }, now);
   };
 }
@@ -71,7 +75,7 @@ export function recordRetry(attempt: number, error: DeliveryError, now: Date): D
  */
 export function markFinished(outcome: { status: 'failed' | 'skipped'; error: DeliveryError; failureClass?: string }, now: Date): DeliveryTransition {
   return (current) => {
-    if (!pending.has(current.status)) return unchanged;
+    if (!isPending(current)) return unchanged;
     const record: DeliveryRecord = { ...current, status: outcome.status, lastError: outcome.error };
     if (outcome.failureClass === undefined) delete record.failureClass;
     else record.failureClass = outcome.failureClass;
@@ -82,7 +86,7 @@ export function markFinished(outcome: { status: 'failed' | 'skipped'; error: Del
 /** The reconciler re-queued a pending delivery whose queue message was lost: when, and how many times so far. */
 export function markReconciled(now: Date): DeliveryTransition {
   return (current) => {
-    if (!pending.has(current.status)) return unchanged;
+    if (!isPending(current)) return unchanged;
     return applied({ ...current, reconciledAt: now.toISOString(), reconciliations: (current.reconciliations ?? 0) + 1 }, now);
   };
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 import { errorCodes, GatewayError } from '../../errors';
-import { type TableRow } from '../../store/conversationEntity';
 import { encodeKeyPart, prefixRange } from '../../store/tableKeyEncoding';
+import { corruptRow, definedColumns, type TableRow } from '../../store/tableRow';
 import { conversationTypes } from '../request/notificationMessage';
 import { type NotificationTargetAsGiven, tenantTargetScopes } from '../request/notificationTarget';
 import { type DeliveryProgressRow } from '../status/notificationProgress';
@@ -80,16 +80,11 @@ function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
 
-/** Drops undefined values: an absent column, not a null one (Replace then removes it). */
-function defined<T extends object>(values: T): T {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as T;
-}
-
 export function notificationToEntity(record: NotificationRecord): TableRow {
   return {
     partitionKey: record.id,
     rowKey: notificationRowKey,
-    ...defined({
+    ...definedColumns({
       createdAt: record.createdAt,
       state: record.state,
       digest: record.digest,
@@ -123,13 +118,13 @@ const notificationEntitySchema = z.object({
 
 export function notificationFromEntity(entity: Record<string, unknown>): NotificationRecord {
   const parsed = notificationEntitySchema.safeParse(entity);
-  if (!parsed.success) throw corrupt('notification', parsed.error);
+  if (!parsed.success) throw corruptRow('notification', parsed.error);
   const message = parseJsonColumn(joinedText(entity, 'messageJson'), 'notification message');
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     throw new GatewayError(errorCodes.Internal, `Stored notification ${parsed.data.partitionKey} has no readable message`);
   }
   const { partitionKey, ...rest } = parsed.data;
-  return defined({ id: partitionKey, ...rest, message });
+  return definedColumns({ id: partitionKey, ...rest, message });
 }
 
 export function responseToEntity(notificationId: string, responseJson: string): TableRow {
@@ -144,8 +139,8 @@ export function responseFromEntity(entity: Record<string, unknown>): string {
 
 export function fanOutToEntity(progress: FanOutProgress): TableRow {
   const { notificationId, targetIndex, error, ...columns } = progress;
-  const errorColumns = defined({ errorStatus: error?.status, errorCode: error?.code, errorMessage: error?.message });
-  return { partitionKey: notificationId, rowKey: fanOutRowKey(targetIndex), targetIndex, ...defined(columns), ...errorColumns, schemaVersion };
+  const errorColumns = definedColumns({ errorStatus: error?.status, errorCode: error?.code, errorMessage: error?.message });
+  return { partitionKey: notificationId, rowKey: fanOutRowKey(targetIndex), targetIndex, ...definedColumns(columns), ...errorColumns, schemaVersion };
 }
 
 const fanOutEntitySchema = z.object({
@@ -165,7 +160,7 @@ const fanOutEntitySchema = z.object({
 
 export function fanOutFromEntity(entity: unknown): FanOutProgress {
   const parsed = fanOutEntitySchema.safeParse(entity);
-  if (!parsed.success) throw corrupt('fan-out progress', parsed.error);
+  if (!parsed.success) throw corruptRow('fan-out progress', parsed.error);
   const { partitionKey, errorStatus, errorCode, errorMessage, nextContinuationToken, ...rest } = parsed.data;
   const progress: FanOutProgress = { notificationId: partitionKey, ...rest };
   if (nextContinuationToken !== undefined) progress.nextContinuationToken = nextContinuationToken;
@@ -177,7 +172,7 @@ export function deliveryToEntity(record: DeliveryRecord): TableRow {
   return {
     partitionKey: record.notificationId,
     rowKey: deliveryRowKey(record),
-    ...defined({
+    ...definedColumns({
       key: record.key,
       origin: record.origin,
       conversationId: record.conversationId,
@@ -248,7 +243,7 @@ const deliveryEntitySchema = z.object({
 
 export function deliveryFromEntity(entity: unknown): DeliveryRecord {
   const parsed = deliveryEntitySchema.safeParse(entity);
-  if (!parsed.success) throw corrupt('delivery', parsed.error);
+  if (!parsed.success) throw corruptRow('delivery', parsed.error);
   const row = parsed.data;
   const record: DeliveryRecord = {
     notificationId: row.partitionKey,
@@ -296,7 +291,7 @@ const deliveryProgressSchema = deliveryEntitySchema.pick({ status: true, lastOpe
 
 export function deliveryProgressFromEntity(entity: unknown): DeliveryProgressRow {
   const parsed = deliveryProgressSchema.safeParse(entity);
-  if (!parsed.success) throw corrupt('delivery', parsed.error);
+  if (!parsed.success) throw corruptRow('delivery', parsed.error);
   const { status, lastOperationJson } = parsed.data;
   return lastOperationJson === undefined ? { status } : { status, lastOperation: parseJsonColumn(lastOperationJson, 'delivery operation') as CopyOperationState };
 }
@@ -310,6 +305,3 @@ function parseJsonColumn(text: string | undefined, what: string): unknown {
   }
 }
 
-function corrupt(what: string, error: z.ZodError): GatewayError {
-  return new GatewayError(errorCodes.Internal, `A stored ${what} does not match its schema: ${error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-}

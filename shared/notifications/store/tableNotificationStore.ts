@@ -4,11 +4,11 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 
 import { errorCodes, GatewayError } from '../../errors';
 import { type DueCheckIndex } from '../../reconciliation/dueCheckIndex';
+import { decodeOpaqueToken, encodeOpaqueToken } from '../../store/opaqueToken';
 import { encodeKeyPart } from '../../store/tableKeyEncoding';
 import { getEntityOrUndefined, statusCodeOf, storageCall, storageFailure, TablesOnce, tryCreateEntity, tryReplaceEntity } from '../../store/tableStorageCalls';
 import { allNotificationsPartition, listEntryFromEntity, listEntryToEntities, listRowKeyRange, type NotificationListEntry, tagPartition } from '../status/notificationListIndex';
 import { type DeliveryTally, emptyTally, tallyDelivery } from '../status/notificationProgress';
-import { decodeOpaqueToken, encodeOpaqueToken } from '../status/opaqueToken';
 import * as transitions from './deliveryTransitions';
 import {
   deliveryFromEntity,

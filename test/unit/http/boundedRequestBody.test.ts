@@ -1,6 +1,4 @@
 import { readBoundedBody } from '../../../shared/http/boundedRequestBody';
-import { checkJsonContentType } from '../../../shared/http/jsonContentType';
-import { checkWriteOrigin } from '../../../shared/http/writeOrigin';
 
 /** A lazily produced body that records how much was pulled from it and whether it was cancelled. */
 function countingBody(totalBytes: number, chunkBytes = 64 * 1024): { stream: ReadableStream<Uint8Array>; pulled: () => number; cancelled: () => boolean } {
@@ -51,37 +49,5 @@ describe('readBoundedBody', () => {
   it('accepts a body of exactly the limit', async () => {
     const body = countingBody(limit.maxBytes);
     await expect(readBoundedBody({ headers: new Headers(), body: body.stream }, limit)).resolves.toHaveLength(limit.maxBytes);
-  });
-});
-
-describe('checkJsonContentType', () => {
-  it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON ;charset=UTF-8'])('accepts %s', (type) => {
-    expect(checkJsonContentType(new Headers({ 'content-type': type }))).toBeUndefined();
-  });
-
-  it.each([['text/plain'], ['application/x-www-form-urlencoded'], ['multipart/form-data; boundary=x'], [undefined]])('refuses %s with 415 naming the header', (type) => {
-    const error = checkJsonContentType(new Headers(type === undefined ? {} : { 'content-type': type }));
-    expect(error).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', details: [{ path: 'content-type' }] });
-  });
-});
-
-describe('checkWriteOrigin', () => {
-  const url = 'https://func-gw.azurewebsites.net/api/notifications';
-  const request = (method: string, origin?: string): { method: string; url: string; headers: Headers } => ({ method, url, headers: new Headers(origin === undefined ? {} : { origin }) });
-
-  it('lets services (no Origin) and the gateway’s own pages write', () => {
-    expect(checkWriteOrigin(request('POST'))).toBeUndefined();
-    expect(checkWriteOrigin(request('POST', 'https://func-gw.azurewebsites.net'))).toBeUndefined();
-    expect(checkWriteOrigin(request('PATCH', 'https://notify.contoso.com'), 'https://notify.contoso.com/')).toBeUndefined();
-  });
-
-  it.each([['POST'], ['PATCH'], ['DELETE']])('refuses a %s from another origin (and from Origin: null) with 403 naming the header', (method) => {
-    for (const origin of ['https://evil.example', 'null', 'https://func-gw.azurewebsites.net.evil.example']) {
-      expect(checkWriteOrigin(request(method, origin))).toMatchObject({ code: 'FORBIDDEN_ORIGIN', details: [{ path: 'origin' }] });
-    }
-  });
-
-  it('leaves reads alone: a cross-origin GET cannot change anything', () => {
-    expect(checkWriteOrigin(request('GET', 'https://evil.example'))).toBeUndefined();
   });
 });

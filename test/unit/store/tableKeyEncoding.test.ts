@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-import { conversationEntityKeys, decodeKeyPart, encodeKeyPart, isKeyEncodable, prefixRange } from '../../../shared/store/tableKeyEncoding';
+import { conversationEntityKeys, decodeKeyPart, encodeKeyPart, prefixRange } from '../../../shared/store/tableKeyEncoding';
 
 /** Characters Azure Tables and Azurite refuse in PartitionKey / RowKey (plus `%`, decoded inconsistently). */
 const forbiddenInKeys = {
@@ -37,16 +37,12 @@ describe('Table key encoding', () => {
   });
 
   it('gives different ids different keys (property)', () => {
-    fc.assert(fc.property(fc.string(), fc.string(), (a, b) => a === b || !isKeyEncodable(a) || !isKeyEncodable(b) || encodeKeyPart(a) !== encodeKeyPart(b)));
+    const wellFormed = fc.string({ unit: 'grapheme', maxLength: 50 });
+    fc.assert(fc.property(wellFormed, wellFormed, (a, b) => a === b || encodeKeyPart(a) !== encodeKeyPart(b)));
   });
 
   it('refuses to decode something that is not base64url', () => {
     expect(() => decodeKeyPart('a/b')).toThrow(/Not an encoded key part/);
-  });
-
-  it('knows which strings can round-trip', () => {
-    expect(isKeyEncodable('19:x@thread.tacv2')).toBe(true);
-    expect(isKeyEncodable('a\ud800b')).toBe(false);
   });
 
   it('a prefix range holds exactly the keys that start with the prefix', () => {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Continuation tokens the gateway hands out: a small JSON object as base64url, opaque to callers (they pass it
  * back unchanged) and safe in a query string. Decoding never throws; the caller checks the fields it wrote.
@@ -14,4 +16,9 @@ export function decodeOpaqueToken(token: string): Record<string, unknown> | unde
   } catch {
     return undefined;
   }
+}
+
+/** A short digest of the query a token belongs to: written into the token, so a token replayed on another query is refused. */
+export function queryFingerprint(query: string): string {
+  return createHash('sha256').update(query, 'utf8').digest('base64url').slice(0, 16);
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 
 import { generate } from 'selfsigned';
 
+import { folderAbove } from './folderAbove';
+
 /**
  * The Teams emulator's own certificate authority. MSAL and @azure/identity refuse `http://` authorities, so
  * the emulator serves HTTPS with a leaf certificate from this CA, and every process that talks to it trusts
@@ -21,15 +23,7 @@ export const emulatorCaDirVariable = 'TEAMS_EMULATOR_CA_DIR';
  * belong to another user or another checkout's run, whose key then fails to match (curl: "invalid padding").
  */
 export function defaultEmulatorCaDir(): string {
-  return process.env[emulatorCaDirVariable] ?? path.join(checkoutRoot(), '.data', 'emulator-ca');
-}
-
-/** The folder holding package.json above this file (the same from `dev/` under ts-jest and `dist/dev/`). */
-function checkoutRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) return process.cwd();
-  }
+  return process.env[emulatorCaDirVariable] ?? path.join(folderAbove(__dirname, 'package.json') ?? process.cwd(), '.data', 'emulator-ca');
 }
 
 /** Loads the CA from `dir`, making it on first use (valid for a year; remade when expired or missing). */

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
+import { folderAbove } from '../folderAbove';
 import { type LocalHttpResponse } from '../localFunctionHost/httpAdapter';
 
 const contentTypes: Readonly<Record<string, string>> = {
@@ -24,11 +24,8 @@ const assetNamePattern = /^[A-Za-z][A-Za-z0-9]*\.(?:html|js|css)$/;
  * from `dist/dev/console` (npm start) or from the sources (ts-jest).
  */
 export function consoleAssetDirectory(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'dev', 'console', 'static');
-    if (existsSync(path.join(candidate, 'index.html'))) return candidate;
-    if (path.dirname(dir) === dir) return path.join(__dirname, 'static');
-  }
+  const root = folderAbove(__dirname, path.join('dev', 'console', 'static', 'index.html'));
+  return root === undefined ? path.join(__dirname, 'static') : path.join(root, 'dev', 'console', 'static');
 }
 
 /** The browser build of the `adaptivecards` renderer (UMD; defines `window.AdaptiveCards`). */

@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
+
+import { folderAbove } from '../folderAbove';
 
 /** The parts of host.json the local host honours, with the Functions host's defaults where host.json is silent. */
 export interface HostJsonSettings {
@@ -20,11 +22,10 @@ export interface HostJsonSettings {
 
 /** Reads the nearest host.json at or above `startDir` (the compiled code lives in dist/, host.json at the root). */
 export function readHostJsonSettings(startDir: string): { path: string; settings: HostJsonSettings } {
-  for (let dir = path.resolve(startDir); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'host.json');
-    if (existsSync(candidate)) return { path: candidate, settings: parseHostJsonSettings(JSON.parse(readFileSync(candidate, 'utf8'))) };
-    if (path.dirname(dir) === dir) throw new Error(`No host.json at or above ${startDir}`);
-  }
+  const dir = folderAbove(startDir, 'host.json');
+  if (dir === undefined) throw new Error(`No host.json at or above ${startDir}`);
+  const file = path.join(dir, 'host.json');
+  return { path: file, settings: parseHostJsonSettings(JSON.parse(readFileSync(file, 'utf8'))) };
 }
 
 export function parseHostJsonSettings(hostJson: unknown): HostJsonSettings {

@@ -85,14 +85,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, dispatc
   let answer: LocalHttpResponse;
   try {
     const foreign = refuseForeignRequest({ method: request.method ?? 'GET', headers: request.headers as Record<string, string | undefined> }, authority);
-    const body = foreign === undefined ? await readBodyUpTo(request, maxRequestBodyInBytes) : Buffer.alloc(0);
-    if (foreign !== undefined) {
-      answer = foreign;
-    } else if (body === undefined) {
-      answer = jsonAnswer(413, errorBody(errorCodes.PayloadTooLarge, `The request body is larger than ${maxRequestBodyInBytes.toLocaleString('en-US')} bytes, more than any function here reads.`));
-    } else {
-      answer = await dispatcher(toLocalRequest(request, body, listeningOrigin));
-    }
+    answer = foreign ?? (await dispatch(request, dispatcher, listeningOrigin));
   } catch (thrown) {
     // Only a request the URL parser refuses (a malformed Host header) gets here: the dispatcher catches handler errors.
     answer = jsonAnswer(400, errorBody(errorCodes.BadRequest, `The request could not be read: ${ensureError(thrown).message}`));
@@ -109,6 +102,15 @@ async function serve(request: IncomingMessage, response: ServerResponse, dispatc
     if (!request.complete) request.socket.destroy();
   });
   return answer.status;
+}
+
+/** Reads the body up to the limit (413 past it) and hands the request to its function. */
+async function dispatch(request: IncomingMessage, dispatcher: HttpDispatcher, listeningOrigin: string): Promise<LocalHttpResponse> {
+  const body = await readBodyUpTo(request, maxRequestBodyInBytes);
+  if (body === undefined) {
+    return jsonAnswer(413, errorBody(errorCodes.PayloadTooLarge, `The request body is larger than ${maxRequestBodyInBytes.toLocaleString('en-US')} bytes, more than any function here reads.`));
+  }
+  return dispatcher(toLocalRequest(request, body, listeningOrigin));
 }
 
 function toLocalRequest(request: IncomingMessage, body: Buffer, listeningOrigin: string): LocalHttpRequest {

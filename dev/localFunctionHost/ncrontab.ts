@@ -25,16 +25,9 @@ export function parseNcrontab(text: string): NcrontabSchedule {
   const fields = text.trim().split(/\s+/);
   if (fields.length !== 6) throw new Error(`Timer schedule "${text}" is not NCRONTAB: it needs 6 fields ({second} {minute} {hour} {day} {month} {day-of-week})`);
   const [seconds, minutes, hours, days, months, weekdays] = fields.map((field, i) => parseField(field, fieldRanges[i]!, text));
-  const anyDay = fields[3] === '*';
-  const anyWeekday = fields[5] === '*';
-  const dayMatches = (at: Date): boolean => {
-    const byDay = days!.has(at.getUTCDate());
-    const byWeekday = weekdays!.has(at.getUTCDay());
-    // As in cron: when both are restricted, either one matching is enough.
-    if (anyDay) return byWeekday;
-    if (anyWeekday) return byDay;
-    return byDay || byWeekday;
-  };
+  // As NCrontab (the Functions host's parser) does, unlike Vixie cron: a day must match both the day of the
+  // month and the day of the week (`0 0 0 13 * 5` is Friday the 13th only).
+  const dayMatches = (at: Date): boolean => days!.has(at.getUTCDate()) && weekdays!.has(at.getUTCDay());
   return {
     text,
     next(after: Date): Date {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { type TeamEventType } from './inboundActivities';
 import { type EmulatedConversation, type EmulatedTeam, type TeamsState, type TeamsUser } from './teamsState';
 
 export interface TeamPlace {
@@ -83,3 +84,15 @@ export function generalOf(state: TeamsState, team: EmulatedTeam): EmulatedConver
   if (general === undefined) throw new Error(`team ${team.id} has no General channel`);
   return general;
 }
+
+/**
+ * What a team event changes on the Teams side, whether the control API plays it or a replayed activity reports
+ * it (teamRenamed carries the new name, which its caller sets).
+ */
+export const teamEventEffects: Readonly<Record<Exclude<TeamEventType, 'teamRenamed'>, (team: EmulatedTeam) => void>> = {
+  teamArchived: (team) => (team.archived = true),
+  teamUnarchived: (team) => (team.archived = false),
+  teamDeleted: (team) => (team.deleted = true),
+  teamHardDeleted: (team) => (team.deleted = true),
+  teamRestored: (team) => (team.deleted = false),
+};

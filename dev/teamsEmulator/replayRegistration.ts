@@ -1,4 +1,4 @@
-import { addMember, ensureChannel, ensureTeam, removeMember, type TeamPlace } from './emulatedTeams';
+import { addMember, ensureChannel, ensureTeam, removeMember, teamEventEffects, type TeamPlace } from './emulatedTeams';
 import { type InboundActivity } from './inboundActivities';
 import { type EmulatedConversation, type TeamsState, type TeamsUser } from './teamsState';
 
@@ -90,20 +90,9 @@ export function registerActivity(state: TeamsState, activity: InboundActivity, d
     case 'channelcreated':
       if (subject !== undefined) subject.deleted = false;
       break;
-    case 'teamarchived':
-      team.archived = true;
-      break;
-    case 'teamunarchived':
-      team.archived = false;
-      break;
-    case 'teamdeleted':
-    case 'teamharddeleted':
-      team.deleted = true;
-      break;
-    case 'teamrestored':
-      team.deleted = false;
-      break;
     default:
+      // A team event changes the team as the control API's own team actions do.
+      Object.entries(teamEventEffects).find(([name]) => name.toLowerCase() === eventType)?.[1](team);
       break;
   }
   return { conversationId: conversation.id, type, tenantId, teamId, channelId };

@@ -1,23 +1,23 @@
 import { type ControlApiOptions } from './controlApi';
 import { withBody } from './controlBodies';
 import { actorSchema, channelCreateSchema, renameSchema, teamMembersSchema } from './controlRequests';
-import { addMember, ensureChannel, generalOf, removeMember } from './emulatedTeams';
+import { addMember, ensureChannel, generalOf, removeMember, teamEventEffects } from './emulatedTeams';
 import { type EmulatorRouter,type RouteParams } from './emulatorRouter';
 import { type GatewayDeliveryResult } from './gatewayDelivery';
 import { controlError, type IncomingExchange, jsonReply, type Reply } from './httpExchange';
-import { type ChannelEventType, inboundActivities, type InboundActivity, type TeamEventType } from './inboundActivities';
+import { type ChannelEventType, inboundActivities, type InboundActivity } from './inboundActivities';
 import { teamsIds } from './teamsIds';
 import { type EmulatedConversation, type EmulatedTeam, isDeleted, type TeamsUser } from './teamsState';
 
 type Actor = { aadObjectId?: string | undefined; name?: string | undefined } | undefined;
 
-/** What each team action changes on the Teams side before its event is sent. */
-const teamActions: Readonly<Record<string, { eventType: TeamEventType; apply: (team: EmulatedTeam) => void }>> = {
-  archive: { eventType: 'teamArchived', apply: (team) => (team.archived = true) },
-  unarchive: { eventType: 'teamUnarchived', apply: (team) => (team.archived = false) },
-  delete: { eventType: 'teamDeleted', apply: (team) => (team.deleted = true) },
-  hardDelete: { eventType: 'teamHardDeleted', apply: (team) => (team.deleted = true) },
-  restore: { eventType: 'teamRestored', apply: (team) => (team.deleted = false) },
+/** The event each team action plays (its change on the Teams side: teamEventEffects). */
+const teamActions: Readonly<Record<string, keyof typeof teamEventEffects>> = {
+  archive: 'teamArchived',
+  unarchive: 'teamUnarchived',
+  delete: 'teamDeleted',
+  hardDelete: 'teamHardDeleted',
+  restore: 'teamRestored',
 };
 
 /**
@@ -40,11 +40,11 @@ export class TeamControl {
       .add('POST', '/_control/teams/{teamId}/channels/{channelId}/restore', (e, p) => this.withChannel(p, (team, channel) => this.setChannelDeleted(e, team, channel, false)))
       .add('POST', '/_control/teams/{teamId}/members', (e, p) => this.withTeam(p, (team) => this.addMembers(e, team)))
       .add('DELETE', '/_control/teams/{teamId}/members/{userId}', (e, p) => this.withTeam(p, (team) => this.removeMember(e, team, p.userId ?? '')));
-    for (const [action, { eventType, apply }] of Object.entries(teamActions)) {
+    for (const [action, eventType] of Object.entries(teamActions)) {
       router.add('POST', `/_control/teams/{teamId}/${action}`, (e, p) =>
         this.withTeam(p, (team) =>
           withBody(e, actorSchema, async (body) => {
-            apply(team);
+            teamEventEffects[eventType](team);
             const event = inboundActivities.teamEvent(generalOf(this.options.state, team), team, this.options.bot, eventType, this.actor(team, body.by), teamsIds.eventActivity(), this.now());
             return this.answer(team, await this.deliver(team, event));
           }),

@@ -1,36 +1,26 @@
 import { devBot } from '../../../dev/devIdentity';
-import { startTeamsEmulator, type TeamsEmulator } from '../../../dev/teamsEmulator/teamsEmulator';
+import { startTeamsEmulator } from '../../../dev/teamsEmulator/teamsEmulator';
 import {
   activitiesPath,
   botMessage,
   botToken,
-  type CaptureGateway,
   connector,
   control,
   createConversation,
-  startCaptureGateway,
+  useEmulatorRig,
 } from './emulatorFixture';
 
 let now = Date.parse('2026-06-01T09:00:00.000Z');
-let emulator: TeamsEmulator;
-let gateway: CaptureGateway;
+const rig = useEmulatorRig({ clock: () => now });
 let token: string;
 
 beforeAll(async () => {
-  gateway = await startCaptureGateway();
-  emulator = await startTeamsEmulator({ port: 0, gatewayUrl: gateway.url, clock: () => now });
-  token = await botToken(emulator);
-});
-
-afterAll(async () => {
-  await emulator.close();
-  await gateway.close();
+  token = await botToken(rig.emulator);
 });
 
 beforeEach(async () => {
-  await control(emulator, 'POST', '/reset');
   // The clock is pinned, so every request lands in the same instant: rate limits have their own suite.
-  await control(emulator, 'PUT', '/limits', { conversation: [], tenant: [] });
+  await control(rig.emulator, 'PUT', '/limits', { conversation: [], tenant: [] });
 });
 
 interface ActivityView {
@@ -44,13 +34,13 @@ interface ActivityView {
 }
 
 async function conversationActivities(conversationId: string): Promise<ActivityView[]> {
-  const reply = await control(emulator, 'GET', `/conversations/${encodeURIComponent(conversationId)}/activities`);
+  const reply = await control(rig.emulator, 'GET', `/conversations/${encodeURIComponent(conversationId)}/activities`);
   return reply.body.activities as ActivityView[];
 }
 
 describe('sending, replying, updating and deleting', () => {
   it('answers a send with 201 and a Teams-style id, and shows the message in the conversation', async () => {
-    const { conversationId, serviceUrl } = await createConversation(emulator);
+    const { conversationId, serviceUrl } = await createConversation(rig.emulator);
     const sent = await connector(serviceUrl, token, 'POST', activitiesPath(conversationId), botMessage('Deploy finished'));
     expect(sent.status).toBe(201);
     expect(sent.body.id).toMatch(/^\d{13,}$/);
@@ -59,7 +49,7 @@ describe('sending, replying, updating and deleting', () => {
   });
 
   it('threads a reply to the activity named in the path', async () => {
-    const { conversationId, serviceUrl } = await createConversation(emulator);
+    const { conversationId, serviceUrl } = await createConversation(rig.emulator);
     const first = await connector(serviceUrl, token, 'POST', activitiesPath(conversationId), botMessage('first'));
     const reply = await connector(serviceUrl, token, 'POST', activitiesPath(conversationId, first.body.id), botMessage('reply'));
     expect(reply.status).toBe(201);
@@ -67,7 +57,7 @@ describe('sending, replying, updating and deleting', () => {
   });
 
   it('applies an update (200) and a delete (200), then answers 404 ActivityNotFoundInConversation', async () => {
-    const { conversationId, serviceUrl } = await createConversation(emulator);
+    const { conversationId, serviceUrl } = await createConversation(rig.emulator);
     const sent = await connector(serviceUrl, token, 'POST', activitiesPath(conversationId), botMessage('v1'));
     const updated = await connector(serviceUrl, token, 'PUT', activitiesPath(conversationId, sent.body.id), botMessage('v2'));
     expect(updated).toMatchObject({ status: 200, body: { id: sent.body.id } });
@@ -89,20 +79,20 @@ describe('sending, replying, updating and deleting', () => {
   });
 
   it('shows a duplicate send as one message received twice', async () => {
-    const { conversationId, serviceUrl } = await createConversation(emulator);
+    const { conversationId, serviceUrl } = await createConversation(rig.emulator);
     const a = await connector(serviceUrl, token, 'POST', activitiesPath(conversationId), botMessage('once, please'));
     const b = await connector(serviceUrl, token, 'POST', activitiesPath(conversationId), botMessage('once, please'));
     expect(b.body.id).toBe(a.body.id);
     const activities = await conversationActivities(conversationId);
     expect(activities).toHaveLength(1);
     expect(activities[0]?.receivedCount).toBe(2);
-    expect((await control(emulator, 'GET', '/stats')).body.duplicates).toBe(1);
+    expect((await control(rig.emulator, 'GET', '/stats')).body.duplicates).toBe(1);
   });
 
   it.each(['a:1/slash#hash?query=1', '19:odd;messageid=17@thread.v2', '29:1 spaced%percent'])(
     'decodes the conversation id %s exactly once',
     async (conversationId) => {
-      const created = await createConversation(emulator, { type: 'groupChat', conversationId });
+      const created = await createConversation(rig.emulator, { type: 'groupChat', conversationId });
       expect(created.conversationId).toBe(conversationId);
       const sent = await connector(created.serviceUrl, token, 'POST', activitiesPath(conversationId), botMessage('odd id'));
       expect(sent.status).toBe(201);
@@ -111,7 +101,7 @@ describe('sending, replying, updating and deleting', () => {
   );
 
   it('lists the roster as Teams channel accounts', async () => {
-    const created = await createConversation(emulator, { type: 'personal', user: { aadObjectId: '1b2c3d4e-0000-4000-8000-0000000000aa', name: 'Grace Hopper' } });
+    const created = await createConversation(rig.emulator, { type: 'personal', user: { aadObjectId: '1b2c3d4e-0000-4000-8000-0000000000aa', name: 'Grace Hopper' } });
     const members = await connector(created.serviceUrl, token, 'GET', `v3/conversations/${encodeURIComponent(created.conversationId)}/members`);
     expect(members.status).toBe(200);
     expect(members.body).toEqual([
@@ -122,7 +112,7 @@ describe('sending, replying, updating and deleting', () => {
 
 describe('creating conversations', () => {
   it("opens the installed user's personal chat by 29: id or Entra object id, optionally with a first message", async () => {
-    const created = await createConversation(emulator, { type: 'personal', user: { aadObjectId: '0c0c0c0c-0000-4000-8000-000000000001' } });
+    const created = await createConversation(rig.emulator, { type: 'personal', user: { aadObjectId: '0c0c0c0c-0000-4000-8000-000000000001' } });
     const params = { bot: { id: `28:${devBot.appId}` }, tenantId: created.tenantId, isGroup: false };
     const byUserId = await connector(created.serviceUrl, token, 'POST', 'v3/conversations', { ...params, members: [{ id: created.user.id }] });
     expect(byUserId).toMatchObject({ status: 201, body: { id: created.conversationId } });
@@ -139,8 +129,8 @@ describe('creating conversations', () => {
   });
 
   it('answers 403 ForbiddenOperationException when the bot is not installed in the personal scope', async () => {
-    const created = await createConversation(emulator, { type: 'personal' });
-    await control(emulator, 'POST', `/conversations/${encodeURIComponent(created.conversationId)}/uninstall`);
+    const created = await createConversation(rig.emulator, { type: 'personal' });
+    await control(rig.emulator, 'POST', `/conversations/${encodeURIComponent(created.conversationId)}/uninstall`);
     for (const memberId of [created.user.id, '29:1someone-else']) {
       const refused = await connector(created.serviceUrl, token, 'POST', 'v3/conversations', { tenantId: created.tenantId, members: [{ id: memberId }] });
       expect(refused).toMatchObject({ status: 403, body: { error: { code: 'ForbiddenOperationException' } } });
@@ -148,7 +138,7 @@ describe('creating conversations', () => {
   });
 
   it('starts a channel thread and addresses it as <channel>;messageid=<id>', async () => {
-    const created = await createConversation(emulator, { type: 'channel' });
+    const created = await createConversation(rig.emulator, { type: 'channel' });
     const thread = await connector(created.serviceUrl, token, 'POST', 'v3/conversations', {
       isGroup: true,
       channelData: { channel: { id: created.channelId }, tenant: { id: created.tenantId } },
@@ -162,7 +152,7 @@ describe('creating conversations', () => {
   });
 
   it('refuses bad create requests with 400 BadArgument', async () => {
-    const created = await createConversation(emulator, { type: 'personal' });
+    const created = await createConversation(rig.emulator, { type: 'personal' });
     for (const body of [{ members: [{ id: created.user.id }] }, { tenantId: created.tenantId, isGroup: true, members: [] }, { tenantId: created.tenantId, members: [] }]) {
       const refused = await connector(created.serviceUrl, token, 'POST', 'v3/conversations', body);
       expect(refused).toMatchObject({ status: 400, body: { error: { code: 'BadArgument' } } });
@@ -172,18 +162,18 @@ describe('creating conversations', () => {
 
 describe('refusals, each with Teams’ status and body', () => {
   it('answers 401 with the Connector body for a missing, wrong-audience, expired or forged token', async () => {
-    const { conversationId, serviceUrl } = await createConversation(emulator);
+    const { conversationId, serviceUrl } = await createConversation(rig.emulator);
     const path = activitiesPath(conversationId);
     const denied = { status: 401, body: { message: 'Authorization has been denied for this request.' } };
     expect(await connector(serviceUrl, undefined, 'POST', path, botMessage('x'))).toMatchObject(denied);
-    const wrongAudience = await botToken(emulator, { scope: `api://botid-${devBot.appId}/.default` });
+    const wrongAudience = await botToken(rig.emulator, { scope: `api://botid-${devBot.appId}/.default` });
     expect(await connector(serviceUrl, wrongAudience, 'POST', path, botMessage('x'))).toMatchObject(denied);
     const [header, payload, signature] = token.split('.');
     const tampered = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()), appid: 'x' })).toString('base64url')}.${signature}`;
     expect(await connector(serviceUrl, tampered, 'POST', path, botMessage('x'))).toMatchObject(denied);
 
-    await control(emulator, 'PUT', '/limits', { tokenLifetimeInSeconds: 60 });
-    const shortLived = await botToken(emulator);
+    await control(rig.emulator, 'PUT', '/limits', { tokenLifetimeInSeconds: 60 });
+    const shortLived = await botToken(rig.emulator);
     expect((await connector(serviceUrl, shortLived, 'POST', path, botMessage('in time'))).status).toBe(201);
     now += 60_000;
     expect(await connector(serviceUrl, shortLived, 'POST', path, botMessage('too late'))).toMatchObject(denied);
@@ -193,7 +183,7 @@ describe('refusals, each with Teams’ status and body', () => {
     const otherApp = await startTeamsEmulator({ port: 0, appId: '7e7e7e7e-0000-4000-8000-000000000001', appPassword: 'other', clock: () => now });
     try {
       const foreign = await botToken(otherApp, { client_id: '7e7e7e7e-0000-4000-8000-000000000001', client_secret: 'other' });
-      const { conversationId, serviceUrl } = await createConversation(emulator);
+      const { conversationId, serviceUrl } = await createConversation(rig.emulator);
       const refused = await connector(serviceUrl, foreign, 'POST', activitiesPath(conversationId), botMessage('x'));
       expect(refused).toMatchObject({ status: 401, body: { error: { code: 'BotNotRegistered' } } });
     } finally {
@@ -202,7 +192,7 @@ describe('refusals, each with Teams’ status and body', () => {
   });
 
   it("answers a bare 403 when from is not the bot's 28: account, and 400 when from is missing", async () => {
-    const { conversationId, serviceUrl } = await createConversation(emulator);
+    const { conversationId, serviceUrl } = await createConversation(rig.emulator);
     const foreign = await connector(serviceUrl, token, 'POST', activitiesPath(conversationId), botMessage('x', { from: { id: devBot.appId } }));
     expect(foreign.status).toBe(403);
     expect(foreign.body).toBeUndefined();
@@ -214,50 +204,50 @@ describe('refusals, each with Teams’ status and body', () => {
     ['uninstall', 'BotNotInConversationRoster'],
     ['block', 'ConversationBlockedByUser'],
   ])('answers 403 after the conversation is %sed: %s', async (action, code) => {
-    const { conversationId, serviceUrl } = await createConversation(emulator, { type: 'groupChat' });
-    await control(emulator, 'POST', `/conversations/${encodeURIComponent(conversationId)}/${action}`);
+    const { conversationId, serviceUrl } = await createConversation(rig.emulator, { type: 'groupChat' });
+    await control(rig.emulator, 'POST', `/conversations/${encodeURIComponent(conversationId)}/${action}`);
     const refused = await connector(serviceUrl, token, 'POST', activitiesPath(conversationId), botMessage('x'));
     expect(refused).toMatchObject({ status: 403, body: { error: { code } } });
   });
 
   it('answers 403 BotDisabledByAdmin in a tenant whose admin disabled the bot, until enabled again', async () => {
-    const { conversationId, serviceUrl, tenantId } = await createConversation(emulator, { type: 'personal', tenantId: 'aaaaaaaa-0000-4000-8000-00000000000d' });
-    await control(emulator, 'POST', `/tenants/${tenantId}/disable`);
+    const { conversationId, serviceUrl, tenantId } = await createConversation(rig.emulator, { type: 'personal', tenantId: 'aaaaaaaa-0000-4000-8000-00000000000d' });
+    await control(rig.emulator, 'POST', `/tenants/${tenantId}/disable`);
     expect((await connector(serviceUrl, token, 'POST', activitiesPath(conversationId), botMessage('x'))).body.error.code).toBe('BotDisabledByAdmin');
-    await control(emulator, 'POST', `/tenants/${tenantId}/enable`);
+    await control(rig.emulator, 'POST', `/tenants/${tenantId}/enable`);
     expect((await connector(serviceUrl, token, 'POST', activitiesPath(conversationId), botMessage('x'))).status).toBe(201);
   });
 
   it('answers 403 InvalidBotApiHost for a GCC tenant addressed off the GCC base, and works on it', async () => {
     const tenantId = 'aaaaaaaa-0000-4000-8000-00000000000c';
-    const { conversationId, serviceUrl } = await createConversation(emulator, { type: 'personal', tenantId });
-    expect(serviceUrl).toBe(emulator.publicServiceUrl);
-    await control(emulator, 'PUT', `/tenants/${tenantId}`, { cloud: 'gcc' });
-    for (const base of [serviceUrl, `${emulator.url}/emea/`, `${emulator.url}/`]) {
+    const { conversationId, serviceUrl } = await createConversation(rig.emulator, { type: 'personal', tenantId });
+    expect(serviceUrl).toBe(rig.emulator.publicServiceUrl);
+    await control(rig.emulator, 'PUT', `/tenants/${tenantId}`, { cloud: 'gcc' });
+    for (const base of [serviceUrl, `${rig.emulator.url}/emea/`, `${rig.emulator.url}/`]) {
       const refused = await connector(base, token, 'POST', activitiesPath(conversationId), botMessage('x'));
       expect(refused).toMatchObject({ status: 403, body: { error: { code: 'InvalidBotApiHost' } } });
     }
-    expect((await connector(emulator.gccServiceUrl, token, 'POST', activitiesPath(conversationId), botMessage('x'))).status).toBe(201);
+    expect((await connector(rig.emulator.gccServiceUrl, token, 'POST', activitiesPath(conversationId), botMessage('x'))).status).toBe(201);
     // Conversations that start after the tenant moved carry the GCC serviceUrl from the outset.
-    expect((await createConversation(emulator, { type: 'groupChat', tenantId })).serviceUrl).toBe(emulator.gccServiceUrl);
+    expect((await createConversation(rig.emulator, { type: 'groupChat', tenantId })).serviceUrl).toBe(rig.emulator.gccServiceUrl);
   });
 
   it('answers 404 ConversationNotFound for an unknown or deleted conversation', async () => {
-    const { conversationId, serviceUrl } = await createConversation(emulator);
+    const { conversationId, serviceUrl } = await createConversation(rig.emulator);
     const unknown = await connector(serviceUrl, token, 'POST', activitiesPath('a:1never-existed'), botMessage('x'));
     expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'ConversationNotFound', message: 'Conversation not found.' } } });
-    await control(emulator, 'DELETE', `/conversations/${encodeURIComponent(conversationId)}`);
+    await control(rig.emulator, 'DELETE', `/conversations/${encodeURIComponent(conversationId)}`);
     expect((await connector(serviceUrl, token, 'POST', activitiesPath(conversationId), botMessage('x'))).body.error.code).toBe('ConversationNotFound');
   });
 
   it('answers 413 MessageSizeTooBig past 100 KB counted as UTF-16, and honours a changed limit', async () => {
-    const { conversationId, serviceUrl } = await createConversation(emulator);
+    const { conversationId, serviceUrl } = await createConversation(rig.emulator);
     const path = activitiesPath(conversationId);
     // 52,000 characters: about 52 KB as UTF-8, but 104 KB as UTF-16, which is how Teams counts.
     const tooBig = await connector(serviceUrl, token, 'POST', path, botMessage('x'.repeat(52_000)));
     expect(tooBig).toMatchObject({ status: 413, body: { error: { code: 'MessageSizeTooBig', message: 'Message size too large.' } } });
     expect((await connector(serviceUrl, token, 'POST', path, botMessage('x'.repeat(40_000)))).status).toBe(201);
-    await control(emulator, 'PUT', '/limits', { messageSizeLimitInBytes: 1024 });
+    await control(rig.emulator, 'PUT', '/limits', { messageSizeLimitInBytes: 1024 });
     expect((await connector(serviceUrl, token, 'POST', path, botMessage('y'.repeat(600)))).status).toBe(413);
   });
 
@@ -269,13 +259,13 @@ describe('refusals, each with Teams’ status and body', () => {
     ['a body that is not an object', '[1,2]'],
     ['a body that is not JSON', '{"type":'],
   ])('answers 400 BadArgument for %s', async (_case, body) => {
-    const { conversationId, serviceUrl } = await createConversation(emulator);
+    const { conversationId, serviceUrl } = await createConversation(rig.emulator);
     const refused = await connector(serviceUrl, token, 'POST', activitiesPath(conversationId), body);
     expect(refused).toMatchObject({ status: 400, body: { error: { code: 'BadArgument' } } });
   });
 
   it('accepts a message that carries only an attachment', async () => {
-    const { conversationId, serviceUrl } = await createConversation(emulator);
+    const { conversationId, serviceUrl } = await createConversation(rig.emulator);
     const card = { contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.5', body: [] } };
     const sent = await connector(serviceUrl, token, 'POST', activitiesPath(conversationId), botMessage('', { attachments: [card] }));
     expect(sent.status).toBe(201);

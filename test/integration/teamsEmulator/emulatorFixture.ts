@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { type AddressInfo } from 'node:net';
 
 import { devBot } from '../../../dev/devIdentity';
-import { type TeamsEmulator } from '../../../dev/teamsEmulator/teamsEmulator';
+import { startTeamsEmulator, type TeamsEmulator, type TeamsEmulatorOptions } from '../../../dev/teamsEmulator/teamsEmulator';
 
 /** An activity as the stand-in gateway received it. */
 export interface CapturedActivity {
@@ -40,6 +40,44 @@ export async function startCaptureGateway(): Promise<CaptureGateway> {
       decide = next;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface EmulatorRig {
+  readonly emulator: TeamsEmulator;
+  readonly gateway: CaptureGateway;
+}
+
+/**
+ * A suite's emulator and the capture gateway it posts to: started once for the file and closed after it; each
+ * test starts from a reset emulator and an empty gateway that answers 200. Call it at the top of a test file.
+ */
+export function useEmulatorRig(options: Pick<TeamsEmulatorOptions, 'clock'> = {}): EmulatorRig {
+  let started: EmulatorRig | undefined;
+  const rig = (): EmulatorRig => {
+    if (started === undefined) throw new Error('the emulator rig is used outside a test');
+    return started;
+  };
+  beforeAll(async () => {
+    const gateway = await startCaptureGateway();
+    started = { gateway, emulator: await startTeamsEmulator({ ...options, port: 0, gatewayUrl: gateway.url }) };
+  });
+  afterAll(async () => {
+    await started?.emulator.close();
+    await started?.gateway.close();
+  });
+  beforeEach(async () => {
+    await control(rig().emulator, 'POST', '/reset');
+    rig().gateway.received.length = 0;
+    rig().gateway.answerWith(() => 200);
+  });
+  return {
+    get emulator() {
+      return rig().emulator;
+    },
+    get gateway() {
+      return rig().gateway;
+    },
   };
 }
 

@@ -1,4 +1,7 @@
-import { readBicep } from './bicepSource';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { readBicep, repoRoot } from './bicepSource';
 
 /** Private-network mode (vnetEnabled): what the app talks to is reachable only through private endpoints. */
 const main = readBicep('main.bicep');
@@ -6,6 +9,8 @@ const main = readBicep('main.bicep');
 describe('private-network mode in infra/', () => {
   it('is off by default and can be turned on from azd', () => {
     expect(main.text).toMatch(/^param vnetEnabled bool = false$/m);
+    const parameters = JSON.parse(readFileSync(join(repoRoot, 'infra', 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: unknown }> };
+    expect(parameters.parameters.vnetEnabled?.value).toBe('${VNET_ENABLED=false}');
   });
 
   it('puts Storage blob and table and the Service Bus namespace behind private endpoints', () => {

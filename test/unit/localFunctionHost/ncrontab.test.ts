@@ -18,6 +18,12 @@ describe('NCRONTAB schedules of timer functions', () => {
     expect(parseNcrontab('0 0 12 15 6 *').next(at('2026-07-01T00:00:00Z'))).toEqual(at('2027-06-15T12:00:00Z'));
   });
 
+  it('needs both the day of the month and the day of the week, as NCrontab does (not either, as Vixie cron)', () => {
+    // Friday the 13th: under "either", Friday 2026-03-06 would come first.
+    expect(parseNcrontab('0 0 0 13 * 5').next(at('2026-03-01T00:00:00Z'))).toEqual(at('2026-03-13T00:00:00Z'));
+    expect(parseNcrontab('0 0 0 13 * 5').next(at('2026-03-13T00:00:00Z'))).toEqual(at('2026-11-13T00:00:00Z'));
+  });
+
   it('refuses what is not a 6-field NCRONTAB with the field named', () => {
     expect(() => parseNcrontab('*/5 * * * *')).toThrow(/needs 6 fields/);
     expect(() => parseNcrontab('0 61 * * * *')).toThrow(/minute field "61"/);

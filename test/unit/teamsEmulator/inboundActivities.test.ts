@@ -1,4 +1,7 @@
-import { inboundActivities } from '../../../dev/teamsEmulator/inboundActivities';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { inboundActivities,type InboundActivity } from '../../../dev/teamsEmulator/inboundActivities';
 import { type EmulatedConversation } from '../../../dev/teamsEmulator/teamsState';
 
 const bot = { id: '28:app-id', name: 'Gateway Bot' };
@@ -115,5 +118,43 @@ describe('inboundActivities', () => {
     expect(joined.membersAdded).toEqual([{ id: user.id, aadObjectId: user.aadObjectId }]);
     expect(joined.channelData).toMatchObject({ eventType: 'teamMemberAdded' });
     expect(joined.channelData).not.toHaveProperty('channel');
+  });
+
+  describe("carries every field of Microsoft's documented payload (test/fixtures/teams)", () => {
+    /** The leaf paths of a JSON value (`channelData.team.id`, `membersRemoved[].id`). */
+    const paths = (value: unknown, prefix = ''): string[] => {
+      if (Array.isArray(value)) return value.flatMap((item) => paths(item, `${prefix}[]`));
+      if (typeof value !== 'object' || value === null) return [prefix];
+      return Object.entries(value).flatMap(([key, inner]) => paths(inner, prefix === '' ? key : `${prefix}.${key}`));
+    };
+    const documented = (name: string): Record<string, unknown> =>
+      (JSON.parse(readFileSync(join(__dirname, '../../fixtures/teams', name), 'utf8')) as { activity: Record<string, unknown> }).activity;
+    const missing = (emitted: InboundActivity, name: string): string[] => {
+      const have = new Set(paths(emitted));
+      return [...new Set(paths(documented(name)))].filter((path) => !have.has(path));
+    };
+    const general = conversation('channel');
+    const team = general.team!;
+    const channel = conversation('channel', { id: '19:new@thread.tacv2', channelId: '19:new@thread.tacv2', name: 'Releases' });
+
+    it.each(['channelCreated', 'channelRenamed', 'channelDeleted', 'channelRestored'] as const)('%s', (eventType) => {
+      expect(missing(inboundActivities.channelEvent(general, channel, bot, eventType, user, 'f:1', now), `conversationUpdate-${eventType}.json`)).toEqual([]);
+    });
+
+    it.each(['teamRenamed', 'teamArchived', 'teamUnarchived', 'teamDeleted', 'teamRestored'] as const)('%s', (eventType) => {
+      expect(missing(inboundActivities.teamEvent(general, team, bot, eventType, user, 'f:1', now), `conversationUpdate-${eventType}.json`)).toEqual([]);
+    });
+
+    // The bot's own install events arrive in the channel the user selected, which has a name.
+    it('teamMemberRemoved, the bot added to a team and to a personal chat', () => {
+      expect(missing(inboundActivities.teamMembersChanged(general, bot, 'removed', [user], user, 'f:1', now), 'conversationUpdate-teamMemberRemoved.json')).toEqual([]);
+      expect(missing(inboundActivities.conversationUpdate(channel, bot, 'added', 'f:1', now), 'conversationUpdate-bot-added-to-team.json')).toEqual([]);
+      expect(missing(inboundActivities.conversationUpdate(conversation('personal'), bot, 'added', 'f:1', now), 'conversationUpdate-bot-added-personal.json')).toEqual([]);
+    });
+
+    it('installationUpdate in a team, added and removed', () => {
+      expect(missing(inboundActivities.installationUpdate(channel, bot, 'add', 'f:1', now), 'installationUpdate-team-add.json')).toEqual([]);
+      expect(missing(inboundActivities.installationUpdate(channel, bot, 'remove-upgrade', 'f:1', now), 'installationUpdate-team-remove-upgrade.json')).toEqual([]);
+    });
   });
 });

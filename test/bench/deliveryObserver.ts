@@ -34,13 +34,15 @@ export async function observeDeliveries(control: EmulatorControl, conversationId
 /** The counts every delivery figure reports, as Teams saw the run. */
 export interface DeliveryCounts {
   deliveriesExpected: number;
+  /** Distinct messages of this run that Teams (the emulator) shows, counted in its conversations. */
   delivered: number;
+  /** Expected but not delivered when the run ended: failed, skipped, or still pending at the deadline. */
   failed: number;
   /** 429s the emulator answered during the run. */
   throttled: number;
-  /** Repeats the emulator counted during the run, plus messages of the run that arrived more than once. */
+  /** The same message arriving twice: repeats the emulator counted, plus messages of the run that arrived more than once. */
   duplicates: number;
-  /** From the run's start to its last arrival; null when nothing arrived. */
+  /** From the run's start (its first request) to the last delivery Teams recorded; null when nothing arrived. */
   timeToLastDeliveryInMs: number | null;
 }
 

@@ -7,8 +7,8 @@ import { type BaselineJob, type BaselineOutcome, type BaselineSend } from './bas
 import { repoRoot, startBenchChild } from './benchChild';
 import { type DeliveryRun, type Maybe, notMeasured } from './benchReport';
 import { type BenchStack } from './benchStack';
-import { observeDeliveries } from './deliveryObserver';
-import { type CreatedConversation, throttledAnswers } from './emulatorControl';
+import { deliveryCounts, observeDeliveries } from './deliveryObserver';
+import { type CreatedConversation } from './emulatorControl';
 import { type IdealSchedule, perSecondCounts, shareOfCeiling } from './idealSchedule';
 
 export type BaselineKind = 'naiveConnectorClient' | 'cloudAdapterTemplate';
@@ -78,21 +78,15 @@ export async function runBaselineDelivery(stack: BenchStack, kind: BaselineKind,
     work.tag,
     outcome.startedAtEpochMs,
   );
-  const delivered = observed.arrivalsInMs.length;
-  const lastArrival = observed.arrivalsInMs[observed.arrivalsInMs.length - 1];
-  const timeToLast = delivered === 0 || lastArrival === undefined ? null : Math.max(1, lastArrival);
+  const counts = deliveryCounts(work.messages.length, observed, statsBefore, statsAfter);
+  const { delivered, timeToLastDeliveryInMs: timeToLast } = counts;
   const rate = timeToLast === null ? null : delivered / (timeToLast / 1000);
   const notes: string[] = [];
   if (outcome.failed > 0) notes.push(`failed after the SDK's retries, by status: ${JSON.stringify(outcome.failuresByStatus)}`);
   return {
     measured: true,
     sender: kind,
-    deliveriesExpected: work.messages.length,
-    delivered,
-    failed: work.messages.length - delivered,
-    throttled: throttledAnswers(statsAfter) - throttledAnswers(statsBefore),
-    duplicates: statsAfter.duplicates - statsBefore.duplicates + observed.repeated,
-    timeToLastDeliveryInMs: timeToLast,
+    ...counts,
     deliveredPerSecond: rate,
     fractionOfCeiling: shareOfCeiling(work.ideal, delivered, timeToLast),
     cpuSeconds: outcome.cpuSeconds,

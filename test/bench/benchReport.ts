@@ -1,5 +1,6 @@
 /** What `bench-results/results.json` holds. Every figure is either measured or says why it was not. */
 
+import { type DeliveryCounts } from './deliveryObserver';
 import { type ScaleOutFigure } from './scaleOutBenchmark';
 
 export interface NotMeasured {
@@ -14,19 +15,8 @@ export function notMeasured(reason: string): NotMeasured {
 }
 
 /** One sender doing one scenario's work: the gateway, or a baseline process. */
-export interface DeliveryRun {
+export interface DeliveryRun extends DeliveryCounts {
   sender: 'gateway' | 'naiveConnectorClient' | 'cloudAdapterTemplate';
-  deliveriesExpected: number;
-  /** Distinct messages of this run that Teams (the emulator) shows, counted in its conversations. */
-  delivered: number;
-  /** Expected but not delivered when the run ended: failed, skipped, or still pending at the deadline. */
-  failed: number;
-  /** 429s the emulator answered during the run. */
-  throttled: number;
-  /** The same message arriving twice (emulator stats). */
-  duplicates: number;
-  /** From the first request of the run to the last delivery Teams recorded. */
-  timeToLastDeliveryInMs: number | null;
   deliveredPerSecond: number | null;
   /**
    * How close to the limits, for what it delivered: the earliest possible time of its k-th delivery under the

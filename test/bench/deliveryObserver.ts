@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { acceptedSends, type EmulatorControl } from './emulatorControl';
+import { type EmulatorStatsSnapshot } from '../../dev/teamsEmulator/emulatorStats';
+import { acceptedSends, type EmulatorControl, throttledAnswers } from './emulatorControl';
 import { runPool } from './workPool';
 
 /** A run's messages as Teams shows them: when each arrived (ms after the run started) and repeats. */
@@ -28,6 +29,35 @@ export async function observeDeliveries(control: EmulatorControl, conversationId
   }
   arrivalsInMs.sort((a, b) => a - b);
   return { arrivalsInMs, repeated };
+}
+
+/** The counts every delivery figure reports, as Teams saw the run. */
+export interface DeliveryCounts {
+  deliveriesExpected: number;
+  /** Distinct messages of this run that Teams (the emulator) shows, counted in its conversations. */
+  delivered: number;
+  /** Expected but not delivered when the run ended: failed, skipped, or still pending at the deadline. */
+  failed: number;
+  /** 429s the emulator answered during the run. */
+  throttled: number;
+  /** The same message arriving twice: repeats the emulator counted, plus messages of the run that arrived more than once. */
+  duplicates: number;
+  /** From the run's start (its first request) to the last delivery Teams recorded; null when nothing arrived. */
+  timeToLastDeliveryInMs: number | null;
+}
+
+/** A run's counts from its arrivals and the emulator's stats taken before and after it. */
+export function deliveryCounts(deliveriesExpected: number, observed: ObservedDeliveries, statsBefore: EmulatorStatsSnapshot, statsAfter: EmulatorStatsSnapshot): DeliveryCounts {
+  const delivered = observed.arrivalsInMs.length;
+  const last = observed.arrivalsInMs[delivered - 1];
+  return {
+    deliveriesExpected,
+    delivered,
+    failed: deliveriesExpected - delivered,
+    throttled: throttledAnswers(statsAfter) - throttledAnswers(statsBefore),
+    duplicates: statsAfter.duplicates - statsBefore.duplicates + observed.repeated,
+    timeToLastDeliveryInMs: last === undefined ? null : Math.max(1, last),
+  };
 }
 
 export interface SendProgressOptions {

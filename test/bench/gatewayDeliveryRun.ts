@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { type DeliveryRun, type Maybe, notMeasured } from './benchReport';
 import { type BenchStack } from './benchStack';
-import { observeDeliveries, waitForSends } from './deliveryObserver';
-import { acceptedSends, type CreatedConversation, throttledAnswers } from './emulatorControl';
+import { deliveryCounts, observeDeliveries, waitForSends } from './deliveryObserver';
+import { acceptedSends, type CreatedConversation } from './emulatorControl';
 import { settledCount } from './gatewayApi';
 import { type GatewayProcess } from './gatewayProcess';
 import { type IdealSchedule, perSecondCounts, shareOfCeiling } from './idealSchedule';
@@ -98,21 +98,15 @@ async function measure(stack: BenchStack, gateway: GatewayProcess, work: Gateway
     work.tag,
     startedAt,
   );
-  const delivered = observed.arrivalsInMs.length;
-  const lastArrival = observed.arrivalsInMs[observed.arrivalsInMs.length - 1];
-  const timeToLast = delivered === 0 || lastArrival === undefined ? null : Math.max(1, lastArrival);
+  const counts = deliveryCounts(work.deliveriesExpected, observed, statsBefore, statsAfter);
+  const { delivered, timeToLastDeliveryInMs: timeToLast } = counts;
   const rate = timeToLast === null ? null : delivered / (timeToLast / 1000);
   const cpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? null : cpuAfter.cpuSeconds - cpuBefore.cpuSeconds;
   if (cpuSeconds === null) notes.push('CPU not measured: /proc is not readable for the gateway process');
   return {
     measured: true,
     sender: 'gateway',
-    deliveriesExpected: work.deliveriesExpected,
-    delivered,
-    failed: work.deliveriesExpected - delivered,
-    throttled: throttledAnswers(statsAfter) - throttledAnswers(statsBefore),
-    duplicates: statsAfter.duplicates - statsBefore.duplicates + observed.repeated,
-    timeToLastDeliveryInMs: timeToLast,
+    ...counts,
     deliveredPerSecond: rate,
     fractionOfCeiling: shareOfCeiling(work.ideal, delivered, timeToLast),
     cpuSeconds,

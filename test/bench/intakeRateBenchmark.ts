@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { percentile } from './captureLatencyBenchmark';
 import { acceptedSends, type EmulatorControl } from './emulatorControl';
 import { type GatewayApi } from './gatewayApi';
 import { countsBetween, type TableRequestCounter, type TableRequestCounts } from './tableRequestCounter';
@@ -97,11 +98,10 @@ export async function runIntakeRateBenchmark(options: IntakeRateOptions, log: (l
   }
   const counted = countsBetween(before, tables.snapshot());
   const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (share: number): number => sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? Number.NaN;
   return {
     requests: total,
     requestsPerSecond: options.requestsPerSecond,
-    latencyInMs: { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? Number.NaN },
+    latencyInMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? Number.NaN },
     errors: total - accepted,
     statuses,
     sent,

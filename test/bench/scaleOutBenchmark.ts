@@ -8,8 +8,8 @@ import { type EmulatorLimits } from '../../dev/teamsEmulator/emulatorLimits';
 import { settingNames } from '../../shared/config';
 import { type Maybe, notMeasured } from './benchReport';
 import { type BenchStack } from './benchStack';
-import { observeDeliveries, waitForSends } from './deliveryObserver';
-import { acceptedSends, type CreatedConversation, throttledAnswers } from './emulatorControl';
+import { type DeliveryCounts, deliveryCounts, observeDeliveries, waitForSends } from './deliveryObserver';
+import { acceptedSends, type CreatedConversation } from './emulatorControl';
 import { type GatewayProcess, startGatewayProcess } from './gatewayProcess';
 import { idealSchedule, perSecondCounts, shareOfCeiling } from './idealSchedule';
 
@@ -20,18 +20,11 @@ import { idealSchedule, perSecondCounts, shareOfCeiling } from './idealSchedule'
  * tenant's limit holds for their sum. Run with the shared tenant budget (the default) and, as the baseline,
  * with PerTenantBudget=process (each process pacing the tenant alone).
  */
-export interface ScaleOutRun {
+export interface ScaleOutRun extends DeliveryCounts {
   instances: number;
   budget: 'shared' | 'process';
-  deliveriesExpected: number;
-  delivered: number;
-  failed: number;
-  throttled: number;
-  duplicates: number;
   /** First arrival at Teams to the last: the sending itself, without intake (each process resolves its targets first). */
   sendingSpanInMs: number | null;
-  /** From the first POST to the last arrival. */
-  timeToLastDeliveryInMs: number | null;
   /** Ideal time of the k-th delivery ÷ the sending span of the k delivered (idealSchedule.ts). */
   fractionOfCeiling: number | null;
   /** Table operations the processes spent on the tenant budget (their `tenantBudget` log lines), per delivery. */
@@ -135,7 +128,8 @@ async function runOne(
       tag,
       startedAt,
     );
-    const delivered = observed.arrivalsInMs.length;
+    const counts = deliveryCounts(conversations.length, observed, statsBefore, statsAfter);
+    const { delivered } = counts;
     const first = observed.arrivalsInMs[0];
     const last = observed.arrivalsInMs[delivered - 1];
     const span = first === undefined || last === undefined ? null : Math.max(1, last - first);
@@ -144,13 +138,8 @@ async function runOne(
       measured: true,
       instances: plan.instances,
       budget: plan.budget,
-      deliveriesExpected: conversations.length,
-      delivered,
-      failed: conversations.length - delivered,
-      throttled: throttledAnswers(statsAfter) - throttledAnswers(statsBefore),
-      duplicates: statsAfter.duplicates - statsBefore.duplicates + observed.repeated,
+      ...counts,
       sendingSpanInMs: span,
-      timeToLastDeliveryInMs: last === undefined ? null : Math.max(1, last),
       fractionOfCeiling: shareOfCeiling(ideal, delivered, span),
       budgetOperationsPerSend: plan.budget === 'shared' && delivered > 0 ? operations / delivered : null,
       perSecond: perSecondCounts(observed.arrivalsInMs.map((t) => t - (first ?? 0))),

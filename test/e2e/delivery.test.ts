@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 
 import { devBot } from '../../dev/devIdentity';
 import { type ConsoleLocalHost, startConsoleLocalHost } from './support/consoleLocalHost';
+import { json, localHostApi } from './support/localHostApi';
 
 /**
  * The delivery path through `npm start` as a child process: the real notifications, send and deadLetter
@@ -10,29 +11,12 @@ import { type ConsoleLocalHost, startConsoleLocalHost } from './support/consoleL
  * through the public API and the emulator's control API.
  */
 let host: ConsoleLocalHost;
-/** Guards against a hang, not a timing assertion: a delivery settles in well under a second locally. */
-const settleTimeoutInMs = 30_000;
+const { control, settled } = localHostApi(() => host);
 
 beforeAll(async () => {
   host = await startConsoleLocalHost();
 }, 120_000);
 afterAll(async () => host?.stop());
-
-async function json(url: string, method = 'GET', body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
-
-async function control(method: string, path: string, body?: unknown): Promise<any> {
-  const reply = await json(`${host.emulatorUrl}/_control${path}`, method, body);
-  if (reply.status >= 300) throw new Error(`emulator ${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`);
-  return reply.body;
-}
 
 async function install(tenantId: string): Promise<{ conversationId: string }> {
   const installed = await control('POST', '/conversations', { type: 'personal', tenantId });
@@ -44,17 +28,6 @@ async function notify(conversationId: string, text: string): Promise<string> {
   const accepted = await json(`${host.url}/api/notifications`, 'POST', { targets: [{ conversationId }], message: { text } });
   expect(accepted.status).toBe(202);
   return accepted.body.id as string;
-}
-
-/** Polls the status until nothing is queued or in flight (and, for PATCH/DELETE, until `done` says so). */
-async function settled(id: string, done: (status: any) => boolean = () => true): Promise<any> {
-  const deadline = Date.now() + settleTimeoutInMs;
-  for (;;) {
-    const status = await json(`${host.url}/api/notifications/${id}`);
-    if (status.status === 200 && status.body.counts.queued === 0 && done(status.body)) return status.body;
-    if (Date.now() > deadline) throw new Error(`notification ${id} did not settle: ${JSON.stringify(status.body)}\n${host.output().slice(-4000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function copies(conversationId: string): Promise<any[]> {

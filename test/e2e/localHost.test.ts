@@ -6,6 +6,7 @@ import path from 'node:path';
 
 import { findFreePort } from '../../dev/freePort';
 import { readyLine } from '../../dev/localFunctionHost/startupBanner';
+import { json } from './support/localHostApi';
 
 /**
  * `npm start` exactly as a user runs it, driven only over HTTP (the gateway's API and the emulator's control
@@ -48,16 +49,6 @@ async function startNpmStart(env: Record<string, string>): Promise<Started> {
   return { child, output: () => output, exited };
 }
 
-async function http(url: string, method = 'GET', body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, {
-    method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
-
-/** Polls until `read` returns a value; bounded by the test's timeout, never by a timed assertion. */
 /** A request with headers fetch will not send as given (Host), answered with status and error code. */
 async function rawPost(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; code: string | undefined }> {
   return new Promise((resolve, reject) => {
@@ -71,6 +62,7 @@ async function rawPost(url: string, headers: Record<string, string>, body: strin
   });
 }
 
+/** Polls until `read` returns a value; bounded by the test's timeout, never by a timed assertion. */
 async function eventually<T>(read: () => Promise<T | undefined>): Promise<T> {
   for (;;) {
     const value = await read();
@@ -81,7 +73,7 @@ async function eventually<T>(read: () => Promise<T | undefined>): Promise<T> {
 
 async function messagesIn(emulatorUrl: string, conversationId: string, text: string): Promise<any[]> {
   return eventually(async () => {
-    const { status, body } = await http(`${emulatorUrl}/_control/conversations/${encodeURIComponent(conversationId)}/activities`);
+    const { status, body } = await json(`${emulatorUrl}/_control/conversations/${encodeURIComponent(conversationId)}/activities`);
     expect(status).toBe(200);
     const found = (body.activities as any[]).filter((activity) => activity.type === 'message' && activity.text === text);
     return found.length > 0 ? found : undefined;
@@ -132,7 +124,7 @@ describe('npm start', () => {
     const azuritePort = Number(/Azurite http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
     expect(azuritePort).toBeGreaterThan(0);
 
-    const health = await http(`${gateway}/api/health`);
+    const health = await json(`${gateway}/api/health`);
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', checks: { storage: { status: 'up' } } });
 
@@ -147,22 +139,22 @@ describe('npm start', () => {
     expect(demoConversationId).toBeDefined();
     const curlLine = output.split('\n').find((line) => line.includes('curl -sS -X POST'));
     const printed = parseCurlLine(curlLine ?? '');
-    const first = await http(printed.url, 'POST', printed.body);
+    const first = await json(printed.url, 'POST', printed.body);
     expect(first.status).toBe(202);
     const hello = await messagesIn(emulator, demoConversationId!, JSON.parse(printed.body).message.text);
     expect(hello).toHaveLength(1);
 
     // A conversation made through the emulator's control API is stored by the time the install returns.
-    const created = await http(`${emulator}/_control/conversations`, 'POST', { type: 'groupChat', user: { name: 'E2E Tester' } });
+    const created = await json(`${emulator}/_control/conversations`, 'POST', { type: 'groupChat', user: { name: 'E2E Tester' } });
     expect(created.status).toBe(201);
     expect(created.body.gateway.map((result: any) => result.status)).toEqual([200, 200]);
     const conversationId: string = created.body.conversationId;
-    const stored = await http(`${gateway}/api/conversations/${encodeURIComponent(conversationId)}`);
+    const stored = await json(`${gateway}/api/conversations/${encodeURIComponent(conversationId)}`);
     expect(stored.status).toBe(200);
     expect(stored.body).toMatchObject({ conversationId, status: 'active' });
 
     const text = `e2e ${conversationId.slice(-8)}`;
-    const accepted = await http(`${gateway}/api/notifications`, 'POST', { targets: [{ conversationId }], message: { text } });
+    const accepted = await json(`${gateway}/api/notifications`, 'POST', { targets: [{ conversationId }], message: { text } });
     expect(accepted.status).toBe(202);
     const received = await messagesIn(emulator, conversationId, text);
     expect(received[0]).toMatchObject({ receivedCount: 1, activity: { from: { id: expect.stringMatching(/^28:/) } } });

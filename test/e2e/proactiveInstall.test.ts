@@ -1,17 +1,15 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies of the API and the emulator, read field by field. */
 import { randomUUID } from 'node:crypto';
 
 import { devTenantId } from '../../dev/devIdentity';
-import { requestJson as json } from '../integration/teamsEmulator/emulatorFixture';
 import { type ConsoleLocalHost, startConsoleLocalHost } from './support/consoleLocalHost';
+import { json, localHostApi } from './support/localHostApi';
 
 /**
  * `ProactiveInstallation=true npm start`: a user of the demo tenant who never installed the app gets the
  * notification, through the public API only, with the install visible in the status (the README's steps).
  */
 let host: ConsoleLocalHost;
-/** Guards against a hang, not a timing assertion: the install wait is a few seconds. */
-const settleTimeoutInMs = 30_000;
+const { polled } = localHostApi(() => host);
 
 beforeAll(async () => {
   host = await startConsoleLocalHost({ ProactiveInstallation: 'true' });
@@ -27,17 +25,12 @@ it('installs the app for a user who never did and delivers the notification in t
   expect(accepted.status).toBe(202);
   expect(accepted.body.unresolved).toEqual([]);
 
-  const deadline = Date.now() + settleTimeoutInMs;
   const seen = new Set<string>();
-  let status: any;
-  for (;;) {
-    status = (await json(`${host.url}/api/notifications/${accepted.body.id as string}`, 'GET')).body;
-    const installation = status.deliveries[0]?.installation?.status as string | undefined;
+  const status = await polled(accepted.body.id as string, (s) => {
+    const installation = s.deliveries[0]?.installation?.status as string | undefined;
     if (installation !== undefined) seen.add(installation);
-    if (status.counts.queued === 0) break;
-    if (Date.now() > deadline) throw new Error(`did not settle: ${JSON.stringify(status)}\n${host.output().slice(-4000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    return s.counts.queued === 0;
+  });
   expect(status).toMatchObject({ status: 'completed', deliveries: [{ status: 'sent', installation: { status: 'installed' } }] });
   expect(seen.has('installing')).toBe(true);
 

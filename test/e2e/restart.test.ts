@@ -8,6 +8,7 @@ import path from 'node:path';
 import { findFreePort } from '../../dev/freePort';
 import { readyLine } from '../../dev/localFunctionHost/startupBanner';
 import { startTeamsEmulator, type TeamsEmulator } from '../../dev/teamsEmulator/teamsEmulator';
+import { json } from './support/localHostApi';
 
 /**
  * The local host stopped in the middle of a load and started again with `--persist`: once by SIGTERM, once
@@ -63,15 +64,6 @@ async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-async function http(url: string, method = 'GET', body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, {
-    method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
-
 describe('npm start -- --persist, stopped mid-load', () => {
   let emulator: TeamsEmulator | undefined;
   let host: Host | undefined;
@@ -91,25 +83,25 @@ describe('npm start -- --persist, stopped mid-load', () => {
 
     const conversations: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const created = await http(`${emulator.url}/_control/conversations`, 'POST', { type: 'personal' });
+      const created = await json(`${emulator.url}/_control/conversations`, 'POST', { type: 'personal' });
       expect(created.body.gateway).toEqual(expect.arrayContaining([expect.objectContaining({ status: 200 })]));
       conversations.push(created.body.conversationId as string);
     }
     // Every post takes a while: the stops below always find deliveries queued and sending.
-    expect((await http(`${emulator.url}/_control/faults`, 'PUT', { rates: { slow: 1 }, slowDelayInMs: 400 })).status).toBe(200);
+    expect((await json(`${emulator.url}/_control/faults`, 'PUT', { rates: { slow: 1 }, slowDelayInMs: 400 })).status).toBe(200);
 
     const ids: string[] = [];
     const postLoad = async (phase: string): Promise<void> => {
       for (let i = 0; i < notificationsPerPhase; i++) {
         const id = `restart-${phase}-${i}-${Date.now()}`;
-        const accepted = await http(`${gateway}/api/notifications`, 'POST', { id, targets: conversations.map((conversationId) => ({ conversationId })), message: { text: id } });
+        const accepted = await json(`${gateway}/api/notifications`, 'POST', { id, targets: conversations.map((conversationId) => ({ conversationId })), message: { text: id } });
         expect(accepted.status).toBe(202);
         ids.push(id);
       }
     };
     const inFlight = async (): Promise<number> => {
       let queued = 0;
-      for (const id of ids) queued += ((await http(`${gateway}/api/notifications/${id}`)).body.counts.queued as number) ?? 0;
+      for (const id of ids) queued += ((await json(`${gateway}/api/notifications/${id}`)).body.counts.queued as number) ?? 0;
       return queued;
     };
 
@@ -122,14 +114,14 @@ describe('npm start -- --persist, stopped mid-load', () => {
     expect(await inFlight()).toBeGreaterThan(0);
     await stopHost(host, 'SIGKILL');
     host = await startHost(cwd, port, emulator);
-    await http(`${emulator.url}/_control/faults`, 'PUT', { rates: {} });
+    await json(`${emulator.url}/_control/faults`, 'PUT', { rates: {} });
 
     // Polled until done; bounded by the test's timeout, never a timed assertion.
     while ((await inFlight()) > 0) await new Promise((resolve) => setTimeout(resolve, 500));
 
     let reconciled = 0;
     for (const id of ids) {
-      const status = await http(`${gateway}/api/notifications/${id}?pageSize=10`);
+      const status = await json(`${gateway}/api/notifications/${id}?pageSize=10`);
       expect(status.status).toBe(200);
       expect(status.body.counts).toEqual({ queued: 0, sent: conversations.length, failed: 0, skipped: 0, cancelled: 0, deleted: 0 });
       reconciled += (status.body.deliveries as any[]).filter((delivery) => delivery.reconciledAt !== undefined).length;
@@ -141,7 +133,7 @@ describe('npm start -- --persist, stopped mid-load', () => {
 
     let received = 0;
     for (const conversationId of conversations) {
-      const { body } = await http(`${emulator.url}/_control/conversations/${encodeURIComponent(conversationId)}/activities`);
+      const { body } = await json(`${emulator.url}/_control/conversations/${encodeURIComponent(conversationId)}/activities`);
       const texts = new Set((body.activities as any[]).map((activity) => activity.text as string));
       for (const id of ids) expect(texts.has(id)).toBe(true);
       received += (body.activities as any[]).filter((activity) => ids.includes(activity.text as string)).reduce((sum: number, activity) => sum + (activity.receivedCount as number), 0);

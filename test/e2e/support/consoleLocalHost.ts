@@ -24,8 +24,8 @@ export interface ConsoleLocalHost {
 /**
  * Starts the local host as a child process, as `npm start` does, on free ports and with embedded defaults only
  * (any real setting in this environment is left out), and waits until `/api/health` answers 200.
+ * `settings`: gateway settings the run starts with (every other setting is cleared, so the embedded defaults apply).
  */
-/** `settings`: gateway settings the run starts with (every other setting is cleared, so the embedded defaults apply). */
 export async function startConsoleLocalHost(settings: Record<string, string> = {}): Promise<ConsoleLocalHost> {
   if (!existsSync(path.join(projectRoot, 'dist/dev/localHost.js'))) {
     throw new Error('dist/dev/localHost.js is missing: run `npm run build` first (npm test does)');

@@ -19,13 +19,21 @@ export interface PaceRequest {
 export type PaceAnswer =
   /** `release` hands the slot back unused (the copy turned out to have nothing to send), for another send to take. */
   | { kind: 'sendAfter'; delayInMs: number; release: () => void }
-  | { kind: 'reschedule'; until: Date };
+  /** `release` hands the booking at `until` back when the copy is not rescheduled after all. */
+  | { kind: 'reschedule'; until: Date; release: () => void };
 
 export interface DeliveryPacer {
   pace(request: PaceRequest): Promise<PaceAnswer>;
   /** After a 429 for the tenant: no send to it before Retry-After. Never throws. */
   coolDownTenant(tenantId: string, retryAfterInMs: number, now: Date): Promise<void>;
 }
+
+/**
+ * How long after its slot a send may still leave on it. Teams counts arrivals, so a send that wakes late (a
+ * busy event loop, a slow write before it) arrives bunched with the sends of later slots, and the tenant's
+ * window then holds one request too many although every slot kept the limit. A later one books again.
+ */
+export const sendLatenessToleranceInMs = 10;
 
 /** How late a rescheduled copy may come back for its booked slot and still use it. */
 export const lateSlotToleranceInMs = 50;
@@ -48,7 +56,7 @@ export function processDeliveryPacer(pacer: SendPacer): DeliveryPacer {
       const reservation = pacer.reserve(tenantId, conversationId, now);
       const slotAt = now.getTime() + reservation.delayInMs;
       if (reservation.delayInMs <= maxWaitInMs) return Promise.resolve({ kind: 'sendAfter', delayInMs: reservation.delayInMs, release: () => pacer.release(tenantId, conversationId, slotAt) });
-      return Promise.resolve({ kind: 'reschedule', until: new Date(now.getTime() + reservation.delayInMs) });
+      return Promise.resolve({ kind: 'reschedule', until: new Date(slotAt), release: () => pacer.release(tenantId, conversationId, slotAt) });
     },
     coolDownTenant: async (tenantId, retryAfterInMs, now) => {
       pacer.coolDownTenant(tenantId, retryAfterInMs, now);

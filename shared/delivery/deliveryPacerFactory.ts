@@ -10,7 +10,7 @@ import { type TenantBudgetPolicy } from './tenantBudgetLedger';
 
 /**
  * The tenant window's margin over Teams' 1 s: arrivals jitter by the time a send spends between its slot and
- * Teams (the `sending` write, the request), so a window a little longer than Teams' keeps bursts that arrive
+ * Teams (the request; a send that wakes late takes another slot, see sendLatenessToleranceInMs), so a window a little longer than Teams' keeps bursts that arrive
  * unevenly inside it. Small, because a 429 is not lost work any more: it lowers the shared limit for everyone.
  */
 export const tenantWindowMarginInMs = 25;
@@ -27,9 +27,10 @@ export function tenantBudgetPolicy(settings: Pick<DeliverySettings, 'perTenantRe
     windowInMs: 1_000 + tenantWindowMarginInMs,
     horizonInMs: tenantLeaseHorizonInMs,
     leadInMs: tenantLeaseLeadInMs,
-    // Two bursts of 25 per window rather than one of 50: at most 95 % of the ideal 19 s for 1,000 sends, far
-    // less exposed to the spread of a burst's own writes and requests.
-    slices: 2,
+    // Five every 50 ms: a window's 50 go out in its first 450 ms (1,000 sends take 19.9 s, 95 % of the ideal
+    // 19 s), and no send queues behind more than four others. Measured on this 2-core machine against one
+    // burst of 25 per half window: 0 × 429 instead of 24 for one process, 88 % of the ceiling instead of 71 %.
+    groups: { limit: 5, windowInMs: 50 },
     // A 429 takes a fifth off; every two quiet seconds give one request back (from 40 to 50 in 20 s): a
     // machine whose sends arrive with more spread than the margin settles below the ceiling instead of
     // climbing back into the next 429 at once.

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ensureError } from '../errors';
-import { type DeliveryPacer, type PaceAnswer, type PaceRequest } from './deliveryPacer';
+import { type DeliveryPacer, type PaceAnswer, type PaceRequest, sendLatenessToleranceInMs } from './deliveryPacer';
 import { type SendPacer } from './sendPacer';
 import { type BudgetLease, type SharedTenantBudget } from './sharedTenantBudget';
 import { type RateLimit, SlidingWindowLog } from './slidingWindowLog';
@@ -29,7 +29,7 @@ export interface SharedDeliveryPacerOptions {
   gatherInMs?: number;
   /** At most this many slots per lease (default 25, half of Teams' per-second limit). */
   maxLease?: number;
-  /** How late a send may still use its slot (default 25 ms, the tenant window's margin); later ones are dropped unused. */
+  /** How late a send may still use its slot (default sendLatenessToleranceInMs); later ones are dropped unused. */
   slotToleranceInMs?: number;
   /** Where a failure to share a 429 is reported (the local cool-down applies regardless). */
   warn?: (line: string) => void;
@@ -58,7 +58,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
   constructor(private readonly options: SharedDeliveryPacerOptions) {
     this.gatherInMs = Math.max(0, options.gatherInMs ?? 30);
     this.maxLease = Math.max(1, options.maxLease ?? 25);
-    this.toleranceInMs = Math.max(0, options.slotToleranceInMs ?? 25);
+    this.toleranceInMs = Math.max(0, options.slotToleranceInMs ?? sendLatenessToleranceInMs);
     this.pool = new TenantSlotPool(this.toleranceInMs);
     this.promiseLimits = [{ limit: options.budget.policy.ceiling, windowInMs: options.budget.policy.windowInMs }];
   }
@@ -71,7 +71,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     for (let round = 0; round < maxRounds; round++) {
       const now = this.options.now();
       const slotAt = now + local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, notBefore).delayInMs;
-      if (slotAt - now > maxWaitInMs) return { kind: 'reschedule', until: new Date(slotAt) };
+      if (slotAt - now > maxWaitInMs) return { kind: 'reschedule', until: new Date(slotAt), release: () => local.release(tenantId, conversationId, slotAt) };
       const shared = await this.sharedSlot(tenantId, slotAt);
       // Never before the tenant slot (its window's margin is for arrival jitter, not for sending early).
       if (shared.kind === 'slot' && shared.at <= slotAt + this.toleranceInMs) {
@@ -90,7 +90,8 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     }
     const now = this.options.now();
     const delayInMs = local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, notBefore).delayInMs;
-    return { kind: 'reschedule', until: new Date(now + delayInMs) };
+    const until = now + delayInMs;
+    return { kind: 'reschedule', until: new Date(until), release: () => local.release(tenantId, conversationId, until) };
   }
 
   /** A return time at or after `from` for a copy the budget cannot serve now; forgets promises a window old. */

@@ -30,11 +30,12 @@ export interface TenantBudgetPolicy {
    */
   leadInMs: number;
   /**
-   * The window's sends are spread over this many equal slices (each holds at most its share): bursts of a
-   * whole window's sends arrive with the spread of their own Table writes and requests, and two such bursts a
-   * window apart overlap as soon as one spreads more than the other.
+   * A window's sends go in small groups (at most `limit` per `windowInMs`) rather than all at one instant: a
+   * burst of a whole window queues behind itself and reaches Teams spread out, so it overlaps the next burst a
+   * window later. The groups follow each other faster than the window's average rate, so the window's share
+   * still goes early, as Teams allows, and the rest of the window stays quiet. Absent: one burst per window.
    */
-  slices: number;
+  groups?: RateLimit;
   /** After a 429 the limit drops to this share of what it was. */
   backoffFactor: number;
   /** While Teams stays quiet, the limit grows by one request per window this often. */
@@ -89,12 +90,8 @@ export function recordThrottle(state: TenantBudgetState, policy: TenantBudgetPol
 }
 
 function windowLimits(limit: number, policy: TenantBudgetPolicy): RateLimit[] {
-  const slices = Math.max(1, Math.floor(policy.slices));
-  if (slices === 1) return [{ limit, windowInMs: policy.windowInMs }];
-  return [
-    { limit, windowInMs: policy.windowInMs },
-    { limit: Math.max(1, Math.ceil(limit / slices)), windowInMs: Math.floor(policy.windowInMs / slices) },
-  ];
+  const window: RateLimit = { limit, windowInMs: policy.windowInMs };
+  return policy.groups === undefined ? [window] : [window, { limit: Math.min(limit, policy.groups.limit), windowInMs: policy.groups.windowInMs }];
 }
 
 /** Drops the throttle record once the limit is back at the ceiling, so the row stays small. */

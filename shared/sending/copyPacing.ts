@@ -1,3 +1,4 @@
+import { type PaceAnswer, sendLatenessToleranceInMs } from '../delivery/deliveryPacer';
 import { type AttemptContext } from './copyAttempt';
 import { type SenderRuntime } from './senderDependencies';
 import { completed, type SendResult } from './sendResult';
@@ -14,17 +15,10 @@ export interface NearSlot {
  * tenant, sleeping invocations would starve every other tenant (and the next fan-out page) behind it.
  */
 export async function bookCopySlot(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string): Promise<{ kind: 'near'; slot: NearSlot } | { kind: 'deferred'; result: SendResult }> {
-  const now = runtime.now();
   const { pacedUntil, ...unpaced } = ctx.message;
   ctx.message = unpaced;
-  const answer = await runtime.pacer.pace({
-    tenantId: ctx.tenantId ?? '',
-    conversationId: paceKey,
-    now,
-    maxWaitInMs: runtime.maxPacingWaitInMs,
-    ...(pacedUntil === undefined ? {} : { heldSlotAt: Date.parse(pacedUntil) }),
-  });
-  if (answer.kind === 'sendAfter') return { kind: 'near', slot: { sendAt: runtime.now().getTime() + answer.delayInMs, release: answer.release } };
+  const answer = await askPacer(runtime, ctx, paceKey, pacedUntil === undefined ? undefined : Date.parse(pacedUntil));
+  if (answer.kind === 'near') return answer;
   // A deferral is a new message with its own messageId, but not an attempt: it never counts toward maxAttempts.
   const notBefore = answer.until;
   const deferred = { ...ctx.message, deferral: (ctx.message.deferral ?? 0) + 1, pacedUntil: notBefore.toISOString() };
@@ -32,16 +26,48 @@ export async function bookCopySlot(runtime: SenderRuntime, ctx: AttemptContext, 
   return { kind: 'deferred', result: completed([...ctx.notes, `${ctx.message.operation} ${ctx.message.notificationId}/${ctx.key} paced: rescheduled to its slot at ${notBefore.toISOString()}`]) };
 }
 
-/** Waits what is left until the slot (work done since booking it, such as reads, has used part of the wait). */
-export async function waitForSlot(runtime: SenderRuntime, slot: NearSlot): Promise<void> {
-  const delayInMs = slot.sendAt - runtime.now().getTime();
-  if (delayInMs > 0) await runtime.sleep(delayInMs);
+async function askPacer(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string, heldSlotAt: number | undefined): Promise<{ kind: 'near'; slot: NearSlot } | Extract<PaceAnswer, { kind: 'reschedule' }>> {
+  const answer = await runtime.pacer.pace({
+    tenantId: ctx.tenantId ?? '',
+    conversationId: paceKey,
+    now: runtime.now(),
+    maxWaitInMs: runtime.maxPacingWaitInMs,
+    ...(heldSlotAt === undefined ? {} : { heldSlotAt }),
+  });
+  if (answer.kind === 'sendAfter') return { kind: 'near', slot: { sendAt: runtime.now().getTime() + answer.delayInMs, release: answer.release } };
+  return answer;
+}
+
+/** Rounds of booking again after waking too late for the slot; then the copy goes on the last one anyway. */
+const maxLateRebookings = 3;
+
+/**
+ * Waits what is left until the slot (work done since booking it, such as reads, has used part of the wait).
+ * A send that wakes more than sendLatenessToleranceInMs after its slot takes a near one instead of leaving
+ * late (see there). When none is near it goes late after all: rescheduling it would put it behind every copy
+ * booked meanwhile, and a process that is late again and again would then never send at all.
+ */
+export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string, slot: NearSlot): Promise<void> {
+  let current = slot;
+  for (let round = 0; ; round++) {
+    const delayInMs = current.sendAt - runtime.now().getTime();
+    if (delayInMs > 0) await runtime.sleep(delayInMs);
+    if (runtime.now().getTime() - current.sendAt <= sendLatenessToleranceInMs || round >= maxLateRebookings) return;
+    const next = await askPacer(runtime, ctx, paceKey, undefined);
+    if (next.kind !== 'near') {
+      next.release();
+      return;
+    }
+    // Nothing went out on the missed slot: it must not count in the conversation's windows.
+    current.release();
+    current = next.slot;
+  }
 }
 
 /** Books the copy's slot and waits for it when it is near; a SendResult when the copy was rescheduled instead. */
 export async function paceCopy(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string): Promise<SendResult | undefined> {
   const booked = await bookCopySlot(runtime, ctx, paceKey);
   if (booked.kind === 'deferred') return booked.result;
-  await waitForSlot(runtime, booked.slot);
+  await waitForSlot(runtime, ctx, paceKey, booked.slot);
   return undefined;
 }

@@ -7,7 +7,7 @@ import { type ReceivedQueueMessage } from '../queue/messageSettlement';
 import { settleAttempt } from './attemptOutcome';
 import { chatToCreateFor } from './chatToCreateStep';
 import { type AttemptContext, attemptLine, type CopyOperationMessage, missingRow, startSending, unreachable } from './copyAttempt';
-import { bookCopySlot, type NearSlot, paceCopy, waitForSlot } from './copyPacing';
+import { bookCopySlot, type NearSlot, waitForSlot } from './copyPacing';
 import { seenAtNote, sentCopyNotes, sentNotRecordedReason } from './deadLetterFacts';
 import { targetOf, withTenant } from './deliveryTarget';
 import { blockedBeforeSend } from './preSendGate';
@@ -85,13 +85,20 @@ async function readyToSend(
   const blocked = await blockedBeforeSend(runtime, ctx, conversation);
   if (blocked !== undefined || conversation === undefined) return settled(blocked ?? unreachable());
   const target = targetOf(conversation, message.serviceUrlOverride);
-  if (early !== undefined) {
-    await waitForSlot(runtime, early.slot);
-  } else {
-    const deferred = await paceCopy(runtime, ctx, message.conversationId);
-    if (deferred !== undefined) return settled(deferred);
+  let slot = early?.slot;
+  if (slot === undefined) {
+    const booked = await bookCopySlot(runtime, ctx, message.conversationId);
+    if (booked.kind === 'deferred') return settled(booked.result);
+    slot = booked.slot;
   }
-  if (!(await startSending(runtime, ctx))) return settled(completed([...notes, `${message.notificationId}/${key} changed state before sending`]));
+  // `sending` is written before the wait, not between the slot and the post: a Table write's latency there
+  // would shift the copy's arrival at Teams past its slot by a varying amount, and arrivals bunched that way
+  // exceed the tenant's per-second limit although the slots kept it.
+  if (!(await startSending(runtime, ctx))) {
+    if (early === undefined) slot.release();
+    return settled(completed([...notes, `${message.notificationId}/${key} changed state before sending`]));
+  }
+  await waitForSlot(runtime, ctx, message.conversationId, slot);
   return { kind: 'send', ctx, target };
 }
 

@@ -110,14 +110,21 @@ function mostInAnyWindow(times: readonly number[], windowInMs: number): number {
   return most;
 }
 
-/** When each pacer let a send go (both instances), to check the budget itself, not only what Teams saw. */
+/** When each pacer let a send go and the slot was kept (both instances), to check the budget itself, not only what Teams saw. */
 const sendTimes: number[] = [];
 function recorded(pacer: DeliveryPacer): DeliveryPacer {
   return {
     pace: async (request) => {
       const answer = await pacer.pace(request);
-      if (answer.kind === 'sendAfter') sendTimes.push(Date.now() + answer.delayInMs);
-      return answer;
+      if (answer.kind !== 'sendAfter') return answer;
+      // A slot handed back (nothing to send, or the send woke too late for it and took another) is no send.
+      const at = Date.now() + answer.delayInMs;
+      sendTimes.push(at);
+      const release = (): void => {
+        sendTimes.splice(sendTimes.indexOf(at), 1);
+        answer.release();
+      };
+      return { ...answer, release };
     },
     coolDownTenant: async (tenantId, retryAfterInMs, now) => pacer.coolDownTenant(tenantId, retryAfterInMs, now),
   };

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 
 import { currentLimit, emptyTenantBudget, leaseSlots, recordThrottle, type TenantBudgetPolicy, type TenantBudgetState } from '../../../shared/delivery/tenantBudgetLedger';
 
-const policy: TenantBudgetPolicy = { ceiling: 50, windowInMs: 1_025, horizonInMs: 1_000, leadInMs: 100, slices: 1, backoffFactor: 0.8, recoveryStepInMs: 1_000 };
+const policy: TenantBudgetPolicy = { ceiling: 50, windowInMs: 1_025, horizonInMs: 1_000, leadInMs: 100, backoffFactor: 0.8, recoveryStepInMs: 1_000 };
 const t0 = 1_800_000_000_000;
 
 /** Brute force: the most slots any half-open window (s − w, s] holds. */
@@ -23,9 +23,11 @@ describe('tenant budget ledger: leases', () => {
     expect(later.slots).toEqual(Array<number>(10).fill(t0 + 1_125));
   });
 
-  it('with slices, spreads a window over them: 25 now and 25 half a window later', () => {
-    const lease = leaseSlots(emptyTenantBudget, { ...policy, slices: 2 }, t0, 50);
-    expect(lease.slots).toEqual([...Array<number>(25).fill(t0 + 100), ...Array<number>(25).fill(t0 + 100 + 512)]);
+  it('in groups, sends a window’s share early in small groups, then nothing until the window has passed', () => {
+    const grouped = { ...policy, groups: { limit: 2, windowInMs: 20 } };
+    const lease = leaseSlots(emptyTenantBudget, grouped, t0, 50);
+    expect(lease.slots).toEqual(Array.from({ length: 50 }, (_, i) => t0 + 100 + Math.floor(i / 2) * 20));
+    expect(leaseSlots(lease.state, grouped, t0 + 10, 1).nextFreeAt).toBe(t0 + 100 + 1_025);
   });
 
   it('never books beyond the horizon: an instance that dies holds at most lead + horizon of budget', () => {

@@ -242,6 +242,57 @@ describe('send: pacing', () => {
     expect(env.deliveries.methods()).toEqual([]);
   });
 
+  it('writes `sending` before waiting for its slot: a write between the slot and the post would make it arrive late', async () => {
+    const methodsAtSleep: string[][] = [];
+    const env = setUp({
+      sleep: async () => {
+        methodsAtSleep.push(env.deliveries.methods());
+        return Promise.resolve();
+      },
+    });
+    env.localPacer.coolDownTenant(tenantId, 800, env.clock.now());
+    await env.process(withDelivery(env));
+    expect(methodsAtSleep).toHaveLength(1);
+    expect(methodsAtSleep[0]).toContain('markSending');
+    expect(env.connector.calls).toHaveLength(1);
+  });
+
+  it('a send that wakes too late for its slot takes a near one instead of leaving late', async () => {
+    const sleeps: number[] = [];
+    const env = setUp({
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        // The first wait overruns by 300 ms (a busy event loop); by then the tenant's next 200 ms are booked.
+        env.clock.advance(ms + (sleeps.length === 1 ? 300 : 0));
+        if (sleeps.length === 1) env.localPacer.coolDownTenant(tenantId, 200, env.clock.now());
+        return Promise.resolve();
+      },
+    });
+    env.localPacer.coolDownTenant(tenantId, 800, env.clock.now());
+    await env.process(withDelivery(env));
+    expect(sleeps).toEqual([800, 200]);
+    expect(env.connector.calls).toHaveLength(1);
+    expect(env.queue.enqueued).toEqual([]);
+  });
+
+  it('a late send with no near slot left goes on its late slot rather than to the back of the queue (it would starve)', async () => {
+    const sleeps: number[] = [];
+    const env = setUp({
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        env.clock.advance(ms + 300);
+        // Meanwhile the tenant is booked far beyond what an invocation may wait.
+        env.localPacer.coolDownTenant(tenantId, 30_000, env.clock.now());
+        return Promise.resolve();
+      },
+    });
+    env.localPacer.coolDownTenant(tenantId, 800, env.clock.now());
+    await env.process(withDelivery(env));
+    expect(sleeps).toEqual([800]);
+    expect(env.connector.calls).toHaveLength(1);
+    expect(env.queue.enqueued).toEqual([]);
+  });
+
   it('a copy paced before its read hands the slot back when the row says there is nothing to send', async () => {
     const env = setUp();
     const message = { ...sendMessage(), tenantId };

@@ -59,8 +59,10 @@ export function recordedMentions(activity: Record<string, unknown>, audience: Me
     const card = record?.contentType === adaptiveCardContentType ? asRecord(record.content) : undefined;
     if (card === undefined) return [];
     const { msteams, ...shown } = card;
-    const strings = stringsOf(shown);
-    return mentionEntities(asRecord(msteams)?.entities).map((entity) => recorded(entity, { in: 'card', attachment: index }, strings, audience));
+    const entities = mentionEntities(asRecord(msteams)?.entities);
+    // Most cards mention nobody: their strings are gathered only when there is an entity to check.
+    const strings = entities.length === 0 ? [] : stringsOf(shown);
+    return entities.map((entity) => recorded(entity, { in: 'card', attachment: index }, strings, audience));
   });
   return [...inText, ...inCards];
 }

@@ -11,7 +11,7 @@ export function renderMentionChoices(select, members) {
   select.dataset.renderedKey = key;
   select.replaceChildren(
     el('option', { value: '' }, 'no mention'),
-    members.map((member) => el('option', { value: member.aadObjectId, 'data-name': member.name }, `@${member.name}`)),
+    ...members.map((member) => el('option', { value: member.aadObjectId, 'data-name': member.name }, `@${member.name}`)),
   );
   select.value = members.some((member) => member.aadObjectId === chosen) ? chosen : '';
 }

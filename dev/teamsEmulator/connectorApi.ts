@@ -5,6 +5,7 @@ import { type EmulatorStats } from './emulatorStats';
 import { type ConnectorFault, type FaultInjector } from './faultPlan';
 import { type IncomingExchange, jsonReply, type Reply } from './httpExchange';
 import { type SlidingWindowRateLimiter } from './rateLimiter';
+import { type RecordedMention, recordedMentions } from './recordedMentions';
 import { teamsErrors } from './teamsErrors';
 import { type MessageIdClock, teamsIds } from './teamsIds';
 import { type ActivityLog, type EmulatedConversation, isDeleted, isInstalled, type TeamsState, type TeamsUser } from './teamsState';
@@ -105,7 +106,7 @@ export class ConnectorApi {
     const throttled = this.throttle(conversation);
     if (throttled !== undefined) return throttled;
     if (activity === undefined) return jsonReply(201, { id: conversation.id });
-    const posted = this.post(conversation.id, activity, undefined);
+    const posted = this.post(conversation, conversation.id, activity, undefined);
     return jsonReply(201, { id: conversation.id, activityId: posted });
   }
 
@@ -148,7 +149,7 @@ export class ConnectorApi {
     if (throttled !== undefined) return throttled;
     const id = this.options.messageIds.next(this.options.now());
     const threadId = `${channelId};messageid=${id}`;
-    this.options.state.log(threadId).post(activity, () => id, this.nowIso());
+    this.options.state.log(threadId).post(activity, () => id, this.nowIso(), this.mentionsIn(conversation, activity));
     return jsonReply(201, { id: threadId, activityId: id });
   }
 
@@ -163,7 +164,7 @@ export class ConnectorApi {
     if (refused !== undefined || conversation === undefined) return refused ?? teamsErrors.conversationNotFound();
     const throttled = this.throttle(conversation);
     if (throttled !== undefined) return throttled;
-    return jsonReply(201, { id: this.post(conversationId, parsed.body, replyToId) });
+    return jsonReply(201, { id: this.post(conversation, conversationId, parsed.body, replyToId) });
   }
 
   private update(exchange: IncomingExchange, params: RouteParams): Reply {
@@ -174,7 +175,7 @@ export class ConnectorApi {
     if (parsed.body.type !== 'message') return teamsErrors.badArgument('Only message activities can be updated.');
     const found = this.postedActivity(params);
     if ('status' in found) return found;
-    found.log.update(found.activityId, parsed.body, this.nowIso());
+    found.log.update(found.activityId, parsed.body, this.nowIso(), this.mentionsIn(found.conversation, parsed.body));
     return jsonReply(200, { id: found.activityId });
   }
 
@@ -186,7 +187,7 @@ export class ConnectorApi {
   }
 
   /** An update or delete's target, checked as Teams does: conversation rules, then the activity, then limits. */
-  private postedActivity(params: RouteParams): { log: ActivityLog; activityId: string } | Reply {
+  private postedActivity(params: RouteParams): { conversation: EmulatedConversation; log: ActivityLog; activityId: string } | Reply {
     const conversationId = params.conversationId ?? '';
     const activityId = params.activityId ?? '';
     const conversation = this.options.state.resolve(conversationId);
@@ -194,7 +195,7 @@ export class ConnectorApi {
     if (refused !== undefined || conversation === undefined) return refused ?? teamsErrors.conversationNotFound();
     const log = this.options.state.existingLog(conversationId);
     if (log?.get(activityId) === undefined) return teamsErrors.activityNotFound();
-    return this.throttle(conversation) ?? { log, activityId };
+    return this.throttle(conversation) ?? { conversation, log, activityId };
   }
 
   private members(_exchange: IncomingExchange, params: RouteParams): Reply {
@@ -234,11 +235,18 @@ export class ConnectorApi {
     return teamsErrors.throttled(decision.retryAfterInSeconds);
   }
 
-  private post(conversationId: string, activity: Activity, replyToId: string | undefined): string {
+  private post(conversation: EmulatedConversation, conversationId: string, activity: Activity, replyToId: string | undefined): string {
     const stored = replyToId === undefined || activity.replyToId !== undefined ? activity : { ...activity, replyToId };
-    const { posted, duplicate } = this.options.state.log(conversationId).post(stored, () => this.options.messageIds.next(this.options.now()), this.nowIso());
+    const newId = () => this.options.messageIds.next(this.options.now());
+    const { posted, duplicate } = this.options.state.log(conversationId).post(stored, newId, this.nowIso(), this.mentionsIn(conversation, stored));
     if (duplicate) this.options.stats.recordDuplicate();
     return posted.id;
+  }
+
+  /** Recorded with the message as Teams would show it; never a reason to refuse it. */
+  private mentionsIn(conversation: EmulatedConversation, activity: Activity): RecordedMention[] {
+    const { state } = this.options;
+    return recordedMentions(activity, { conversationType: conversation.type, isKnownUser: (id) => state.isKnownUser(conversation.tenantId, id) });
   }
 
   private parseBody(exchange: IncomingExchange): { body: Activity } | Reply {

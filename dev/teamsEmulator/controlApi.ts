@@ -287,6 +287,7 @@ function activityView(posted: PostedActivity): Record<string, unknown> {
     type: posted.activity.type,
     text: posted.activity.text,
     replyToId: posted.activity.replyToId,
+    mentions: posted.mentions,
     receivedCount: posted.receivedCount,
     updateCount: posted.updateCount,
     deleted: posted.deleted,

@@ -1,3 +1,4 @@
+import { type RecordedMention } from './recordedMentions';
 import { teamsIds } from './teamsIds';
 
 export type ConversationType = 'personal' | 'groupChat' | 'channel';
@@ -61,6 +62,8 @@ export interface PostedActivity {
   id: string;
   /** The payload as last received (the update's, after a PUT). */
   activity: Record<string, unknown>;
+  /** The payload's mention entities and whether Teams would render each (recordedMentions). */
+  mentions: RecordedMention[];
   /** How many times this exact payload arrived; more than 1 is a duplicate send. */
   receivedCount: number;
   updateCount: number;
@@ -90,7 +93,7 @@ export class ActivityLog {
    * Records a post. An identical payload (ignoring id and timestamps) is the same message arriving again: it
    * keeps its id and counts the extra delivery, so a retried send is visible as `receivedCount > 1`.
    */
-  post(activity: Record<string, unknown>, newId: () => string, nowIso: string): { posted: PostedActivity; duplicate: boolean } {
+  post(activity: Record<string, unknown>, newId: () => string, nowIso: string, mentions: RecordedMention[] = []): { posted: PostedActivity; duplicate: boolean } {
     const key = contentKey(activity);
     const previous = this.byContent.get(key);
     if (previous !== undefined && !previous.deleted) {
@@ -98,7 +101,7 @@ export class ActivityLog {
       return { posted: previous, duplicate: true };
     }
     const id = newId();
-    const posted: PostedActivity = { id, activity: { ...activity, id }, receivedCount: 1, updateCount: 0, deleted: false, createdAt: nowIso };
+    const posted: PostedActivity = { id, activity: { ...activity, id }, mentions, receivedCount: 1, updateCount: 0, deleted: false, createdAt: nowIso };
     this.activities.push(posted);
     this.byId.set(id, posted);
     this.byContent.set(key, posted);
@@ -110,10 +113,11 @@ export class ActivityLog {
     return posted?.deleted === false ? posted : undefined;
   }
 
-  update(id: string, activity: Record<string, unknown>, nowIso: string): PostedActivity | undefined {
+  update(id: string, activity: Record<string, unknown>, nowIso: string, mentions: RecordedMention[] = []): PostedActivity | undefined {
     const posted = this.get(id);
     if (posted === undefined) return undefined;
     posted.activity = { ...activity, id };
+    posted.mentions = mentions;
     posted.updateCount += 1;
     posted.updatedAt = nowIso;
     return posted;
@@ -190,6 +194,18 @@ export class TeamsState {
   /** A user of the tenant's directory the emulator knows (by Entra object id); never creates one. */
   findUser(tenantId: string, aadObjectId: string): TeamsUser | undefined {
     return this.usersByTenantAndAad.get(`${tenantId}|${aadObjectId.toLowerCase()}`);
+  }
+
+  /**
+   * Whether a mention's `mentioned.id` names a user of the tenant the emulator knows: a `29:` id or an Entra
+   * object id (bare or as `8:orgid:<id>`).
+   */
+  isKnownUser(tenantId: string, id: string): boolean {
+    const wanted = id.toLowerCase().replace(/^8:orgid:/, '');
+    if (this.usersByTenantAndAad.has(`${tenantId}|${wanted}`)) return true;
+    const prefix = `${tenantId}|`;
+    for (const [key, user] of this.usersByTenantAndAad) if (key.startsWith(prefix) && user.id.toLowerCase() === wanted) return true;
+    return false;
   }
 
   /** A user Teams already gave a `29:` id (a replayed activity): that id is kept for the Entra object id. */

@@ -141,6 +141,54 @@ describeWithBrowser('the console page (headless Chromium, npm start as a child)'
     expect(await page.locator('[data-testid="action-status"]').getAttribute('data-kind')).toBe('ok');
   });
 
+  test('a mention shows highlighted where Teams renders it, and as plain text with the reason in a personal chat; never as <at> tags', async () => {
+    await page.selectOption('[data-testid="install-type"]', 'groupChat');
+    await page.fill('[data-testid="install-user"]', 'Grace Hopper');
+    await page.click('[data-testid="install-button"]');
+    const groupChat = page.locator('[data-testid="teams-conversation"][data-selected="true"]', { hasText: 'Grace Hopper' });
+    await groupChat.waitFor();
+    const groupChatId = (await groupChat.getAttribute('data-conversation-id')) ?? '';
+    await page.locator(`[data-testid="gateway-conversation"][data-conversation-id="${groupChatId}"][data-status="active"]`).waitFor();
+    const messages = page.locator('[data-testid="teams-chat"] [data-testid="teams-message"]');
+    const mentionOf = (name: string, rendered: boolean) => messages.locator(`[data-testid="mention"][data-rendered="${String(rendered)}"]`, { hasText: name });
+    let lastId = (await page.locator('[data-testid="notify-button"]').getAttribute('data-last-notification-id')) ?? undefined;
+
+    // A text message and a card, each mentioning the group chat's member through the send form's mention picker.
+    for (const kind of ['text', 'card'] as const) {
+      await page.check(`[data-testid="notify-kind-${kind}"]`);
+      await page.fill('[data-testid="notify-text"]', `please review (${kind})`);
+      await page.selectOption('[data-testid="notify-mention"]', { label: '@Grace Hopper' });
+      lastId = await sendNotification(page, lastId);
+      await page.locator(`[data-testid="delivery"][data-notification-id="${lastId}"][data-status="sent"]`).waitFor();
+    }
+    const inText = messages.locator('[data-testid="message-text"]').locator('[data-testid="mention"][data-rendered="true"]');
+    const inCard = messages.locator('[data-testid="adaptive-card"]').locator('[data-testid="mention"][data-rendered="true"]');
+    await inText.waitFor();
+    await inCard.waitFor();
+    for (const mention of [inText, inCard]) {
+      expect(await mention.textContent()).toBe('Grace Hopper');
+      expect(await mention.getAttribute('class')).toBe('mention');
+    }
+    expect(await messages.locator('[data-testid="message-text"]').first().innerText()).toBe('Grace Hopper please review (text)');
+    expect(await page.locator('[data-testid="teams-chat"]').innerText()).not.toContain('<at>');
+
+    // In a personal chat Teams ignores mentions: the name is plain text, and the hint says why.
+    await page.locator('[data-testid="teams-conversation"]', { hasText: 'Demo User' }).click();
+    await page.locator('[data-testid="teams-conversation"][data-selected="true"]', { hasText: 'Demo User' }).waitFor();
+    await page.check('[data-testid="notify-kind-text"]');
+    await page.fill('[data-testid="notify-text"]', 'your build is done');
+    await page.selectOption('[data-testid="notify-mention"]', { label: '@Demo User' });
+    lastId = await sendNotification(page, lastId);
+    const plain = mentionOf('Demo User', false);
+    await plain.waitFor();
+    expect(await plain.getAttribute('class')).toBe('mention-plain');
+    expect(await plain.getAttribute('title')).toContain('personal chat');
+    expect(await mentionOf('Demo User', true).count()).toBe(0);
+    expect(await page.locator('[data-testid="teams-chat"]').innerText()).not.toContain('<at>');
+    await page.selectOption('[data-testid="notify-mention"]', '');
+    expect(pageErrors).toEqual([]);
+  });
+
   test('a send that reaches nobody is a warning naming why, and an empty text is refused, not replaced', async () => {
     // The conversation blocked above is removed in the gateway: a send to it is accepted, but queues nothing.
     const removed = page.locator('[data-testid="gateway-conversation"][data-status="removed"]').first();

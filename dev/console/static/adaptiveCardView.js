@@ -1,6 +1,7 @@
 /* global window */
 import { processCardMarkdown } from './cardMarkdown.js';
 import { el } from './elementBuilder.js';
+import { highlightMentionsIn } from './mentionView.js';
 
 export const adaptiveCardContentType = 'application/vnd.microsoft.card.adaptive';
 
@@ -30,9 +31,10 @@ const teamsLikeHostConfig = {
 /**
  * One Adaptive Card rendered with the `adaptivecards` renderer (AdaptiveCard.parse + render), or a readable
  * fallback naming why it could not be. `onAction` gets a sentence saying what the action would do in Teams:
- * nothing is opened or posted from the console.
+ * nothing is opened or posted from the console. `mentions` (the emulator's record for this card) turn the card's
+ * `<at>Name</at>` texts into mentions as Teams shows them.
  */
-export function adaptiveCardElement(content, onAction) {
+export function adaptiveCardElement(content, onAction, mentions = []) {
   const AdaptiveCards = window.AdaptiveCards;
   if (AdaptiveCards === undefined) return cardFallback('The Adaptive Cards renderer did not load.', content);
   try {
@@ -44,6 +46,7 @@ export function adaptiveCardElement(content, onAction) {
     card.parse(content, context);
     const rendered = card.render();
     if (rendered === undefined) return cardFallback('The renderer produced nothing for this card.', content);
+    highlightMentionsIn(rendered, mentions);
     const warnings = [];
     for (let i = 0; i < context.eventCount; i++) warnings.push(context.getEventAt(i).message);
     return el(

@@ -5,6 +5,7 @@ import { errorText, shortId, timeOf } from './displayText.js';
 import { renderWhenChanged } from './elementBuilder.js';
 import { FollowedNotifications } from './followedNotifications.js';
 import { gatewayConversationRows } from './gatewayConversationTable.js';
+import { renderMentionChoices, withChosenMention } from './mentionPicker.js';
 import { notificationCards } from './notificationList.js';
 import { sampleCard } from './sampleCard.js';
 import { teamsChatMessages } from './teamsChatView.js';
@@ -131,6 +132,7 @@ function renderChat(snapshot, emulatorConversations) {
   byId('user-message-text').disabled = !canMessage;
   document.querySelector('[data-testid="user-message-send"]').disabled = !canMessage;
   byId('notify-button').disabled = state.selectedId === undefined;
+  renderMentionChoices(byId('notify-mention'), selected?.members ?? []);
   byId('notify-target').textContent = state.selectedId === undefined ? 'select a conversation first' : `to ${shortId(state.selectedId)}`;
 }
 
@@ -235,7 +237,8 @@ async function notify(event) {
     byId('notify-text').focus();
     return;
   }
-  const message = kind === 'card' ? { card: sampleCard(text), summary: text } : { text };
+  const { text: shown, mentions } = withChosenMention(byId('notify-mention'), text);
+  const message = { ...(kind === 'card' ? { card: sampleCard(shown), summary: text } : { text: shown }), ...(mentions === undefined ? {} : { mentions }) };
   const answer = await callGateway('POST', 'notifications', { targets: [{ conversationId: state.selectedId }], message });
   if (!answer.ok) {
     const details = (answer.body?.error?.details ?? []).map((d) => `${d.path}: ${d.message}`).join('; ');

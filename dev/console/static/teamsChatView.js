@@ -1,11 +1,13 @@
 import { adaptiveCardContentType, adaptiveCardElement } from './adaptiveCardView.js';
 import { timeOf } from './displayText.js';
 import { el } from './elementBuilder.js';
+import { withMentions } from './mentionView.js';
 
 /**
  * One conversation as Teams shows it, in time order: what the bot posted, as the emulator received it (the
  * latest payload, so updates are applied; deleted ones as Teams shows them; a counter when one payload
- * arrived more than once, a duplicate send), and what the user wrote to the bot.
+ * arrived more than once, a duplicate send), and what the user wrote to the bot. Mentions show as Teams shows
+ * them, by what the emulator recorded (`posted.mentions`).
  */
 export function teamsChatMessages({ activities, userMessages }, onCardAction) {
   if (activities.length === 0 && userMessages.length === 0) return [el('p', { class: 'muted small empty-chat' }, 'No messages yet.')];
@@ -60,17 +62,21 @@ function message(posted, onCardAction) {
       el('time', { class: 'muted small', datetime: posted.createdAt, title: posted.createdAt }, timeOf(posted.createdAt)),
       badges,
     ),
-    posted.deleted ? el('p', { class: 'muted deleted-text' }, 'This message has been deleted.') : messageBody(activity, onCardAction),
+    posted.deleted ? el('p', { class: 'muted deleted-text' }, 'This message has been deleted.') : messageBody(activity, posted.mentions ?? [], onCardAction),
   );
 }
 
-function messageBody(activity, onCardAction) {
+function messageBody(activity, mentions, onCardAction) {
   const parts = [];
-  if (typeof activity.text === 'string' && activity.text !== '') parts.push(el('div', { class: 'message-text', 'data-testid': 'message-text' }, activity.text));
-  for (const attachment of activity.attachments ?? []) {
+  if (typeof activity.text === 'string' && activity.text !== '') {
+    const textMentions = mentions.filter((mention) => mention.in === 'text');
+    parts.push(el('div', { class: 'message-text', 'data-testid': 'message-text' }, withMentions(activity.text, textMentions)));
+  }
+  for (const [index, attachment] of (activity.attachments ?? []).entries()) {
+    const cardMentions = mentions.filter((mention) => mention.in === 'card' && mention.attachment === index);
     parts.push(
       attachment.contentType === adaptiveCardContentType
-        ? adaptiveCardElement(attachment.content, onCardAction)
+        ? adaptiveCardElement(attachment.content, onCardAction, cardMentions)
         : el('div', { class: 'card-frame card-fallback' }, el('p', { class: 'muted small' }, `attachment ${attachment.contentType}`), el('pre', {}, JSON.stringify(attachment.content ?? attachment, null, 2))),
     );
   }

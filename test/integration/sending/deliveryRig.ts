@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 
 import { InProcessServiceBus } from '../../../dev/inProcessServiceBus/inProcessServiceBus';
+import { type RecordedMention } from '../../../dev/teamsEmulator/recordedMentions';
 import { startTeamsEmulator, type TeamsEmulator } from '../../../dev/teamsEmulator/teamsEmulator';
 import { deadLetterFunction } from '../../../functions/deadLetter';
 import { gatewayFunctions } from '../../../functions/gatewayFunctions';
@@ -50,6 +51,8 @@ export interface PostedCopy {
   updateCount: number;
   deleted: boolean;
   activity: Record<string, any>;
+  /** The mention entities as the emulator recorded them, with whether Teams would render each. */
+  mentions: RecordedMention[];
 }
 
 const savedEnv = { ...process.env };

@@ -2,7 +2,6 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { request } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 
-import { ensureError } from '../errors';
 import { callbackHeaderNames, callbackSignature } from './callbackSignature';
 import { isRefusedAddress } from './refusedAddresses';
 
@@ -101,6 +100,7 @@ function postPinned(target: URL, checked: readonly { address: string; family: nu
 
 /** A Node system error's code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED…): never its message, which may echo the URL. */
 function errorCodeOf(thrown: unknown): string | undefined {
-  const code = (ensureError(thrown) as { code?: unknown }).code;
+  // Read off the object as thrown: an error of another realm (a test sandbox) is not `instanceof Error`.
+  const code = typeof thrown === 'object' && thrown !== null ? (thrown as { code?: unknown }).code : undefined;
   return typeof code === 'string' && /^[A-Z0-9_]{2,64}$/.test(code) ? code : undefined;
 }

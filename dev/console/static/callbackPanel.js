@@ -26,7 +26,13 @@ function callbackItem(callback) {
   const signature = callback.signatureValid ? el('span', { class: 'badge' }, 'signed ✓') : el('span', { class: 'badge deleted', title: callback.signatureProblem ?? '' }, 'bad signature');
   return el(
     'li',
-    { class: 'callback', 'data-testid': 'callback-received' },
+    {
+      class: 'callback',
+      'data-testid': 'callback-received',
+      'data-notification-id': body.notificationId,
+      'data-type': body.type,
+      'data-signature-valid': String(callback.signatureValid === true),
+    },
     el('span', { class: 'mono small' }, timeOf(callback.receivedAt)),
     ' ',
     el('strong', {}, body.type ?? 'not JSON'),

@@ -1,10 +1,10 @@
-import { odata, type TableClient } from '@azure/data-tables';
+import { type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 
 import { errorCodes, GatewayError } from '../errors';
 import { prefixRange } from '../store/tableKeyEncoding';
 import { corruptRow, definedColumns, type TableRow } from '../store/tableRow';
-import { getEntityOrUndefined, storageCall, TablesOnce, tryCreateEntity, tryReplaceEntity } from '../store/tableStorageCalls';
+import { getEntityOrUndefined, listRowsInKeyRange, TablesOnce, tryCreateEntity, tryReplaceEntity } from '../store/tableStorageCalls';
 import { type CallbackAttempt, type CallbackEventRecord, callbackEventStates, callbackEventTypes } from './callbackEvent';
 import { type CallbackEventStore } from './callbackEventStore';
 
@@ -92,11 +92,7 @@ export class TableCallbackEventStore implements CallbackEventStore {
 
   async listEvents(notificationId: string): Promise<CallbackEventRecord[]> {
     await this.tables.ensure();
-    const filter = odata`PartitionKey eq ${notificationId} and RowKey ge ${rowKeyRange.from} and RowKey lt ${rowKeyRange.to}`;
-    const rows: CallbackEventRecord[] = [];
-    await storageCall('list callback events', async () => {
-      for await (const entity of this.table.listEntities({ queryOptions: { filter } })) rows.push(callbackEventFromEntity(entity));
-    });
+    const rows = await listRowsInKeyRange(this.table, notificationId, rowKeyRange, callbackEventFromEntity, 'list callback events');
     return rows.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 }

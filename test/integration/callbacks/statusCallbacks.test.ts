@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies from the emulator and the API, read field by field in tests. */
 import { localCallbackSettings } from '../../../dev/devCallbacks';
+import { maxCallbackAttempts } from '../../../shared/callbacks/callbackRetry';
 import { type DeliveryRig, newTenantId, uniqueText, useDeliveryRig } from '../sending/deliveryRig';
 
 /**
@@ -71,6 +72,22 @@ describe('a notification with a callback', () => {
       ['delivered', 200],
     ]);
     expect(rig.handlerErrors).toEqual([]);
+  });
+
+  it('gives up after the last attempt when the receiver never answers, and the deliveries stay as they are', async () => {
+    const chat = await rig.install({ tenantId: newTenantId() });
+    await rig.control('PUT', '/callbacks/answers', { name: 'down', answers: Array.from({ length: maxCallbackAttempts }, () => 'reset') });
+    const id = await notifyWithCallback([chat.conversationId], { url: receiver('down') });
+    await rig.settle();
+
+    expect(await arrivals('down')).toHaveLength(maxCallbackAttempts);
+    const status = await rig.status(id);
+    const [event] = status.body.callback.events;
+    expect(event.state).toBe('failed');
+    expect(event.attempts).toHaveLength(maxCallbackAttempts);
+    expect(event.attempts.map((attempt: any) => attempt.outcome)).toEqual([...Array.from({ length: maxCallbackAttempts - 1 }, () => 'retry'), 'failed']);
+    expect(event.attempts.every((attempt: any) => attempt.status === undefined && typeof attempt.code === 'string')).toBe(true);
+    expect(status.body).toMatchObject({ status: 'completed', deliveries: [expect.objectContaining({ status: 'sent', attempts: 1 })] });
   });
 
   it('ends the event failed after a final answer, without touching the deliveries', async () => {

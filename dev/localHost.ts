@@ -14,7 +14,7 @@ import { readHostJsonSettings } from './localFunctionHost/hostJsonSettings';
 import { consoleHostLog } from './localFunctionHost/hostLog';
 import { type LocalFunctionHost, startLocalFunctionHost } from './localFunctionHost/localFunctionHost';
 import { startupBanner } from './localFunctionHost/startupBanner';
-import { embeddedSettings, parseLocalRunOptions, planLocalSettings } from './localSettings';
+import { callbackSecretFrom, embeddedSettings, parseLocalRunOptions, planLocalSettings } from './localSettings';
 import { startTeamsEmulator, type TeamsEmulator } from './teamsEmulator/teamsEmulator';
 
 /**
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   if (persistDir !== undefined) mkdirSync(persistDir, { recursive: true });
   const [azurite, emulator] = await startInParallel(
     plan.tables.source === 'embedded' ? async (): Promise<AzuriteTables> => startAzuriteTables(persistDir === undefined ? {} : { persistDir }) : undefined,
-    plan.bot.source === 'embedded' ? async (): Promise<TeamsEmulator> => startTeamsEmulator({ port: options.emulatorPort, gatewayUrl }) : undefined,
+    plan.bot.source === 'embedded' ? async (): Promise<TeamsEmulator> => startTeamsEmulator({ port: options.emulatorPort, gatewayUrl, ...callbackSecretFrom(plan, process.env) }) : undefined,
   );
 
   // Every setting is in place before the first getGatewayServices(): the gateway reads its configuration once.

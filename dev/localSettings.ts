@@ -1,4 +1,5 @@
 import { type Environment, settingNames } from '../shared/config';
+import { localCallbackSettings } from './devCallbacks';
 import { emulatorGatewaySettings } from './devIdentity';
 
 /**
@@ -54,6 +55,8 @@ export interface LocalSettingsPlan {
   queue: QueuePlan;
   /** PublicBaseUrl is set to the local host's URL unless the environment names one. */
   publicBaseUrl: 'embedded' | 'environment';
+  /** Status callbacks to this machine with the development secret, unless the environment sets CallbackAllowedHosts. */
+  callbacks: 'embedded' | 'environment';
 }
 
 /** Bot Framework and cloud settings that belong to one identity: taken from the environment all together or not at all. */
@@ -90,7 +93,13 @@ export function planLocalSettings(env: Environment, options: { persistDir?: stri
     : has(settingNames.serviceBusNamespace)
       ? { source: 'environment', description: `${env[settingNames.serviceBusNamespace]?.trim() ?? ''} (managed identity)` }
       : { source: 'embedded' };
-  return { tables, bot, queue, publicBaseUrl: has(settingNames.publicBaseUrl) ? 'environment' : 'embedded' };
+  return {
+    tables,
+    bot,
+    queue,
+    publicBaseUrl: has(settingNames.publicBaseUrl) ? 'environment' : 'embedded',
+    callbacks: has(settingNames.callbackAllowedHosts) ? 'environment' : 'embedded',
+  };
 }
 
 export interface EmbeddedParts {
@@ -121,7 +130,17 @@ export function embeddedSettings(plan: LocalSettingsPlan, parts: EmbeddedParts):
     set[settingNames.tablesConnectionString] = parts.tablesConnectionString;
   }
   if (plan.publicBaseUrl === 'embedded') set[settingNames.publicBaseUrl] = parts.gatewayUrl;
+  if (plan.callbacks === 'embedded') Object.assign(set, localCallbackSettings());
   return { set, unset: unset.filter((name) => !(name in set)) };
+}
+
+/**
+ * The secret the emulator's callback receiver checks signatures with: the environment's when callbacks come
+ * from the environment, else the embedded development secret (the emulator's default).
+ */
+export function callbackSecretFrom(plan: Pick<LocalSettingsPlan, 'callbacks'>, env: Environment): { callbackSigningSecret?: string } {
+  const secret = env[settingNames.callbackSigningSecret]?.trim() ?? '';
+  return plan.callbacks === 'embedded' || secret === '' ? {} : { callbackSigningSecret: secret };
 }
 
 /** A Tables connection string without its key: the endpoint or account it names. */

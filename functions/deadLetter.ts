@@ -1,6 +1,9 @@
 import { type InvocationContext } from '@azure/functions';
 
+import { callbackServicesOf } from '../shared/callbacks/callbackServices';
+import { raiseCallbacksAfter } from '../shared/callbacks/callbackTriggers';
 import { getGatewayServices } from '../shared/gatewayServices';
+import { parseDeliveryBody } from '../shared/queue/serviceBusMessageShape';
 import { toReceivedDeliveries } from '../shared/queue/serviceBusTrigger';
 import { connectionSettingNames, deadLetterQueuePath } from '../shared/resourceNames';
 import { deadLetterRecorderOf } from '../shared/sending/deadLetterRecorder';
@@ -27,6 +30,8 @@ export async function deadLetterHandler(trigger: unknown, context: InvocationCon
     }
     for (const note of recorded.notes) context.log(`deadLetter: ${note}`);
     if (recorded.outcome !== undefined) logDeliveryOutcome(context, recorded.outcome);
+    const parsed = parseDeliveryBody(message);
+    if (parsed.ok) for (const note of await raiseCallbacksAfter(parsed.delivery, recorded.outcome?.outcome, callbackServicesOf(services))) context.warn(`deadLetter: ${note}`);
     await settlement.complete();
   }
 }

@@ -72,7 +72,7 @@ export async function notificationByIdHandler(request: HttpRequest, context: Inv
       default: {
         const query = parseStatusQuery(request.query);
         if (!query.ok) return refused(context, method, query);
-        const result = await readNotificationStatus(id.value, query.value, services.notificationStore);
+        const result = await readNotificationStatus(id.value, query.value, services.notificationStore, services.callbackEvents);
         return result.ok ? jsonResponse(200, result.value) : refused(context, method, result);
       }
     }
@@ -84,6 +84,7 @@ export async function notificationByIdHandler(request: HttpRequest, context: Inv
 function intakeServices(services: GatewayServices): IntakeServices {
   const intake: IntakeServices = { conversations: services.conversationStore, notifications: services.notificationStore, queue: services.deliveryQueue, now: services.now };
   if (services.config.publicBaseUrl !== undefined) intake.publicBaseUrl = services.config.publicBaseUrl;
+  if (services.config.callbacks !== undefined) intake.policy = { callbacks: services.config.callbacks };
   return intake;
 }
 

@@ -1,8 +1,12 @@
 import { type InvocationContext } from '@azure/functions';
 
+import { runCallbackMessage } from '../shared/callbacks/callbackRunner';
+import { callbackServicesOf } from '../shared/callbacks/callbackServices';
+import { raiseCallbacksAfter } from '../shared/callbacks/callbackTriggers';
 import { type GatewayServices, getGatewayServices } from '../shared/gatewayServices';
 import { runFanOutStep } from '../shared/notifications/intake/tenantFanOut';
 import { type MessageSettlement } from '../shared/queue/messageSettlement';
+import { parseDeliveryBody } from '../shared/queue/serviceBusMessageShape';
 import { toReceivedDeliveries } from '../shared/queue/serviceBusTrigger';
 import { connectionSettingNames, queueNames } from '../shared/resourceNames';
 import { deadLetterRecorderOf } from '../shared/sending/deadLetterRecorder';
@@ -33,6 +37,8 @@ export async function sendHandler(trigger: unknown, context: InvocationContext):
     for (const note of result.notes) context.log(`send: ${note}`);
     // Before settling: a settlement that fails redelivers a message that then finds its work done, silently.
     if (result.outcome !== undefined) logDeliveryOutcome(context, result.outcome);
+    const parsed = parseDeliveryBody(message);
+    if (parsed.ok) for (const note of await raiseCallbacksAfter(parsed.delivery, result.outcome?.outcome, callbackServicesOf(services))) context.warn(`send: ${note}`);
     await settle(settlement, result.settlement);
   }
 }
@@ -50,6 +56,7 @@ export function senderDependencies(services: GatewayServices): DeliverySenderDep
     ...(services.graphInstaller === undefined ? {} : { installer: services.graphInstaller }),
     runFanOutStep: async (message) =>
       runFanOutStep(message, { notifications: services.notificationStore, audience: services.tenantAudience, queue: services.deliveryQueue, now: services.now }),
+    runCallbackStep: async (message) => runCallbackMessage(message, callbackServicesOf(services)),
   };
 }
 

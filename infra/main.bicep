@@ -87,7 +87,7 @@ param logAnalyticsName string = ''
 @description('Optional. Application Insights name. Default: appi-<token>.')
 param applicationInsightsName string = ''
 
-@description('Optional. Key Vault name, created only for SingleTenant (it holds the client secret). Default: kv-<token>.')
+@description('Optional. Key Vault name, created only when a secret needs it (a SingleTenant client secret, the callback signing secret). Default: kv-<token>.')
 param keyVaultName string = ''
 
 @description('Optional. Purge protection on that Key Vault (irreversible). Off by default so `azd down --purge` then `azd up` can reuse the name; turn on where policy requires it and pick a new keyVaultName after each delete.')
@@ -111,6 +111,17 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 @description('Optional. Most instances per function group. Each tenant\'s Teams budget is shared by all instances, so more instances only help when many tenants are busy at once; the README (Tuning and limits) explains the default.')
 param maximumInstanceCount int = 10
+
+// ---------------------------------------------------------------------------------------------------------
+// Status callbacks
+// ---------------------------------------------------------------------------------------------------------
+
+@description('Optional. CallbackAllowedHosts: the hosts a request\'s status callback may name, comma-separated (`*.contoso.com` for subdomains). Empty: status callbacks are off. Private, loopback and link-local receivers are never allowed in Azure.')
+param callbackAllowedHosts string = ''
+
+@secure()
+@description('Optional. Required with callbackAllowedHosts: the key callbacks are signed with (at least 32 characters). Written to Key Vault; the app reads it through a Key Vault reference.')
+param callbackSigningSecret string = ''
 
 // ---------------------------------------------------------------------------------------------------------
 // Bot identity
@@ -251,6 +262,10 @@ var botTenantId = !deployBot && !isSingleTenant
       : isSingleTenant && !empty(botAppTenantId) ? botAppTenantId : tenant().tenantId
 var messagingEndpoint = '${functionApp.outputs.uri}/api/messages'
 var botPasswordSecretName = 'MicrosoftAppPassword'
+var callbacksEnabled = !empty(callbackAllowedHosts)
+var callbackSecretName = 'CallbackSigningSecret'
+// The vault exists only when a secret needs it.
+var needsKeyVault = isSingleTenant || callbacksEnabled
 
 var names = {
   resourceGroup: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -324,15 +339,17 @@ module serviceBus 'modules/serviceBus.bicep' = {
   }
 }
 
-module keyVault 'modules/keyVault.bicep' = if (isSingleTenant) {
+module keyVault 'modules/keyVault.bicep' = if (needsKeyVault) {
   name: 'keyVault'
   scope: rg
   params: {
     name: names.keyVault
     location: location
     tags: tags
-    botAppPassword: botAppPassword
-    secretName: botPasswordSecretName
+    botAppPassword: isSingleTenant ? botAppPassword : ''
+    secretName: isSingleTenant ? botPasswordSecretName : ''
+    callbackSigningSecret: callbacksEnabled ? callbackSigningSecret : ''
+    callbackSecretName: callbacksEnabled ? callbackSecretName : ''
     purgeProtection: keyVaultPurgeProtection
   }
 }
@@ -350,8 +367,9 @@ module rbac 'modules/rbac.bicep' = {
     serviceBusNamespaceName: names.serviceBus
     queueName: notificationsQueueName
     applicationInsightsName: names.applicationInsights
-    keyVaultName: isSingleTenant ? names.keyVault : ''
+    keyVaultName: needsKeyVault ? names.keyVault : ''
     botPasswordSecretName: isSingleTenant ? botPasswordSecretName : ''
+    callbackSecretName: callbacksEnabled ? callbackSecretName : ''
     grantQueueOwnerForScaling: grantQueueOwnerForScaling
     operatorPrincipalId: operatorPrincipalId
     operatorPrincipalType: operatorPrincipalType
@@ -426,6 +444,8 @@ module functionApp 'modules/functionApp.bicep' = {
     botAppId: isSingleTenant ? botAppId : identity.outputs.clientId
     botTenantId: botTenantId
     botPasswordSecretUri: isSingleTenant ? keyVault!.outputs.secretUri : ''
+    callbackAllowedHosts: callbackAllowedHosts
+    callbackSecretUri: callbacksEnabled ? keyVault!.outputs.callbackSecretUri : ''
     teamsCloud: teamsCloud
     deliveryMaxAttempts: deliveryMaxAttempts
     deliveryRequestTimeoutMs: deliveryRequestTimeoutMs

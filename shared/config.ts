@@ -1,3 +1,6 @@
+import { allowedHostProblem, parseAllowedHosts } from './callbacks/callbackHosts';
+import { callbackRetryBaseInMs } from './callbacks/callbackRetry';
+import { type CallbackSettings } from './callbacks/callbackSettings';
 import { type CloudEnvironment, cloudEnvironments, type CloudName, usGovernmentChannelService } from './cloudEnvironment';
 import { errorCodes, type ErrorDetail, GatewayError } from './errors';
 import { connectionSettingNames } from './resourceNames';
@@ -70,6 +73,8 @@ export interface GatewayConfig {
   publicBaseUrl?: string;
   /** Present only when proactive installation is turned on. */
   proactiveInstall?: ProactiveInstallSettings;
+  /** Present only when status callbacks are turned on (CallbackAllowedHosts set). */
+  callbacks?: CallbackSettings;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -105,7 +110,13 @@ export const settingNames = {
   proactiveInstall: 'ProactiveInstallation',
   teamsAppCatalogId: 'TeamsAppCatalogId',
   graphEndpoint: 'GraphEndpoint',
+  callbackAllowedHosts: 'CallbackAllowedHosts',
+  callbackSigningSecret: 'CallbackSigningSecret',
+  callbackAllowPrivateNetwork: 'CallbackAllowPrivateNetwork',
 } as const;
+
+/** Set by App Service on every Azure instance (not a setting of ours): where private callback receivers are never allowed. */
+export const azureInstanceVariable = 'WEBSITE_INSTANCE_ID';
 
 const appTypes: readonly MicrosoftAppType[] = ['UserAssignedMSI', 'SingleTenant', 'MultiTenant'];
 const cloudNames: readonly CloudName[] = ['public', 'gcc', 'gccHigh', 'dod'];
@@ -228,6 +239,7 @@ export function loadConfig(env: Environment): GatewayConfig {
   }
 
   const proactiveInstall = oneOf(settingNames.proactiveInstall, ['true', 'false'], 'false') === 'true' ? readProactiveInstall(read, url, cloud, problems) : undefined;
+  const callbacks = readCallbackSettings(read, oneOf(settingNames.callbackAllowPrivateNetwork, ['true', 'false'], 'false') === 'true', problems);
 
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.path} ${p.message}`).join('; ');
@@ -250,7 +262,30 @@ export function loadConfig(env: Environment): GatewayConfig {
   const publicBaseUrl = url(settingNames.publicBaseUrl);
   if (publicBaseUrl !== undefined) config.publicBaseUrl = publicBaseUrl.replace(/\/+$/, '');
   if (proactiveInstall !== undefined) config.proactiveInstall = proactiveInstall;
+  if (callbacks !== undefined) config.callbacks = callbacks;
   return config;
+}
+
+/**
+ * Callbacks are on when CallbackAllowedHosts names a host; then a signing secret is required. Private
+ * receivers (CallbackAllowPrivateNetwork) are for the local host only: on an Azure instance the switch is an
+ * error, so no setting can open the app's own network or the metadata service to a caller's URL.
+ */
+function readCallbackSettings(read: (name: string) => string | undefined, allowPrivateNetwork: boolean, problems: ErrorDetail[]): CallbackSettings | undefined {
+  if (allowPrivateNetwork && read(azureInstanceVariable) !== undefined) {
+    problems.push({ path: settingNames.callbackAllowPrivateNetwork, message: 'must not be true in Azure (private, loopback and link-local receivers are for the local host only)' });
+  }
+  const allowedHosts = parseAllowedHosts(read(settingNames.callbackAllowedHosts));
+  for (const host of allowedHosts) {
+    const problem = allowedHostProblem(host);
+    if (problem !== undefined) problems.push({ path: settingNames.callbackAllowedHosts, message: problem });
+  }
+  if (allowedHosts.length === 0) return undefined;
+  const signingSecret = read(settingNames.callbackSigningSecret);
+  if (signingSecret === undefined || signingSecret.length < 32) {
+    problems.push({ path: settingNames.callbackSigningSecret, message: `is required when ${settingNames.callbackAllowedHosts} is set: at least 32 characters (a Key Vault reference in Azure)` });
+  }
+  return { allowedHosts, allowPrivateNetwork, signingSecret: signingSecret ?? '', retryBaseInMs: callbackRetryBaseInMs };
 }
 
 /** With ProactiveInstallation on: the catalog id is required, and Graph is reached over https only. */
@@ -315,5 +350,9 @@ export function describeConfig(config: GatewayConfig): Record<string, unknown> {
           : config.serviceBus.fullyQualifiedNamespace,
     delivery: config.delivery,
     proactiveInstall: config.proactiveInstall === undefined ? 'off' : { teamsAppId: config.proactiveInstall.teamsAppId, graph: config.proactiveInstall.graphBaseUrl },
+    callbacks:
+      config.callbacks === undefined
+        ? 'off'
+        : { allowedHosts: config.callbacks.allowedHosts, allowPrivateNetwork: config.callbacks.allowPrivateNetwork, signingSecret: redacted },
   };
 }

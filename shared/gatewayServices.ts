@@ -1,5 +1,8 @@
 import { type InboundAuthenticator } from './auth/inboundAuthenticator';
 import { type OutboundTokenProvider } from './auth/outboundTokenProvider';
+import { type CallbackEventStore } from './callbacks/callbackEventStore';
+import { type CallbackPoster, createCallbackPoster } from './callbacks/callbackPoster';
+import { TableCallbackEventStore } from './callbacks/tableCallbackEventStore';
 import { describeConfig, type GatewayConfig, loadConfig } from './config';
 import { type BotConnectorClient } from './connector/botConnectorClient';
 import { type DeliveryPacer } from './delivery/deliveryPacer';
@@ -65,6 +68,10 @@ export interface GatewayServices {
   deliveryPacer: DeliveryPacer;
   /** Microsoft Graph app installation for users, paced per process; only when proactive installation is on. */
   graphInstaller?: { client: GraphInstallClient; pacer: GraphInstallPacer };
+  /** Status callback events and their attempts (rows beside each notification). */
+  callbackEvents: CallbackEventStore;
+  /** The signed, SSRF-guarded POST of a callback; only when status callbacks are on. */
+  callbackPoster?: CallbackPoster;
 }
 
 let hostParts: HostProvidedParts = {};
@@ -118,6 +125,9 @@ async function buildServices(): Promise<GatewayServices> {
     log: (line) => process.stdout.write(`${line}\n`),
   });
   const queueEmptySince = config.serviceBus === undefined ? hostParts.queueEmptySince : undefined;
+  const callbackEvents = new TableCallbackEventStore(createTableClient(config.tables, tableNames.notifications));
+  const callbackPoster =
+    config.callbacks === undefined ? undefined : createCallbackPoster({ secret: config.callbacks.signingSecret, allowPrivateNetwork: config.callbacks.allowPrivateNetwork });
   const graphInstaller =
     config.proactiveInstall === undefined
       ? undefined
@@ -139,6 +149,8 @@ async function buildServices(): Promise<GatewayServices> {
     connector,
     deliveryPacer,
     ...(graphInstaller === undefined ? {} : { graphInstaller }),
+    callbackEvents,
+    ...(callbackPoster === undefined ? {} : { callbackPoster }),
   });
 }
 

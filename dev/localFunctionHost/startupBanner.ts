@@ -60,6 +60,8 @@ export function startupBanner(facts: BannerFacts): string[] {
     }
   }
   for (const timer of host.timers ?? []) lines.push(`  timer     ${timer.functionName} on NCRONTAB "${timer.schedule}" (UTC)`);
+  if (plan.callbacks === 'environment') lines.push(`  callbacks CallbackAllowedHosts and CallbackSigningSecret  ${tag(false)}`);
+  else if (facts.emulator !== undefined) lines.push(`  callbacks to this machine, signed with the development secret; receiver ${facts.emulator.url}/callbacks/{name}  ${tag(true)}`);
 
   if (facts.demo !== undefined) {
     const demo = facts.demo;

@@ -1,9 +1,11 @@
 import { createServer, type Server } from 'node:https';
 import { type AddressInfo } from 'node:net';
 
+import { devCallbackSigningSecret } from '../devCallbacks';
 import { devBot, devTeamsAppId, devTenantId, emulatorGatewaySettings } from '../devIdentity';
 import { type EmulatorCa, ensureEmulatorCa } from '../emulatorCa';
 import { AccessTokenVerifier } from './accessTokenVerifier';
+import { CallbackReceiver } from './callbackReceiver';
 import { type ChannelTokenForgery, ChannelTokenIssuer } from './channelTokenIssuer';
 import { ConnectorApi } from './connectorApi';
 import { ControlApi } from './controlApi';
@@ -38,6 +40,8 @@ export interface TeamsEmulatorOptions {
   tokenLifetimeInSeconds?: number;
   /** Epoch milliseconds; injectable so tests can pin time. Default Date.now. */
   clock?: () => number;
+  /** The secret `/callbacks/{name}` checks status callbacks' signatures with; default devCallbackSigningSecret. */
+  callbackSigningSecret?: string;
 }
 
 export interface TeamsEmulator {
@@ -147,6 +151,7 @@ export async function startTeamsEmulator(options: TeamsEmulatorOptions = {}): Pr
       setLimits(defaultEmulatorLimits(initialTokenLifetime));
       stats.reset();
       graph.reset();
+      callbacks.reset();
     },
     info: () => ({
       url: baseUrl,
@@ -175,6 +180,8 @@ export async function startTeamsEmulator(options: TeamsEmulatorOptions = {}): Pr
     },
   });
   graph.register(router);
+  const callbacks = new CallbackReceiver({ secret: options.callbackSigningSecret ?? devCallbackSigningSecret, now });
+  callbacks.register(router);
   const server: Server = createServer({ cert: keys.tls.certPem, key: keys.tls.keyPem }, (request, response) => {
     void (async () => {
       const method = request.method ?? 'GET';

@@ -59,6 +59,12 @@ param botTenantId string
 @description('Optional. SingleTenant only: versionless Key Vault secret URI of the client secret.')
 param botPasswordSecretUri string = ''
 
+@description('Optional. CallbackAllowedHosts; empty: status callbacks off.')
+param callbackAllowedHosts string = ''
+
+@description('Optional. With callbackAllowedHosts: versionless Key Vault secret URI of the callback signing secret.')
+param callbackSecretUri string = ''
+
 @allowed(['public', 'gcc', 'gccHigh', 'dod'])
 @description('Optional. TeamsCloud.')
 param teamsCloud string = 'public'
@@ -73,6 +79,7 @@ param deliveryRequestTimeoutMs int = 20000
 param perTenantRequestsPerSecond int = 50
 
 var isSingleTenant = botAppType == 'SingleTenant'
+var callbacksEnabled = !empty(callbackAllowedHosts)
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
   name: storageAccountName
@@ -201,10 +208,17 @@ var singleTenantSettings = {
   MicrosoftAppPassword: '@Microsoft.KeyVault(SecretUri=${botPasswordSecretUri})'
 }
 
+// Status callbacks, when an allowlist is given: its signing secret through a Key Vault reference.
+// CallbackAllowPrivateNetwork is never set here (the code refuses it on an Azure instance anyway).
+var callbackSettings = {
+  CallbackAllowedHosts: callbackAllowedHosts
+  CallbackSigningSecret: '@Microsoft.KeyVault(SecretUri=${callbackSecretUri})'
+}
+
 resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(hostSettings, gatewaySettings, isSingleTenant ? singleTenantSettings : {})
+  properties: union(hostSettings, gatewaySettings, isSingleTenant ? singleTenantSettings : {}, callbacksEnabled ? callbackSettings : {})
 }
 
 output name string = site.name

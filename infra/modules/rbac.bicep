@@ -16,11 +16,14 @@ param queueName string
 @description('Required. Application Insights component the app sends telemetry to with Entra auth.')
 param applicationInsightsName string
 
-@description('Optional. Key Vault with the SingleTenant client secret; empty for UserAssignedMSI.')
+@description('Optional. Key Vault with the gateway\'s secrets; empty when none is stored.')
 param keyVaultName string = ''
 
-@description('Optional. Name of that secret; the app may read only it.')
+@description('Optional. Name of the SingleTenant client secret in it; empty for UserAssignedMSI. The app may read only the secrets named here.')
 param botPasswordSecretName string = ''
+
+@description('Optional. Name of the status-callback signing secret in it; empty when callbacks are off.')
+param callbackSecretName string = ''
 
 @description('Optional. Also grant Azure Service Bus Data Owner on the queue, for queue-length based scaling.')
 param grantQueueOwnerForScaling bool = true
@@ -54,6 +57,8 @@ var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 
 var hasOperator = !empty(operatorPrincipalId)
 var hasKeyVault = !empty(keyVaultName)
+var hasBotSecret = hasKeyVault && !empty(botPasswordSecretName)
+var hasCallbackSecret = hasKeyVault && !empty(callbackSecretName)
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
   name: storageAccountName
@@ -75,7 +80,11 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = if (hasKeyVault
   name: hasKeyVault ? keyVaultName : 'unused'
 
   resource secret 'secrets' existing = {
-    name: hasKeyVault ? botPasswordSecretName : 'unused'
+    name: hasBotSecret ? botPasswordSecretName : 'unused'
+  }
+
+  resource callbackSecret 'secrets' existing = {
+    name: hasCallbackSecret ? callbackSecretName : 'unused'
   }
 }
 
@@ -139,9 +148,19 @@ resource appTelemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-
   }
 }
 
-resource appSecretUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (hasKeyVault) {
+resource appSecretUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (hasBotSecret) {
   name: guid(vault::secret.id, principalId, keyVaultSecretsUser)
   scope: vault::secret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource appCallbackSecretUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (hasCallbackSecret) {
+  name: guid(vault::callbackSecret.id, principalId, keyVaultSecretsUser)
+  scope: vault::callbackSecret
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
     principalId: principalId

@@ -8,10 +8,16 @@ import { tenantTargetScopes } from '../notifications/request/notificationTarget'
  * The body of one queued delivery: one (notification, conversation, operation). It carries the activity to
  * post so that a send needs no read of the notification; everything else (reference, status) is read fresh.
  */
-export const deliveryOperations = ['send', 'update', 'delete', 'fanOut'] as const;
+export const deliveryOperations = ['send', 'update', 'delete', 'fanOut', 'callbackCheck', 'callback'] as const;
 export type DeliveryOperation = (typeof deliveryOperations)[number];
-/** The operations that address one conversation's copy (fanOut addresses a tenant's audience instead). */
-export type CopyOperation = Exclude<DeliveryOperation, 'fanOut'>;
+/** The status-callback operations (shared/callbacks): a check whether the notification is final, and one event's POST. */
+export type CallbackOperation = Extract<DeliveryOperation, 'callbackCheck' | 'callback'>;
+/** The operations that address one conversation's copy (fanOut addresses a tenant's audience, callbacks a receiver). */
+export type CopyOperation = Exclude<DeliveryOperation, 'fanOut' | CallbackOperation>;
+
+export function isCallbackOperation(operation: DeliveryOperation): operation is CallbackOperation {
+  return operation === 'callbackCheck' || operation === 'callback';
+}
 
 /**
  * A tenant target's broadcast, expanded one page of the tenant's conversations per message so the HTTP call
@@ -74,6 +80,15 @@ export const deliveryMessageSchema = z.object({
     .optional(),
   /** For operation `fanOut` only. */
   fanOut: fanOutStepSchema.optional(),
+  /**
+   * On a send of a notification with a status callback: its final state triggers a callback check (and a
+   * failure, with deliveryFailures, its own event). Absent otherwise, so other notifications pay nothing.
+   */
+  callbacks: z.object({ deliveryFailures: z.boolean() }).strict().optional(),
+  /** For operation `callbackCheck`: the time bucket it was raised in (one check per notification and bucket). */
+  callbackCheck: z.object({ bucket: z.number().int().min(0) }).strict().optional(),
+  /** For operation `callback`: the event to POST (its row holds the body and the receiver). */
+  callbackEvent: z.object({ eventId: z.string().min(1).max(64) }).strict().optional(),
   /** 1 for the first attempt; a rescheduled retry carries attempt + 1. */
   attempt: z.number().int().min(1),
   /**
@@ -104,8 +119,12 @@ export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
  * The key a delivery's status record and session use: the conversation, or the user whose chat is created.
  * A fanOut step's key is `fanout:<notificationId>`: one session per notification keeps its fan-out pages in order.
  */
-export function deliveryKey(message: Pick<DeliveryMessage, 'conversationId' | 'createFor'> & Partial<Pick<DeliveryMessage, 'notificationId' | 'fanOut'>>): string {
+export function deliveryKey(
+  message: Pick<DeliveryMessage, 'conversationId' | 'createFor'> & Partial<Pick<DeliveryMessage, 'notificationId' | 'fanOut' | 'callbackCheck' | 'callbackEvent'>>,
+): string {
   if (message.fanOut !== undefined && message.notificationId !== undefined) return `fanout:${message.notificationId}`;
+  // One session per notification for its callbacks: no conversation's sends ever wait behind a receiver.
+  if ((message.callbackCheck !== undefined || message.callbackEvent !== undefined) && message.notificationId !== undefined) return `callback:${message.notificationId}`;
   if (message.conversationId !== undefined) return message.conversationId;
   if (message.createFor !== undefined) {
     return 'channelId' in message.createFor ? `channel:${message.createFor.tenantId}:${message.createFor.channelId}` : `user:${message.createFor.tenantId}:${message.createFor.userAadObjectId}`;
@@ -120,11 +139,13 @@ export function deliveryKey(message: Pick<DeliveryMessage, 'conversationId' | 'c
  */
 export function deliveryMessageId(
   message: Pick<DeliveryMessage, 'notificationId' | 'operation' | 'revision' | 'attempt' | 'conversationId' | 'createFor'> &
-    Partial<Pick<DeliveryMessage, 'fanOut' | 'deferral'>>,
+    Partial<Pick<DeliveryMessage, 'fanOut' | 'deferral' | 'callbackCheck' | 'callbackEvent'>>,
 ): string {
   const parts = [message.notificationId, deliveryKey(message), message.operation, String(message.revision), String(message.attempt)];
   // A fanOut step is one (target, page) of the chain; a repeated step re-enqueues the same next page only once.
   if (message.fanOut !== undefined) parts.push(String(message.fanOut.targetIndex), String(message.fanOut.page));
+  if (message.callbackCheck !== undefined) parts.push(`bucket:${message.callbackCheck.bucket}`);
+  if (message.callbackEvent !== undefined) parts.push(`event:${message.callbackEvent.eventId}`);
   // Only present when > 0, so ids of undeferred messages stay what they always were.
   if (message.deferral !== undefined) parts.push(`deferral:${message.deferral}`);
   const digest = createHash('sha256').update(parts.join('\u0000')).digest('base64url');

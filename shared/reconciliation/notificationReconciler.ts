@@ -1,3 +1,4 @@
+import { callbackCheckMessage } from '../callbacks/callbackMessages';
 import { isPending } from '../notifications/store/deliveryTransitions';
 import { type DeliveryRecord, type NotificationRecord, type NotificationStore } from '../notifications/store/notificationStore';
 import { type DeliveryQueue, type QueuedDelivery } from '../queue/deliveryQueue';
@@ -139,6 +140,8 @@ async function reconcileNotification(check: DueCheck, deps: ReconcilerDependenci
 
   if (Number.isFinite(nextSince)) await checks.reschedule(check, new Date(nextSince));
   else {
+    // Everything is final: the safety net for a status callback whose check was lost (a repeat is a no-op).
+    if (notification.callback !== undefined) await queue.enqueue([callbackCheckMessage(notification.id, clock.now)]);
     await checks.drop(check);
     run.settled++;
   }

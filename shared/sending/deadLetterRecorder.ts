@@ -2,7 +2,7 @@ import { classifyDeadLetter, type DeadLetterClassification } from '../delivery/f
 import { type GatewayServices } from '../gatewayServices';
 import { recordFanOutDeadLetter } from '../notifications/intake/tenantFanOut';
 import { type DeliveryError, type DeliveryRecord, type DeliveryStatusStore, type FanOutProgressStore } from '../notifications/store/notificationStore';
-import { deliveryKey, type DeliveryMessage } from '../queue/deliveryMessage';
+import { deliveryKey, type DeliveryMessage, isCallbackOperation } from '../queue/deliveryMessage';
 import { type ReceivedQueueMessage } from '../queue/messageSettlement';
 import { parseDeliveryBody } from '../queue/serviceBusMessageShape';
 import { type ConversationStore } from '../store/conversationStore';
@@ -84,6 +84,11 @@ export function createDeadLetterRecorder(deps: DeadLetterRecorderDependencies): 
         pruned: false,
         notes: [ended ? `${where} recorded failed at page ${step?.page ?? '?'}` : `${where} had ended or moved past this page; left as it stands`],
       };
+    }
+
+    if (isCallbackOperation(message.operation)) {
+      // No delivery is touched: the callback event keeps its recorded attempts (a later check re-raises it).
+      return { classification, pruned: false, notes: [`${message.operation} message of ${message.notificationId} dead-lettered (${reason ?? 'no reason'}); its callback event stays as recorded`] };
     }
 
     const key = deliveryKey(message);

@@ -2,6 +2,7 @@ import { gatewayReasons } from '../connector/teamsErrorCodes';
 import { composeDescription } from '../delivery/failureDescription';
 import { type ReceivedQueueMessage } from '../queue/messageSettlement';
 import { parseDeliveryBody } from '../queue/serviceBusMessageShape';
+import { callbackStep } from './callbackStep';
 import { changeSentCopy } from './changeSentCopy';
 import { fanOutStep } from './fanOutStep';
 import { sendCopy } from './sendCopy';
@@ -28,7 +29,7 @@ export type { SendResult, SettlementAction } from './sendResult';
  * the deadLetter function records `sent` once storage answers again, with no second post.
  *
  * The steps live one concern per file: sendCopy.ts (with chatToCreateStep.ts), changeSentCopy.ts,
- * fanOutStep.ts, copyPacing.ts, preSendGate.ts and attemptOutcome.ts (retry or dead-letter after a call).
+ * fanOutStep.ts, callbackStep.ts, copyPacing.ts, preSendGate.ts and attemptOutcome.ts (retry or dead-letter after a call).
  */
 export interface DeliverySender {
   process(received: ReceivedQueueMessage): Promise<SendResult>;
@@ -47,6 +48,9 @@ export function createDeliverySender(deps: DeliverySenderDependencies): Delivery
     switch (message.operation) {
       case 'fanOut':
         return fanOutStep(runtime, message);
+      case 'callbackCheck':
+      case 'callback':
+        return callbackStep(runtime, message);
       case 'send':
         return sendCopy(runtime, { ...message, operation: 'send' }, received);
       case 'update':

@@ -1,4 +1,5 @@
 import { ensureError } from '../errors';
+import { isCallbackOperation } from '../queue/deliveryMessage';
 import { type ReceivedQueueMessage } from '../queue/messageSettlement';
 import { parseDeliveryBody } from '../queue/serviceBusMessageShape';
 import { deliveryNotFoundReason } from './copyAttempt';
@@ -24,7 +25,7 @@ export async function recordBeforeDeadLettering(received: ReceivedQueueMessage, 
   // Only a copy (send, update, delete) calls Teams when it comes back; a message that is not a delivery, or a
   // fan-out step, has no state to protect, and recording it twice would log it twice.
   const parsed = parseDeliveryBody(received);
-  if (!parsed.ok || parsed.delivery.operation === 'fanOut') return result;
+  if (!parsed.ok || parsed.delivery.operation === 'fanOut' || isCallbackOperation(parsed.delivery.operation)) return result;
   try {
     const recorded = await recorder.record({ ...received, deadLetterReason: settlement.reason, deadLetterErrorDescription: settlement.description });
     const outcome = recorded.outcome ?? result.outcome;

@@ -1,3 +1,6 @@
+import { gatewayReasons } from '../connector/teamsErrorCodes';
+import { composeDescription } from '../delivery/failureDescription';
+import { errorCodes, isGatewayError } from '../errors';
 import { type DeliveryOutcomeLine } from './deliveryOutcomeLog';
 
 /** How the send function settles one queue message. */
@@ -17,4 +20,18 @@ export function completed(notes: string[]): SendResult {
 
 export function deadLettered(reason: string, description: string, notes: string[]): SendResult {
   return { settlement: { kind: 'deadLetter', reason, description }, notes };
+}
+
+/**
+ * A step run by a bound runner (a fan-out page, a status callback): completed with its notes, or dead-lettered
+ * when the message is not one the step can run (BAD_REQUEST, the message's own fault). Anything else thrown is a
+ * crash and goes on up, so Service Bus redelivers.
+ */
+export async function completedUnlessMalformed(step: () => Promise<string[]>): Promise<SendResult> {
+  try {
+    return completed(await step());
+  } catch (thrown) {
+    if (!isGatewayError(thrown, errorCodes.BadRequest)) throw thrown;
+    return deadLettered(gatewayReasons.MalformedDeliveryMessage, composeDescription(thrown.message), []);
+  }
 }

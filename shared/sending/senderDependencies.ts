@@ -30,6 +30,8 @@ export interface DeliverySenderDependencies {
   installer?: { client: GraphInstallClient; pacer: GraphInstallPacer };
   /** Runs one step of a tenant broadcast (notifications/intake/tenantFanOut.ts runFanOutStep, bound to its services). */
   runFanOutStep?: (message: DeliveryMessage) => Promise<{ outcome: string }>;
+  /** Runs a status-callback check or POST (callbacks/callbackStep.ts, bound to its services); returns a note. */
+  runCallbackStep?: (message: DeliveryMessage) => Promise<string>;
 }
 
 /** The dependencies with their defaults filled in: what every step of the sender works with. */

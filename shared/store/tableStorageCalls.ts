@@ -1,4 +1,4 @@
-import { type TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 
 import { ensureError, errorCodes, GatewayError } from '../errors';
 
@@ -65,6 +65,22 @@ export async function tryReplaceEntity(table: TableClient, entity: Parameters<Ta
     if (status === 412 || status === 404) return undefined;
     throw storageFailure(error, action);
   }
+}
+
+/** Every row of one partition whose RowKey is in `[range.from, range.to)`, each parsed by `parse`. */
+export async function listRowsInKeyRange<T>(
+  table: TableClient,
+  partitionKey: string,
+  range: { from: string; to: string },
+  parse: (entity: unknown) => T,
+  action: string,
+): Promise<T[]> {
+  const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${range.from} and RowKey lt ${range.to}`;
+  const rows: T[] = [];
+  await storageCall(action, async () => {
+    for await (const entity of table.listEntities({ queryOptions: { filter } })) rows.push(parse(entity));
+  });
+  return rows;
 }
 
 /**

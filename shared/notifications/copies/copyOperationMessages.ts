@@ -12,7 +12,7 @@ import { type DeliveryRecord, type NotificationRecord } from '../store/notificat
 /** Sends always carry revision 0, so a repeated fan-out page after a PATCH still has the same messageId. */
 const sendRevision = 0;
 
-export function sendMessageFor(delivery: DeliveryRecord, notification: Pick<NotificationRecord, 'id' | 'message' | 'sendAt' | 'expiresAt'>): QueuedDelivery {
+export function sendMessageFor(delivery: DeliveryRecord, notification: Pick<NotificationRecord, 'id' | 'message' | 'sendAt' | 'expiresAt' | 'callback'>): QueuedDelivery {
   const body: DeliveryMessage = {
     ...addressOf(delivery, notification.id),
     operation: 'send',
@@ -22,6 +22,7 @@ export function sendMessageFor(delivery: DeliveryRecord, notification: Pick<Noti
   };
   if (body.conversationId !== undefined && delivery.tenantId !== undefined) body.tenantId = delivery.tenantId;
   if (notification.expiresAt !== undefined) body.expiresAt = notification.expiresAt;
+  if (notification.callback !== undefined) body.callbacks = { deliveryFailures: notification.callback.deliveryFailures };
   return withNotBefore({ body }, notification.sendAt);
 }
 
@@ -47,8 +48,11 @@ export function updateMessageFor(delivery: DeliveryRecord, notification: Pick<No
  * notification's revision. A deleted notification takes no more PATCHes, so its revision is frozen: a
  * repeated DELETE re-enqueues the same ids, which duplicate detection drops.
  */
-export function deleteMessageFor(delivery: DeliveryRecord, notification: Pick<NotificationRecord, 'id' | 'revision'>): QueuedDelivery {
-  return { body: { ...addressOf(delivery, notification.id), operation: 'delete', attempt: 1, revision: notification.revision } };
+export function deleteMessageFor(delivery: DeliveryRecord, notification: Pick<NotificationRecord, 'id' | 'revision' | 'callback'>): QueuedDelivery {
+  const body: DeliveryMessage = { ...addressOf(delivery, notification.id), operation: 'delete', attempt: 1, revision: notification.revision };
+  // The last delete to finish makes a deleted notification final: it raises the callback check.
+  if (notification.callback !== undefined) body.callbacks = { deliveryFailures: false };
+  return { body };
 }
 
 function addressOf(delivery: DeliveryRecord, notificationId: string): Pick<DeliveryMessage, 'version' | 'notificationId' | 'conversationId' | 'createFor'> {

@@ -1,3 +1,4 @@
+import { callbackCheckMessage } from '../../callbacks/callbackMessages';
 import { errorCodes, GatewayError } from '../../errors';
 import { type DeliveryQueue } from '../../queue/deliveryQueue';
 import { parseNotificationUpdate } from '../request/notificationUpdate';
@@ -80,6 +81,8 @@ export async function deleteNotification(id: string, services: CopyOperationServ
     deletes += result.deletes;
     cancelled += result.cancelled;
   }
+  // With nothing posted the notification is `deleted` at once, and no delete message will raise the check.
+  if (marked.value.callback !== undefined) await services.queue.enqueue([callbackCheckMessage(id, services.now())]);
   return { ok: true, value: { id, status: 'deleted', deletes, cancelled, statusUrl: notificationStatusUrl(id, services.publicBaseUrl) } };
 }
 
@@ -101,7 +104,7 @@ export async function followNotificationChanges(before: NotificationRecord, rows
 /** Queued deliveries are cancelled (in conditional batches); those being posted or posted get a delete message. */
 async function deleteCopies(
   rows: readonly DeliveryRecord[],
-  notification: Pick<NotificationRecord, 'id' | 'revision'>,
+  notification: Pick<NotificationRecord, 'id' | 'revision' | 'callback'>,
   services: Pick<CopyOperationServices, 'notifications' | 'queue' | 'now'>,
 ): Promise<{ deletes: number; cancelled: number }> {
   const candidates = living(rows);

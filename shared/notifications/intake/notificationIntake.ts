@@ -1,9 +1,10 @@
+import { callbackCheckMessage } from '../../callbacks/callbackMessages';
 import { errorCodes, GatewayError } from '../../errors';
 import { type DeliveryQueue } from '../../queue/deliveryQueue';
 import { sendMessageFor } from '../copies/copyOperationMessages';
 import { parseJsonBody } from '../request/jsonBody';
 import { isNotificationId, newNotificationId } from '../request/notificationId';
-import { type NotificationRequest, parseNotificationRequest } from '../request/notificationRequest';
+import { type NotificationRequest, parseNotificationRequest, type RequestPolicy } from '../request/notificationRequest';
 import { targetAsGiven, type TenantTargetScope } from '../request/notificationTarget';
 import { checkBodyLength } from '../request/requestBodyLimit';
 import { requestDigest } from '../request/requestDigest';
@@ -23,6 +24,8 @@ export interface IntakeServices {
   publicBaseUrl?: string;
   /** Id for a request without one; default newNotificationId. */
   newId?: (now: Date) => string;
+  /** The callback allowlist; absent when status callbacks are off (a request with `callback` is then a 400). */
+  policy?: RequestPolicy;
 }
 
 /** The 202 body of `POST /api/notifications`, stored and replayed to an idempotent repeat. */
@@ -58,14 +61,14 @@ export async function acceptNotification(bodyText: string, services: IntakeServi
   const tooLong = checkBodyLength(bodyText);
   if (tooLong !== undefined) return { ok: false, error: tooLong };
   const now = services.now();
-  let parsed = parseNotificationRequest(bodyText, now);
+  let parsed = parseNotificationRequest(bodyText, now, services.policy);
   let existing: NotificationRecord | undefined;
   if (!parsed.ok) {
     // A repeat after sendAt or expiresAt has passed is still the request that was accepted: check its times
     // against the moment it was first made.
     const id = callerIdOf(bodyText);
     existing = id === undefined ? undefined : await services.notifications.getNotification(id);
-    const asFirstMade = existing === undefined ? undefined : parseNotificationRequest(bodyText, new Date(existing.createdAt));
+    const asFirstMade = existing === undefined ? undefined : parseNotificationRequest(bodyText, new Date(existing.createdAt), services.policy);
     if (asFirstMade?.ok !== true) return parsed;
     parsed = asFirstMade;
   }
@@ -118,6 +121,8 @@ async function finishIntake(record: NotificationRecord, request: NotificationReq
     });
   }
   await queue.enqueue(plan.fanOuts.map((fanOut) => fanOutMessage(record.id, { targetIndex: fanOut.targetIndex, tenantId: fanOut.tenantId, scope: fanOut.scope, page: 0 })));
+  // A notification whose every target was skipped is final at once, with no delivery to raise its check.
+  if (record.callback !== undefined) await queue.enqueue([callbackCheckMessage(record.id, now)]);
 
   const response: AcceptedNotification = { id: record.id, status: 'accepted', deliveries: plan.deliveries.length, unresolved: plan.unresolved, statusUrl: '' };
   if (plan.fanOuts.length > 0) response.fanOut = plan.fanOuts.map((fanOut) => ({ target: { tenantId: fanOut.tenantId, scope: fanOut.scope }, status: 'expanding' }));
@@ -156,6 +161,7 @@ function newRecord(id: string, digest: string, request: NotificationRequest, now
   if (request.sendAt !== undefined) record.sendAt = request.sendAt;
   if (request.expiresAt !== undefined) record.expiresAt = request.expiresAt;
   if (request.tag !== undefined) record.tag = request.tag;
+  if (request.callback !== undefined) record.callback = request.callback;
   return record;
 }
 

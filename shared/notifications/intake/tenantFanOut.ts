@@ -1,3 +1,4 @@
+import { callbackCheckMessage } from '../../callbacks/callbackMessages';
 import { errorCodes, GatewayError } from '../../errors';
 import { type DeliveryMessage, type FanOutStep } from '../../queue/deliveryMessage';
 import { type DeliveryQueue, type QueuedDelivery } from '../../queue/deliveryQueue';
@@ -95,6 +96,8 @@ export async function runFanOutStep(message: DeliveryMessage, services: FanOutSe
   }
   // A PATCH or DELETE that ran while this page was being written did not see its rows: catch them up.
   await followNotificationChanges(notification, stored.filter((row) => row.origin === origin), services);
+  // The chain's end can be the notification's last move (a last page with nothing new): check for its callback.
+  if (page.continuationToken === undefined && notification.callback !== undefined) await queue.enqueue([callbackCheckMessage(notificationId, services.now())]);
   return page.continuationToken === undefined
     ? { outcome: 'finished', page: step.page, queued: toSend.length }
     : { outcome: 'continued', page: step.page, queued: toSend.length };

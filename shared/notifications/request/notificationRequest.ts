@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { type CallbackRequest, parseCallbackRequest } from '../../callbacks/callbackRequest';
+import { type CallbackUrlPolicy } from '../../callbacks/callbackSettings';
 import { parseJsonBody } from './jsonBody';
 import { checkActivitySize } from './messageSizeLimit';
 import { isNotificationId } from './notificationId';
@@ -28,9 +30,16 @@ export interface NotificationRequest {
   expiresAt?: string;
   /** The producer's label to list it by. */
   tag?: string;
+  /** Where to POST the final state (status callbacks; only when the gateway has them enabled). */
+  callback?: CallbackRequest;
 }
 
-const requestFields = ['id', 'targets', 'message', 'sendAt', 'expiresAt', 'tag'] as const;
+/** What a request is checked against besides its own content: the callback allowlist, when callbacks are on. */
+export interface RequestPolicy {
+  callbacks?: CallbackUrlPolicy;
+}
+
+const requestFields = ['id', 'targets', 'message', 'sendAt', 'expiresAt', 'tag', 'callback'] as const;
 
 // Targets, message and times are checked by their own parsers (precise per-form and per-card messages); the
 // envelope schema fixes the field set and the simple fields.
@@ -48,17 +57,18 @@ const envelopeSchema = z
     sendAt: z.unknown().optional(),
     expiresAt: z.unknown().optional(),
     tag: notificationTagSchema.optional(),
+    callback: z.unknown().optional(),
   })
   .strict(`allowed fields: ${requestFields.join(', ')}`);
 
 /** Request body text → a NotificationRequest, or a 400 (every problem, with its path) or 413 (too large for Teams). */
-export function parseNotificationRequest(bodyText: string, now: Date): ValidationResult<NotificationRequest> {
+export function parseNotificationRequest(bodyText: string, now: Date, policy: RequestPolicy = {}): ValidationResult<NotificationRequest> {
   const json = parseJsonBody(bodyText, 'notification request');
-  return json.ok ? validateNotificationRequest(json.value, now) : json;
+  return json.ok ? validateNotificationRequest(json.value, now, policy) : json;
 }
 
 /** As parseNotificationRequest, for a body already parsed as JSON. Never throws. */
-export function validateNotificationRequest(body: unknown, now: Date): ValidationResult<NotificationRequest> {
+export function validateNotificationRequest(body: unknown, now: Date, policy: RequestPolicy = {}): ValidationResult<NotificationRequest> {
   const summary = 'The notification request is invalid';
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, error: badRequest(summary, [{ path: [], message: `The body must be a JSON object with ${requestFields.join(', ')}` }]) };
@@ -79,8 +89,10 @@ export function validateNotificationRequest(body: unknown, now: Date): Validatio
   if (message?.ok === false) issues.push(...message.issues);
   const schedule = parseNotificationSchedule(fields, now);
   if (!schedule.ok) issues.push(...schedule.issues);
+  const callback = fields.callback === undefined ? undefined : parseCallbackRequest(fields.callback, policy.callbacks);
+  if (callback?.ok === false) issues.push(...callback.issues);
 
-  if (issues.length > 0 || !envelope.success || message?.ok !== true || !schedule.ok) {
+  if (issues.length > 0 || !envelope.success || message?.ok !== true || !schedule.ok || callback?.ok === false) {
     return { ok: false, error: badRequest(summary, issues) };
   }
   const request: NotificationRequest = {
@@ -89,6 +101,7 @@ export function validateNotificationRequest(body: unknown, now: Date): Validatio
     message: message.message,
     ...schedule.schedule,
     ...(envelope.data.tag === undefined ? {} : { tag: envelope.data.tag }),
+    ...(callback === undefined ? {} : { callback: callback.callback }),
   };
   // Checked with the fullest copy (a personal chat's, suggested actions included): if that fits, all do.
   const tooLarge = checkActivitySize(buildOutboundActivity(request.message, 'personal'));

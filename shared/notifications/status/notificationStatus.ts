@@ -1,3 +1,5 @@
+import { type CallbackEventStore } from '../../callbacks/callbackEventStore';
+import { type CallbackView, callbackView } from '../../callbacks/callbackView';
 import { errorCodes, GatewayError } from '../../errors';
 import { isNotificationId } from '../request/notificationId';
 import { type TenantTargetScope } from '../request/notificationTarget';
@@ -30,6 +32,8 @@ export interface NotificationStatusBody {
   counts: DeliveryCounts;
   /** Tenant broadcasts and how far their fan-out has come. */
   fanOut?: FanOutView[];
+  /** The status callback and each event's attempts, when the request asked for one. */
+  callback?: CallbackView;
   deliveries: DeliveryView[];
   continuationToken?: string;
 }
@@ -104,14 +108,21 @@ export function parseStatusQuery(query: URLSearchParams): ValidationResult<Statu
 }
 
 /** The status body, or 404 for an unknown id (a bad continuation token is a 400 from the store). */
-export async function readNotificationStatus(id: string, query: StatusQuery, store: NotificationStore): Promise<ValidationResult<NotificationStatusBody>> {
+export async function readNotificationStatus(
+  id: string,
+  query: StatusQuery,
+  store: NotificationStore,
+  callbackEvents?: Pick<CallbackEventStore, 'listEvents'>,
+): Promise<ValidationResult<NotificationStatusBody>> {
   const notification = await store.getNotification(id);
   if (notification === undefined) {
     return { ok: false, error: new GatewayError(errorCodes.NotFound, `No notification ${id}`, [{ path: 'id', message: `unknown notification "${id}"` }]) };
   }
-  const [summary, page] = await Promise.all([
+  const { callback } = notification;
+  const [summary, page, events] = await Promise.all([
     readNotificationProgress(notification, store),
     store.listDeliveries(id, { pageSize: query.pageSize, ...(query.continuationToken === undefined ? {} : { continuationToken: query.continuationToken }) }),
+    callback === undefined || callbackEvents === undefined ? [] : callbackEvents.listEvents(id),
   ]);
   const { fanOuts } = summary;
   const body: NotificationStatusBody = {
@@ -132,6 +143,7 @@ export async function readNotificationStatus(id: string, query: StatusQuery, sto
       return view;
     });
   }
+  if (callback !== undefined) body.callback = callbackView(callback, events);
   if (page.continuationToken !== undefined) body.continuationToken = page.continuationToken;
   return { ok: true, value: body };
 }

@@ -24,6 +24,7 @@ import {
  *   RK `notification`     the record (state, digest, current message, revision, deleted)
  *   RK `response`         the stored 202 body, replayed to an idempotent repeat
  *   RK `fanOut.<i>`       progress of tenant target #i's fan-out
+ *   RK `callback.<event>` a status callback event and its attempts (callbacks/tableCallbackEventStore.ts)
  *
  * Partitions `_list` and `_list.tag.<tag>` of the same table are the list index (notificationListIndex.ts).
  *
@@ -91,6 +92,7 @@ export function notificationToEntity(record: NotificationRecord): TableRow {
       sendAt: record.sendAt,
       expiresAt: record.expiresAt,
       tag: record.tag,
+      callbackJson: record.callback === undefined ? undefined : JSON.stringify(record.callback),
       revision: record.revision,
       deleted: record.deleted,
       deletedAt: record.deletedAt,
@@ -110,11 +112,14 @@ const notificationEntitySchema = z.object({
   sendAt: z.string().optional(),
   expiresAt: z.string().optional(),
   tag: z.string().optional(),
+  callbackJson: z.string().optional(),
   revision: z.number().int().min(0),
   deleted: z.boolean(),
   deletedAt: z.string().optional(),
   updatedAt: z.string(),
 });
+
+const storedCallbackSchema = z.object({ url: z.string(), deliveryFailures: z.boolean() });
 
 export function notificationFromEntity(entity: Record<string, unknown>): NotificationRecord {
   const parsed = notificationEntitySchema.safeParse(entity);
@@ -123,9 +128,11 @@ export function notificationFromEntity(entity: Record<string, unknown>): Notific
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     throw new GatewayError(errorCodes.Internal, `Stored notification ${parsed.data.partitionKey} has no readable message`);
   }
-  const { partitionKey, ...rest } = parsed.data;
-  return definedColumns({ id: partitionKey, ...rest, message });
+  const { partitionKey, callbackJson, ...rest } = parsed.data;
+  const callback = callbackJson === undefined ? undefined : storedCallbackSchema.parse(parseJsonColumn(callbackJson, 'notification callback'));
+  return definedColumns({ id: partitionKey, ...rest, message, callback });
 }
+
 
 export function responseToEntity(notificationId: string, responseJson: string): TableRow {
   return { partitionKey: notificationId, rowKey: responseRowKey, ...chunkedText('responseJson', responseJson), schemaVersion };

@@ -1,3 +1,4 @@
+import { type CallbackRequest } from '../../callbacks/callbackRequest';
 import { type CopyOperation } from '../../queue/deliveryMessage';
 import { type ConversationType, type NotificationMessage } from '../request/notificationMessage';
 import { type NotificationTargetAsGiven, type TenantTargetScope } from '../request/notificationTarget';
@@ -24,6 +25,8 @@ export interface NotificationRecord {
   expiresAt?: string;
   /** The producer's label (request `tag`); the notification is listed under it too. */
   tag?: string;
+  /** The request's status callback: where its final state (and failed deliveries if asked) is POSTed. */
+  callback?: CallbackRequest;
   /** Number of PATCHes applied; an update message carries the revision it was made for. */
   revision: number;
   deleted: boolean;

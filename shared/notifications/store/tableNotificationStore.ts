@@ -6,7 +6,16 @@ import { errorCodes, GatewayError } from '../../errors';
 import { type DueCheckIndex } from '../../reconciliation/dueCheckIndex';
 import { decodeOpaqueToken, encodeOpaqueToken } from '../../store/opaqueToken';
 import { encodeKeyPart } from '../../store/tableKeyEncoding';
-import { getEntityOrUndefined, statusCodeOf, storageCall, storageFailure, TablesOnce, tryCreateEntity, tryReplaceEntity } from '../../store/tableStorageCalls';
+import {
+  getEntityOrUndefined,
+  listRowsInKeyRange,
+  statusCodeOf,
+  storageCall,
+  storageFailure,
+  TablesOnce,
+  tryCreateEntity,
+  tryReplaceEntity,
+} from '../../store/tableStorageCalls';
 import { allNotificationsPartition, listEntryFromEntity, listEntryToEntities, listRowKeyRange, type NotificationListEntry, tagPartition } from '../status/notificationListIndex';
 import { type DeliveryTally, emptyTally, tallyDelivery } from '../status/notificationProgress';
 import * as transitions from './deliveryTransitions';
@@ -190,11 +199,7 @@ export class TableNotificationStore implements NotificationStore {
 
   async listFanOutProgress(notificationId: string): Promise<FanOutProgress[]> {
     await this.tables.ensure();
-    const filter = odata`PartitionKey eq ${notificationId} and RowKey ge ${fanOutRowKeyRange.from} and RowKey lt ${fanOutRowKeyRange.to}`;
-    const rows: FanOutProgress[] = [];
-    await storageCall('list fan-out progress', async () => {
-      for await (const entity of this.notifications.listEntities({ queryOptions: { filter } })) rows.push(fanOutFromEntity(entity));
-    });
+    const rows = await listRowsInKeyRange(this.notifications, notificationId, fanOutRowKeyRange, fanOutFromEntity, 'list fan-out progress');
     return rows.sort((a, b) => a.targetIndex - b.targetIndex);
   }
 

@@ -13,6 +13,7 @@ const main = readBicep('main.bicep');
 const hostSettings = variableObject(functionApp, 'hostSettings');
 const gatewaySettings = variableObject(functionApp, 'gatewaySettings');
 const singleTenantSettings = variableObject(functionApp, 'singleTenantSettings');
+const callbackSettings = variableObject(functionApp, 'callbackSettings');
 
 /** Settings the code reads that the deployment deliberately leaves unset. */
 const notSetInAzure: Readonly<Record<string, string>> = {
@@ -33,6 +34,9 @@ const notSetInAzure: Readonly<Record<string, string>> = {
   [settingNames.deliveryBackoffBaseMs]: 'tuning knob; the code default (1 s, Teams-style exponential backoff) is the production value',
   [settingNames.deliveryBackoffMaxMs]: 'tuning knob; the code default (5 min cap) is the production value',
   [settingNames.perTenantBudget]: 'the code default (shared: one budget per tenant for every instance) is the production value; process is a comparison baseline',
+  [settingNames.callbackAllowedHosts]: 'opt-in: set with callbackAllowedHosts (callbackSettings), off otherwise',
+  [settingNames.callbackSigningSecret]: 'with CallbackAllowedHosts only, and then from Key Vault (callbackSettings)',
+  [settingNames.callbackAllowPrivateNetwork]: 'local host only: the code refuses it on an Azure instance',
 };
 
 describe('app settings in infra/modules/functionApp.bicep', () => {
@@ -54,7 +58,14 @@ describe('app settings in infra/modules/functionApp.bicep', () => {
   it('sets MicrosoftAppPassword only for SingleTenant, as a Key Vault reference', () => {
     expect([...singleTenantSettings.keys()]).toEqual([settingNames.appPassword]);
     expect(singleTenantSettings.get(settingNames.appPassword)).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=\$\{\w+\}\)'$/);
-    expect(functionApp.text).toMatch(/union\(hostSettings, gatewaySettings, isSingleTenant \? singleTenantSettings : \{\}\)/);
+    expect(functionApp.text).toMatch(/union\(hostSettings, gatewaySettings, isSingleTenant \? singleTenantSettings : \{\}, /);
+  });
+
+  it('sets the callback allowlist only when given, with the signing secret as a Key Vault reference', () => {
+    expect([...callbackSettings.keys()]).toEqual([settingNames.callbackAllowedHosts, settingNames.callbackSigningSecret]);
+    expect(callbackSettings.get(settingNames.callbackSigningSecret)).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=\$\{\w+\}\)'$/);
+    expect(functionApp.text).toMatch(/callbacksEnabled \? callbackSettings : \{\}\)/);
+    expect(functionApp.text).not.toContain(settingNames.callbackAllowPrivateNetwork + ':');
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { devCallbackSigningSecret } from '../../../dev/devCallbacks';
 import { devBot } from '../../../dev/devIdentity';
 import {
   describeServiceBusConnectionString,
@@ -31,7 +32,7 @@ describe('npm start options', () => {
 describe('embedded defaults versus real settings', () => {
   it('embeds everything on a bare environment, and the result is a valid gateway configuration', () => {
     const plan = planLocalSettings({});
-    expect(plan).toEqual({ tables: { source: 'embedded' }, bot: { source: 'embedded', overridden: [] }, queue: { source: 'embedded' }, publicBaseUrl: 'embedded' });
+    expect(plan).toEqual({ tables: { source: 'embedded' }, bot: { source: 'embedded', overridden: [] }, queue: { source: 'embedded' }, publicBaseUrl: 'embedded', callbacks: 'embedded' });
     const changes = embeddedSettings(plan, parts);
     const config = loadConfig(changes.set);
     expect(config.bot).toMatchObject({ appId: devBot.appId, appType: 'MultiTenant' });
@@ -39,6 +40,7 @@ describe('embedded defaults versus real settings', () => {
     expect(config.tables).toEqual({ kind: 'connectionString', connectionString: azurite });
     expect(config.serviceBus).toBeUndefined();
     expect(config.publicBaseUrl).toBe('http://127.0.0.1:7071');
+    expect(config.callbacks).toMatchObject({ allowedHosts: ['localhost', '127.0.0.1'], allowPrivateNetwork: true, signingSecret: devCallbackSigningSecret });
   });
 
   it('keeps --persist for embedded tables', () => {
@@ -60,6 +62,7 @@ describe('embedded defaults versus real settings', () => {
       TablesConnection__serviceUri: 'https://stgw.table.core.windows.net/',
       ServiceBusConnection__fullyQualifiedNamespace: 'sb-gw.servicebus.windows.net',
       PublicBaseUrl: 'https://gw.example.com',
+      CallbackAllowedHosts: 'hooks.contoso.com',
     };
     const plan = planLocalSettings(env);
     expect(plan).toEqual({
@@ -67,6 +70,7 @@ describe('embedded defaults versus real settings', () => {
       tables: { source: 'environment', description: 'https://stgw.table.core.windows.net/ (managed identity)' },
       queue: { source: 'environment', description: 'sb-gw.servicebus.windows.net (managed identity)' },
       publicBaseUrl: 'environment',
+      callbacks: 'environment',
     });
     expect(embeddedSettings(plan, { gatewayUrl: parts.gatewayUrl })).toEqual({ set: {}, unset: [] });
   });

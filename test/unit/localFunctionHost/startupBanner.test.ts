@@ -1,3 +1,4 @@
+import { devCallbackSigningSecret } from '../../../dev/devCallbacks';
 import { devBot, devTenantId } from '../../../dev/devIdentity';
 import { type BannerFacts, readyLine, shellQuote, startupBanner } from '../../../dev/localFunctionHost/startupBanner';
 import { planLocalSettings } from '../../../dev/localSettings';
@@ -32,6 +33,8 @@ describe('the start-up banner', () => {
     expect(embedded).toContain('send <- notifications (64 sessions at once)');
     expect(embedded).toContain('authLevel is ignored');
     expect(embedded).not.toContain(devBot.appPassword);
+    expect(embedded).toContain('receiver https://127.0.0.1:7072/callbacks/{name}  [embedded]');
+    expect(embedded).not.toContain(devCallbackSigningSecret);
     expect(embedded.trimEnd().endsWith(readyLine)).toBe(true);
   });
 

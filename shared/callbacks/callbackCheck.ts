@@ -7,7 +7,7 @@ import { type CallbackEventStore } from './callbackEventStore';
 import { callbackEventMessage } from './callbackMessages';
 
 export interface CallbackCheckServices {
-  notifications: Pick<NotificationStore, 'getNotification' | 'countDeliveries' | 'listFanOutProgress'>;
+  notifications: Pick<NotificationStore, 'getNotification' | 'anyPendingDelivery' | 'countDeliveries' | 'listFanOutProgress'>;
   events: CallbackEventStore;
   queue: DeliveryQueue;
   now: () => Date;
@@ -22,6 +22,8 @@ export interface CallbackCheckServices {
 export async function runCallbackCheck(notificationId: string, services: CallbackCheckServices): Promise<string> {
   const notification = await services.notifications.getNotification(notificationId);
   if (notification?.callback === undefined) return `${notificationId} has no callback`;
+  // While a broadcast is in flight most checks end here, on one small query instead of a count of every row.
+  if (await services.notifications.anyPendingDelivery(notificationId)) return `${notificationId} still has deliveries in flight; they raise the next check`;
   const progress = await readNotificationProgress(notification, services.notifications);
   if (!finalNotificationStatuses.has(progress.status)) return `${notificationId} is ${progress.status}; its deliveries raise the next check`;
   const now = services.now();

@@ -277,6 +277,8 @@ export interface NotificationStore extends DeliveryStatusStore, FanOutProgressSt
   countDeliveries(notificationId: string): Promise<DeliveryTally>;
   /** The deliveries still `queued` or `sending` (filtered by the service: the reconciler's read). */
   pendingDeliveries(notificationId: string): Promise<DeliveryRecord[]>;
+  /** Whether any delivery is still queued or sending: stops at the first one, where a count reads every row. */
+  anyPendingDelivery(notificationId: string): Promise<boolean>;
   /** Any pure transition, with the ETag loop. */
   transitionDelivery(notificationId: string, key: string, transition: DeliveryTransition): Promise<DeliveryTransitionResult>;
   /**

@@ -262,9 +262,19 @@ export class TableNotificationStore implements NotificationStore {
     return tally;
   }
 
+  async anyPendingDelivery(notificationId: string): Promise<boolean> {
+    await this.tables.ensure();
+    const rows = this.deliveries.listEntities({ queryOptions: { filter: pendingFilter(notificationId), select: ['RowKey'] } });
+    return storageCall('look for a pending delivery', async () => {
+      // A filtered page may come back empty with a continuation (the service scans in slices): read on until a row or the end.
+      for await (const page of rows.byPage({ maxPageSize: 1 })) if (page.length > 0) return true;
+      return false;
+    });
+  }
+
   async pendingDeliveries(notificationId: string): Promise<DeliveryRecord[]> {
     await this.tables.ensure();
-    const filter = odata`PartitionKey eq ${notificationId} and (status eq ${'queued'} or status eq ${'sending'})`;
+    const filter = pendingFilter(notificationId);
     const rows: DeliveryRecord[] = [];
     await storageCall('list pending deliveries', async () => {
       for await (const entity of this.deliveries.listEntities({ queryOptions: { filter } })) rows.push(deliveryFromEntity(entity));
@@ -421,4 +431,8 @@ function decodeContinuationToken(token: string, notificationId: string): string 
   throw new GatewayError(errorCodes.BadRequest, 'The continuation token is not valid for this notification.', [
     { path: 'continuationToken', message: 'use the token from the previous page of the same notification' },
   ]);
+}
+
+function pendingFilter(notificationId: string): string {
+  return odata`PartitionKey eq ${notificationId} and (status eq ${'queued'} or status eq ${'sending'})`;
 }

@@ -106,6 +106,7 @@ describe('the reconciler', () => {
     time += minute;
     await store.markSending(id, first!, 1);
     await store.markSent(id, second!, { activityId: 'posted-1', attempt: 1 });
+    expect(await store.anyPendingDelivery(id)).toBe(true);
 
     const queue = new RecordingQueue();
     const run = await reconcileAt(start + reconcileAfterInMs + 2 * minute, queue);
@@ -115,6 +116,7 @@ describe('the reconciler', () => {
 
     // The re-queued message is processed this time: the next check finds nothing in flight and drops the watch.
     await store.markSent(id, first!, { activityId: 'posted-2', attempt: 1 });
+    expect(await store.anyPendingDelivery(id)).toBe(false);
     expect(await reconcileAt(time + reconcileAfterInMs + minute, new RecordingQueue())).toMatchObject({ checked: 1, requeued: 0, settled: 1 });
     expect(await reconcileAt(time + 10 * reconcileAfterInMs, new RecordingQueue())).toMatchObject({ checked: 0 });
   });

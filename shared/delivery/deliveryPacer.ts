@@ -19,8 +19,11 @@ export interface PaceRequest {
 export type PaceAnswer =
   /** `release` hands the slot back unused (the copy turned out to have nothing to send), for another send to take. */
   | { kind: 'sendAfter'; delayInMs: number; release: () => void }
-  /** `release` hands the booking at `until` back when the copy is not rescheduled after all. */
-  | { kind: 'reschedule'; until: Date; release: () => void };
+  /**
+   * `until` is the booked slot; the copy comes back on the queue at `returnAt` (at or before it: early enough to
+   * lease the tenant slot for it). `release` hands the booking back when the copy is not rescheduled after all.
+   */
+  | { kind: 'reschedule'; until: Date; returnAt: Date; release: () => void };
 
 export interface DeliveryPacer {
   pace(request: PaceRequest): Promise<PaceAnswer>;
@@ -56,7 +59,7 @@ export function processDeliveryPacer(pacer: SendPacer): DeliveryPacer {
       const reservation = pacer.reserve(tenantId, conversationId, now);
       const slotAt = now.getTime() + reservation.delayInMs;
       if (reservation.delayInMs <= maxWaitInMs) return Promise.resolve({ kind: 'sendAfter', delayInMs: reservation.delayInMs, release: () => pacer.release(tenantId, conversationId, slotAt) });
-      return Promise.resolve({ kind: 'reschedule', until: new Date(slotAt), release: () => pacer.release(tenantId, conversationId, slotAt) });
+      return Promise.resolve({ kind: 'reschedule', until: new Date(slotAt), returnAt: new Date(slotAt), release: () => pacer.release(tenantId, conversationId, slotAt) });
     },
     coolDownTenant: async (tenantId, retryAfterInMs, now) => {
       pacer.coolDownTenant(tenantId, retryAfterInMs, now);

@@ -31,6 +31,14 @@ export interface SharedDeliveryPacerOptions {
   maxLease?: number;
   /** How late a send may still use its slot (default sendLatenessToleranceInMs); later ones are dropped unused. */
   slotToleranceInMs?: number;
+  /**
+   * How long after its conversation slot a send may leave on a tenant slot (default 50 ms). A lease's slots
+   * land where the tenant's window has room, rarely on a conversation's slot to the millisecond, and booking
+   * the conversation again at the tenant slot fails whenever its windows are packed (a copy coming back for
+   * its booked slot among others booked just after it). The conversation windows' 100 ms margin absorbs this
+   * much lateness with half of it left for arrival jitter (sendPacer.ts).
+   */
+  conversationLatenessInMs?: number;
   /** Where a failure to share a 429 is reported (the local cool-down applies regardless). */
   warn?: (line: string) => void;
   /** Called after each lease (for reporting the budget's counters). */
@@ -54,11 +62,16 @@ export class SharedDeliveryPacer implements DeliveryPacer {
   private readonly gatherInMs: number;
   private readonly maxLease: number;
   private readonly toleranceInMs: number;
+  private readonly conversationLatenessInMs: number;
+  /** How long before its slot a rescheduled copy comes back: the lease's gathering and lead, so its tenant slot can land on it. */
+  private readonly returnLeadInMs: number;
 
   constructor(private readonly options: SharedDeliveryPacerOptions) {
     this.gatherInMs = Math.max(0, options.gatherInMs ?? 30);
     this.maxLease = Math.max(1, options.maxLease ?? 25);
     this.toleranceInMs = Math.max(0, options.slotToleranceInMs ?? sendLatenessToleranceInMs);
+    this.conversationLatenessInMs = Math.max(this.toleranceInMs, options.conversationLatenessInMs ?? 50);
+    this.returnLeadInMs = this.gatherInMs + options.budget.policy.leadInMs;
     this.pool = new TenantSlotPool(this.toleranceInMs);
     this.promiseLimits = [{ limit: options.budget.policy.ceiling, windowInMs: options.budget.policy.windowInMs }];
   }
@@ -71,10 +84,10 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     for (let round = 0; round < maxRounds; round++) {
       const now = this.options.now();
       const slotAt = now + local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, notBefore).delayInMs;
-      if (slotAt - now > maxWaitInMs) return { kind: 'reschedule', until: new Date(slotAt), release: () => local.release(tenantId, conversationId, slotAt) };
+      if (slotAt - now > maxWaitInMs) return this.reschedule(tenantId, conversationId, slotAt);
       const shared = await this.sharedSlot(tenantId, slotAt);
       // Never before the tenant slot (its window's margin is for arrival jitter, not for sending early).
-      if (shared.kind === 'slot' && shared.at <= slotAt + this.toleranceInMs) {
+      if (shared.kind === 'slot' && shared.at <= slotAt + this.conversationLatenessInMs) {
         const tenantSlot = shared.at;
         const release = (): void => {
           local.release(tenantId, conversationId, slotAt);
@@ -90,8 +103,13 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     }
     const now = this.options.now();
     const delayInMs = local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, notBefore).delayInMs;
-    const until = now + delayInMs;
-    return { kind: 'reschedule', until: new Date(until), release: () => local.release(tenantId, conversationId, until) };
+    return this.reschedule(tenantId, conversationId, now + delayInMs);
+  }
+
+  /** Reschedules to the conversation slot booked at `until`, coming back early enough to lease a tenant slot for it. */
+  private reschedule(tenantId: string, conversationId: string, until: number): PaceAnswer {
+    const returnAt = Math.max(this.options.now(), until - this.returnLeadInMs);
+    return { kind: 'reschedule', until: new Date(until), returnAt: new Date(returnAt), release: () => this.options.local.release(tenantId, conversationId, until) };
   }
 
   /** A return time at or after `from` for a copy the budget cannot serve now; forgets promises a window old. */

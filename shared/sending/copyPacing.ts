@@ -20,10 +20,9 @@ export async function bookCopySlot(runtime: SenderRuntime, ctx: AttemptContext, 
   const answer = await askPacer(runtime, ctx, paceKey, pacedUntil === undefined ? undefined : Date.parse(pacedUntil));
   if (answer.kind === 'near') return answer;
   // A deferral is a new message with its own messageId, but not an attempt: it never counts toward maxAttempts.
-  const notBefore = answer.until;
-  const deferred = { ...ctx.message, deferral: (ctx.message.deferral ?? 0) + 1, pacedUntil: notBefore.toISOString() };
-  await runtime.queue.enqueue([{ body: deferred, notBefore }]);
-  return { kind: 'deferred', result: completed([...ctx.notes, `${ctx.message.operation} ${ctx.message.notificationId}/${ctx.key} paced: rescheduled to its slot at ${notBefore.toISOString()}`]) };
+  const deferred = { ...ctx.message, deferral: (ctx.message.deferral ?? 0) + 1, pacedUntil: answer.until.toISOString() };
+  await runtime.queue.enqueue([{ body: deferred, notBefore: answer.returnAt }]);
+  return { kind: 'deferred', result: completed([...ctx.notes, `${ctx.message.operation} ${ctx.message.notificationId}/${ctx.key} paced: rescheduled to its slot at ${answer.until.toISOString()}`]) };
 }
 
 async function askPacer(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string, heldSlotAt: number | undefined): Promise<{ kind: 'near'; slot: NearSlot } | Extract<PaceAnswer, { kind: 'reschedule' }>> {

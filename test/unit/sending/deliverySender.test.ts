@@ -1,4 +1,4 @@
-import { processDeliveryPacer } from '../../../shared/delivery/deliveryPacer';
+import { type DeliveryPacer, processDeliveryPacer } from '../../../shared/delivery/deliveryPacer';
 import { GatewayError } from '../../../shared/errors';
 import { deliveryMessageId } from '../../../shared/queue/deliveryMessage';
 import { type DeliveryMessage } from '../../../shared/queue/deliveryMessage';
@@ -227,6 +227,21 @@ describe('send: pacing', () => {
     expect(deliveryMessageId(env.queue.enqueued[0]!.body)).not.toBe(deliveryMessageId(message));
     expect(env.deliveries.row(message)!.status).toBe('queued');
     expect(env.deliveries.methods()).not.toContain('markSending');
+  });
+
+  it('a rescheduled copy comes back on the queue when the pacer says (returnAt), holding the slot it booked (until)', async () => {
+    const until = new Date(Date.parse('2030-01-01T00:00:05.000Z'));
+    const returnAt = new Date(until.getTime() - 130);
+    const pacer: DeliveryPacer = {
+      pace: async () => Promise.resolve({ kind: 'reschedule', until, returnAt, release: () => undefined }),
+      coolDownTenant: async () => Promise.resolve(),
+    };
+    const env = setUp({ pacer });
+    const message = withDelivery(env);
+
+    await env.process(message);
+
+    expect(env.queue.enqueued).toEqual([{ body: { ...message, deferral: 1, pacedUntil: until.toISOString() }, notBefore: returnAt }]);
   });
 
   it('paces a copy that names its tenant before any read: a deferred one reads no delivery row', async () => {

@@ -71,10 +71,13 @@ it('two instances sharing a tenant stay within its limit together and deliver ev
   expect(stats.throttled).toBe(0);
   expect(sendTimes).toHaveLength(conversations);
   // Pacing alone, the two would give out 2 × ceiling per window. Shared, the budget grants at most `ceiling`
-  // per window; the send times seen here also carry the process's scheduling jitter (a CPU-starved CI worker
-  // pauses between a grant and this record), so the check is that the two together stay below two instances'
-  // worth, while Teams' own count (the arrivals below) must never be exceeded.
-  expect(mostInAnyWindow(sendTimes, tenantBudgetPolicy({ perTenantRequestsPerSecond: ceiling }).windowInMs)).toBeLessThan(2 * ceiling);
+  // per window, each window's in one group at its start. The send times seen here also carry the process's
+  // scheduling jitter (a CPU-starved CI worker pauses between a grant and this record), and a few ms move one
+  // group into the next window, so the check counts over four windows: shared, four windows' grants and one
+  // group moved in by jitter (5 × ceiling); alone, twice four windows' (8 × ceiling). Teams' own count (the
+  // arrivals below) must never be exceeded.
+  const windowInMs = tenantBudgetPolicy({ perTenantRequestsPerSecond: ceiling }).windowInMs;
+  expect(mostInAnyWindow(sendTimes, 4 * windowInMs)).toBeLessThanOrEqual(5 * ceiling);
   expect(mostInAnyWindow(arrivals, 1_000)).toBeLessThanOrEqual(tenantLimit);
   const rows = await rig.deliveries(accepted.body.id as string);
   expect(rows.map((row) => row.status)).toEqual(Array<string>(conversations).fill('sent'));

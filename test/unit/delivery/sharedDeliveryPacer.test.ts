@@ -63,7 +63,7 @@ describe('SharedDeliveryPacer', () => {
     }
     expect(rescheduled).toBeGreaterThan(0);
     expect(mostInAnyWindow(sendTimes, policy.windowInMs)).toBeLessThanOrEqual(50);
-    // Close to the ceiling: 4 s of steps at up to 50 per 1.025 s.
+    // Close to the ceiling: 4 s of steps at up to 50 per window (1.075 s).
     expect(sendTimes.length).toBeGreaterThanOrEqual(150);
   });
 

@@ -4,7 +4,7 @@ import { ensureError } from '../errors';
 import { type DeliveryPacer, type PaceAnswer, type PaceRequest, sendLatenessToleranceInMs } from './deliveryPacer';
 import { type SendPacer } from './sendPacer';
 import { type BudgetLease, type SharedTenantBudget } from './sharedTenantBudget';
-import { type RateLimit, SlidingWindowLog } from './slidingWindowLog';
+import { SlidingWindowLog } from './slidingWindowLog';
 import { TenantSlotPool } from './tenantSlotPool';
 
 /**
@@ -39,6 +39,8 @@ export interface SharedDeliveryPacerOptions {
    * much lateness with half of it left for arrival jitter (sendPacer.ts).
    */
   conversationLatenessInMs?: number;
+  /** How it waits for a tenant window about to free (default: a timer); tests on a fake clock pass theirs. */
+  sleep?: (delayInMs: number) => Promise<void>;
   /** Where a failure to share a 429 is reported (the local cool-down applies regardless). */
   warn?: (line: string) => void;
   /** Called after each lease (for reporting the budget's counters). */
@@ -56,9 +58,8 @@ export class SharedDeliveryPacer implements DeliveryPacer {
   private readonly waiting = new Map<string, number>();
   /** When a lease found the tenant's window full: no further lease is tried before this. */
   private readonly fullUntil = new Map<string, number>();
-  /** Return times promised to rescheduled copies, per tenant, at most the ceiling per window. */
+  /** Return times promised to rescheduled copies, per tenant, at most the tenant's current limit per window. */
   private readonly promised = new Map<string, SlidingWindowLog>();
-  private readonly promiseLimits: RateLimit[];
   private readonly gatherInMs: number;
   private readonly maxLease: number;
   private readonly toleranceInMs: number;
@@ -73,7 +74,6 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     this.conversationLatenessInMs = Math.max(this.toleranceInMs, options.conversationLatenessInMs ?? 50);
     this.returnLeadInMs = this.gatherInMs + options.budget.policy.leadInMs;
     this.pool = new TenantSlotPool(this.toleranceInMs);
-    this.promiseLimits = [{ limit: options.budget.policy.ceiling, windowInMs: options.budget.policy.windowInMs }];
   }
 
   async pace({ tenantId, conversationId, maxWaitInMs, heldSlotAt }: PaceRequest): Promise<PaceAnswer> {
@@ -81,6 +81,8 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     // A rescheduled copy hands its booking back and reserves afresh: its tenant slot was never leased.
     if (heldSlotAt !== undefined) local.release(tenantId, conversationId, heldSlotAt);
     let notBefore = Number.NEGATIVE_INFINITY;
+    const began = this.options.now();
+    let waited = false;
     for (let round = 0; round < maxRounds; round++) {
       const now = this.options.now();
       const slotAt = now + local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, notBefore).delayInMs;
@@ -98,6 +100,15 @@ export class SharedDeliveryPacer implements DeliveryPacer {
       // Too late for this conversation's own slot: the tenant slot goes back for another send.
       if (shared.kind === 'slot') this.pool.add(tenantId, [shared.at]);
       local.release(tenantId, conversationId, slotAt);
+      if (shared.kind === 'full' && !waited && shared.at - began <= maxWaitInMs) {
+        // The tenant's window frees within the wait an invocation may spend: wait for it here. Rescheduled, the
+        // copy would go behind every copy promised a return already, and the window's slots would go unused.
+        waited = true;
+        notBefore = shared.at;
+        const pauseInMs = shared.at - this.returnLeadInMs - this.options.now();
+        if (pauseInMs > 0) await (this.options.sleep ?? sleep)(pauseInMs);
+        continue;
+      }
       notBefore = shared.kind === 'full' ? this.promise(tenantId, Math.max(shared.at, slotAt)) : shared.at;
       if (shared.kind === 'full') break;
     }
@@ -120,7 +131,8 @@ export class SharedDeliveryPacer implements DeliveryPacer {
       this.promised.set(tenantId, log);
     }
     log.forgetThrough(this.options.now() - this.options.budget.policy.windowInMs);
-    const at = log.earliestAllowed(from, this.promiseLimits);
+    const { policy } = this.options.budget;
+    const at = log.earliestAllowed(from, [{ limit: this.options.budget.limit(tenantId), windowInMs: policy.windowInMs }]);
     log.book(at);
     return at;
   }
@@ -129,7 +141,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     this.options.local.coolDownTenant(tenantId, retryAfterInMs, now);
     this.pool.drop(tenantId);
     this.fullUntil.delete(tenantId);
-    this.promised.delete(tenantId);
+    // The promises stay: copies rescheduled from now on queue behind those promised before the 429, not on them.
     try {
       await this.options.budget.throttled(tenantId, retryAfterInMs);
     } catch (thrown) {
@@ -153,7 +165,8 @@ export class SharedDeliveryPacer implements DeliveryPacer {
           return { kind: 'slot', at: slot };
         }
         const full = this.fullUntil.get(tenantId);
-        if (full !== undefined && full > now) return { kind: 'full', at: full };
+        // A send that waited for the window to free (it asks for a slot at or after it) leases again.
+        if (full !== undefined && full > Math.max(now, at)) return { kind: 'full', at: full };
         if (refill >= maxRefills) return { kind: 'full', at: now + this.toleranceInMs };
         await this.refill(tenantId);
       }

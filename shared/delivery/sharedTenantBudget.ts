@@ -1,6 +1,6 @@
 import { errorCodes, GatewayError } from '../errors';
 import { type StoredTenantBudget, type TenantBudgetStore } from '../store/tenantBudgetStore';
-import { emptyTenantBudget, leaseSlots, recordThrottle, type TenantBudgetPolicy, type TenantBudgetState } from './tenantBudgetLedger';
+import { currentLimit, emptyTenantBudget, leaseSlots, recordThrottle, type TenantBudgetPolicy, type TenantBudgetState } from './tenantBudgetLedger';
 
 /**
  * The imperative shell around tenantBudgetLedger.ts: read the tenant's row, let the ledger decide, write it
@@ -49,6 +49,12 @@ export class SharedTenantBudget {
 
   get policy(): TenantBudgetPolicy {
     return this.options.policy;
+  }
+
+  /** The tenant's limit per window as this instance last read or wrote it (the ceiling until a 429 lowers it). */
+  limit(tenantId: string): number {
+    const row = this.rows.get(tenantId);
+    return row === undefined || row === null ? this.options.policy.ceiling : currentLimit(row.state, this.options.policy, this.options.now());
   }
 
   /** Up to `want` slots within the horizon; none (and when the next frees up) when the tenant's window is full. */

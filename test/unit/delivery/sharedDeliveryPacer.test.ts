@@ -29,7 +29,8 @@ const policy = tenantBudgetPolicy(settings);
 function instance(store: TenantBudgetStore, clock: { now: number }): { pacer: DeliveryPacer; budget: SharedTenantBudget } {
   const now = (): number => clock.now;
   const budget = new SharedTenantBudget({ store, policy, now });
-  const pacer = new SharedDeliveryPacer({ local: new SendPacer({ perTenantRequestsPerSecond: Number.POSITIVE_INFINITY }), budget, now });
+  // Many sends wait on one clock at once here, so a wait for the window moves no clock: it only yields.
+  const pacer = new SharedDeliveryPacer({ local: new SendPacer({ perTenantRequestsPerSecond: Number.POSITIVE_INFINITY }), budget, now, sleep: async () => Promise.resolve() });
   return { pacer, budget };
 }
 
@@ -126,7 +127,11 @@ describe('SharedDeliveryPacer', () => {
     };
     const now = (): number => clock.now;
     const budget = new SharedTenantBudget({ store: slowStore, policy, now });
-    const pacer = new SharedDeliveryPacer({ local: new SendPacer({ perTenantRequestsPerSecond: Number.POSITIVE_INFINITY }), budget, now, gatherInMs: 0 });
+    const sleep = async (delayInMs: number): Promise<void> => {
+      clock.now += delayInMs;
+      return Promise.resolve();
+    };
+    const pacer = new SharedDeliveryPacer({ local: new SendPacer({ perTenantRequestsPerSecond: Number.POSITIVE_INFINITY }), budget, now, gatherInMs: 0, sleep });
     await pacer.coolDownTenant('t', 1_100, new Date(clock.now));
 
     // One session: the queue hands over one copy at a time, soonest first; a rescheduled copy returns at returnAt holding its slot.
@@ -155,5 +160,26 @@ describe('SharedDeliveryPacer', () => {
     // that lands just after its own, never round after round (each lease's lead past its slot sent it to the
     // back again: 16 s for these 16, minutes for the restart test's 24 per conversation).
     expect(sends[15]! - t0).toBeLessThan(1_100 + 2 * 4_200);
+  });
+
+  it('a send that finds the tenant window full waits for it when it frees within the wait, instead of going behind every rescheduled copy', async () => {
+    const clock = { now: t0 };
+    const now = (): number => clock.now;
+    const budget = new SharedTenantBudget({ store: new MemoryBudgetStore(), policy, now });
+    const sleep = async (delayInMs: number): Promise<void> => {
+      clock.now += delayInMs;
+      return Promise.resolve();
+    };
+    const pacer = new SharedDeliveryPacer({ local: new SendPacer({ perTenantRequestsPerSecond: Number.POSITIVE_INFINITY }), budget, now, sleep });
+    const first = await Promise.all(Array.from({ length: policy.ceiling }, async (_, n) => pacer.pace({ tenantId: 't', conversationId: `c-${n}`, now: new Date(clock.now), maxWaitInMs: 2_000 })));
+    expect(first.every((answer) => answer.kind === 'sendAfter')).toBe(true);
+
+    const next = await pacer.pace({ tenantId: 't', conversationId: 'c-next', now: new Date(clock.now), maxWaitInMs: 2_000 });
+
+    // The window's first slot was t0 + lead; the next free one is a window later, and it is this send's.
+    expect(next.kind).toBe('sendAfter');
+    const sendAt = clock.now + (next.kind === 'sendAfter' ? next.delayInMs : Number.NaN);
+    expect(sendAt).toBeGreaterThanOrEqual(t0 + policy.leadInMs + policy.windowInMs);
+    expect(sendAt - t0).toBeLessThanOrEqual(2_000);
   });
 });

@@ -29,6 +29,8 @@ export interface DeliveryPacer {
   pace(request: PaceRequest): Promise<PaceAnswer>;
   /** After a 429 for the tenant: no send to it before Retry-After. Never throws. */
   coolDownTenant(tenantId: string, retryAfterInMs: number, now: Date): Promise<void>;
+  /** Until when (epoch ms) the tenant is cooling down after a 429 this pacer heard of; -Infinity when it is not. */
+  tenantCoolDownUntil(tenantId: string): number;
 }
 
 /**
@@ -65,5 +67,6 @@ export function processDeliveryPacer(pacer: SendPacer): DeliveryPacer {
       pacer.coolDownTenant(tenantId, retryAfterInMs, now);
       return Promise.resolve();
     },
+    tenantCoolDownUntil: (tenantId) => pacer.tenantCoolDownUntil(tenantId),
   };
 }

@@ -105,6 +105,11 @@ export class SendPacer {
     tenant.coolDownUntil = Math.max(tenant.coolDownUntil, at + Math.max(0, retryAfterInMs));
   }
 
+  /** Until when the tenant cools down after a 429 (epoch ms); -Infinity when it does not. */
+  tenantCoolDownUntil(tenantId: string): number {
+    return this.tenants.get(tenantId)?.coolDownUntil ?? Number.NEGATIVE_INFINITY;
+  }
+
   /** After a 429 that concerns one thread only. */
   coolDownConversation(conversationId: string, retryAfterInMs: number, now: Date): void {
     const at = this.tick(now);

@@ -150,6 +150,11 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     }
   }
 
+  /** This instance's cool-down, or a later one another instance wrote to the tenant's row as last read here. */
+  tenantCoolDownUntil(tenantId: string): number {
+    return Math.max(this.options.local.tenantCoolDownUntil(tenantId), this.options.budget.coolDownUntil(tenantId));
+  }
+
   /**
    * Takes a held slot at or after `at` (leasing when none is held), or says when the next one frees up. Found
    * and taken in one synchronous step: two sends waiting on the same lease must never both get its last slot.

@@ -57,6 +57,11 @@ export class SharedTenantBudget {
     return row === undefined || row === null ? this.options.policy.ceiling : currentLimit(row.state, this.options.policy, this.options.now());
   }
 
+  /** The tenant's shared cool-down as this instance last read or wrote it (epoch ms; -Infinity when none). */
+  coolDownUntil(tenantId: string): number {
+    return this.rows.get(tenantId)?.state.coolDownUntil ?? Number.NEGATIVE_INFINITY;
+  }
+
   /** Up to `want` slots within the horizon; none (and when the next frees up) when the tenant's window is full. */
   async lease(tenantId: string, want: number): Promise<BudgetLease> {
     const lease = await this.change(tenantId, (state, now) => {

@@ -19,10 +19,14 @@ export async function bookCopySlot(runtime: SenderRuntime, ctx: AttemptContext, 
   ctx.message = unpaced;
   const answer = await askPacer(runtime, ctx, paceKey, pacedUntil === undefined ? undefined : Date.parse(pacedUntil));
   if (answer.kind === 'near') return answer;
-  // A deferral is a new message with its own messageId, but not an attempt: it never counts toward maxAttempts.
+  return { kind: 'deferred', result: await deferCopy(runtime, ctx, answer) };
+}
+
+/** Puts the copy back on the queue for its booked slot. A deferral is a new message with its own messageId, but not an attempt: it never counts toward maxAttempts. */
+async function deferCopy(runtime: SenderRuntime, ctx: AttemptContext, answer: Extract<PaceAnswer, { kind: 'reschedule' }>): Promise<SendResult> {
   const deferred = { ...ctx.message, deferral: (ctx.message.deferral ?? 0) + 1, pacedUntil: answer.until.toISOString() };
   await runtime.queue.enqueue([{ body: deferred, notBefore: answer.returnAt }]);
-  return { kind: 'deferred', result: completed([...ctx.notes, `${ctx.message.operation} ${ctx.message.notificationId}/${ctx.key} paced: rescheduled to its slot at ${answer.until.toISOString()}`]) };
+  return completed([...ctx.notes, `${ctx.message.operation} ${ctx.message.notificationId}/${ctx.key} paced: rescheduled to its slot at ${answer.until.toISOString()}`]);
 }
 
 async function askPacer(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string, heldSlotAt: number | undefined): Promise<{ kind: 'near'; slot: NearSlot } | Extract<PaceAnswer, { kind: 'reschedule' }>> {
@@ -37,29 +41,40 @@ async function askPacer(runtime: SenderRuntime, ctx: AttemptContext, paceKey: st
   return answer;
 }
 
-/** Rounds of booking again after waking too late for the slot; then the copy goes on the last one anyway. */
+/** Rounds of booking again after waking too late for the slot (or into a cool-down); then the copy goes on the last one anyway. */
 const maxLateRebookings = 3;
 
 /**
  * Waits what is left until the slot (work done since booking it, such as reads, has used part of the wait).
  * A send that wakes more than sendLatenessToleranceInMs after its slot takes a near one instead of leaving
  * late (see there). When none is near it goes late after all: rescheduling it would put it behind every copy
- * booked meanwhile, and a process that is late again and again would then never send at all.
+ * booked meanwhile, and a process that is late again and again would then never send at all. A slot granted
+ * before Teams answered 429 for the tenant is never used during the cool-down: the copy books again (after
+ * it) or is rescheduled, so one 429 does not turn into one for every send already waiting for its slot.
  */
-export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string, slot: NearSlot): Promise<void> {
+export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string, slot: NearSlot): Promise<SendResult | undefined> {
+  const tenantId = ctx.tenantId ?? '';
   let current = slot;
   for (let round = 0; ; round++) {
     const delayInMs = current.sendAt - runtime.now().getTime();
     if (delayInMs > 0) await runtime.sleep(delayInMs);
-    if (runtime.now().getTime() - current.sendAt <= sendLatenessToleranceInMs || round >= maxLateRebookings) return;
+    const now = runtime.now().getTime();
+    // A slot inside a cool-down was granted before Teams answered 429 (the pacer books none there since).
+    const coolingDown = runtime.pacer.tenantCoolDownUntil(tenantId) > current.sendAt;
+    if (round >= maxLateRebookings || (!coolingDown && now - current.sendAt <= sendLatenessToleranceInMs)) return undefined;
     const next = await askPacer(runtime, ctx, paceKey, undefined);
-    if (next.kind !== 'near') {
-      next.release();
-      return;
-    }
     // Nothing went out on the missed slot: it must not count in the conversation's windows.
+    if (next.kind === 'near') {
+      current.release();
+      current = next.slot;
+      continue;
+    }
+    if (!coolingDown) {
+      next.release();
+      return undefined;
+    }
     current.release();
-    current = next.slot;
+    return deferCopy(runtime, ctx, next);
   }
 }
 
@@ -67,6 +82,5 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
 export async function paceCopy(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string): Promise<SendResult | undefined> {
   const booked = await bookCopySlot(runtime, ctx, paceKey);
   if (booked.kind === 'deferred') return booked.result;
-  await waitForSlot(runtime, ctx, paceKey, booked.slot);
-  return undefined;
+  return waitForSlot(runtime, ctx, paceKey, booked.slot);
 }

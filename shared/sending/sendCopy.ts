@@ -98,7 +98,8 @@ async function readyToSend(
     if (early === undefined) slot.release();
     return settled(completed([...notes, `${message.notificationId}/${key} changed state before sending`]));
   }
-  await waitForSlot(runtime, ctx, message.conversationId, slot);
+  const deferred = await waitForSlot(runtime, ctx, message.conversationId, slot);
+  if (deferred !== undefined) return settled(deferred);
   return { kind: 'send', ctx, target };
 }
 

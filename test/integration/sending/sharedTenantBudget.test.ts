@@ -130,5 +130,6 @@ function recorded(pacer: DeliveryPacer): DeliveryPacer {
       return { ...answer, release };
     },
     coolDownTenant: async (tenantId, retryAfterInMs, now) => pacer.coolDownTenant(tenantId, retryAfterInMs, now),
+    tenantCoolDownUntil: (tenantId) => pacer.tenantCoolDownUntil(tenantId),
   };
 }

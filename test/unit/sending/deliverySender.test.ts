@@ -235,6 +235,7 @@ describe('send: pacing', () => {
     const pacer: DeliveryPacer = {
       pace: async () => Promise.resolve({ kind: 'reschedule', until, returnAt, release: () => undefined }),
       coolDownTenant: async () => Promise.resolve(),
+      tenantCoolDownUntil: () => Number.NEGATIVE_INFINITY,
     };
     const env = setUp({ pacer });
     const message = withDelivery(env);
@@ -292,20 +293,43 @@ describe('send: pacing', () => {
 
   it('a late send with no near slot left goes on its late slot rather than to the back of the queue (it would starve)', async () => {
     const sleeps: number[] = [];
+    let conversationId = '';
     const env = setUp({
       sleep: async (ms) => {
         sleeps.push(ms);
         env.clock.advance(ms + 300);
-        // Meanwhile the tenant is booked far beyond what an invocation may wait.
+        // Meanwhile the conversation is booked far beyond what an invocation may wait.
+        env.localPacer.coolDownConversation(conversationId, 30_000, env.clock.now());
+        return Promise.resolve();
+      },
+    });
+    env.localPacer.coolDownTenant(tenantId, 800, env.clock.now());
+    const message = withDelivery(env);
+    conversationId = message.conversationId!;
+    await env.process(message);
+    expect(sleeps).toEqual([800]);
+    expect(env.connector.calls).toHaveLength(1);
+    expect(env.queue.enqueued).toEqual([]);
+  });
+
+  it('a slot granted before a 429 for the tenant is not used in its cool-down: the copy is rescheduled past it, Teams is not asked', async () => {
+    const env = setUp({
+      sleep: async (ms) => {
+        env.clock.advance(ms);
+        // Meanwhile another send to the tenant hears 429 with Retry-After: 30 s.
         env.localPacer.coolDownTenant(tenantId, 30_000, env.clock.now());
         return Promise.resolve();
       },
     });
     env.localPacer.coolDownTenant(tenantId, 800, env.clock.now());
-    await env.process(withDelivery(env));
-    expect(sleeps).toEqual([800]);
-    expect(env.connector.calls).toHaveLength(1);
-    expect(env.queue.enqueued).toEqual([]);
+    const coolDownEnd = env.clock.now().getTime() + 800 + 30_000;
+
+    const result = await env.process(withDelivery(env));
+
+    expect(result.settlement).toEqual({ kind: 'complete' });
+    expect(env.connector.calls).toHaveLength(0);
+    expect(env.queue.enqueued).toHaveLength(1);
+    expect(Date.parse(env.queue.enqueued[0]!.body.pacedUntil!)).toBeGreaterThanOrEqual(coolDownEnd);
   });
 
   it('a copy paced before its read hands the slot back when the row says there is nothing to send', async () => {

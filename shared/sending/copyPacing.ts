@@ -22,7 +22,10 @@ export async function bookCopySlot(runtime: SenderRuntime, ctx: AttemptContext, 
   return { kind: 'deferred', result: await deferCopy(runtime, ctx, answer) };
 }
 
-/** Puts the copy back on the queue for its booked slot. A deferral is a new message with its own messageId, but not an attempt: it never counts toward maxAttempts. */
+/**
+ * Puts the copy back on the queue for its booked slot. A deferral is a new message with its own messageId,
+ * but not an attempt: it never counts toward maxAttempts.
+ */
 async function deferCopy(runtime: SenderRuntime, ctx: AttemptContext, answer: Extract<PaceAnswer, { kind: 'reschedule' }>): Promise<SendResult> {
   const deferred = { ...ctx.message, deferral: (ctx.message.deferral ?? 0) + 1, pacedUntil: answer.until.toISOString() };
   await runtime.queue.enqueue([{ body: deferred, notBefore: answer.returnAt }]);
@@ -63,7 +66,7 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
     const coolingDown = runtime.pacer.tenantCoolDownUntil(tenantId) > current.sendAt;
     if (round >= maxLateRebookings || (!coolingDown && now - current.sendAt <= sendLatenessToleranceInMs)) return undefined;
     const next = await askPacer(runtime, ctx, paceKey, undefined);
-    // Nothing went out on the missed slot: it must not count in the conversation's windows.
+    // Nothing goes out on the missed slot: it must not count in the conversation's windows.
     if (next.kind === 'near') {
       current.release();
       current = next.slot;

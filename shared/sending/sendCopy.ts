@@ -73,7 +73,8 @@ async function readyToSend(
     return settled(completed([...notes, `attempt ${message.attempt} of ${message.notificationId}/${key} is superseded by attempt ${record.attempts}`]));
   }
   if (record.status === 'sending') {
-    notes.push(`${message.notificationId}/${key} attempt ${message.attempt} was interrupted while sending; sending again (Teams cannot be asked whether it arrived)`);
+    // `sending` is also what a copy put back for a tenant cool-down after claiming its slot left (copyPacing.ts).
+    notes.push(`${message.notificationId}/${key} attempt ${message.attempt} found \`sending\` (interrupted, or put back for a tenant cool-down); sending again (Teams cannot be asked whether it arrived)`);
   }
 
   const ctx: AttemptContext = { message: early?.message ?? message, received, key, tenantId: record.tenantId, conversationId: message.conversationId, rememberOn: message.conversationId, notes, row: record };

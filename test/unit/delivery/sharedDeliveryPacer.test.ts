@@ -91,6 +91,20 @@ describe('SharedDeliveryPacer', () => {
     expect(answer.kind === 'reschedule' && answer.until.getTime()).toBeGreaterThanOrEqual(t0 + 3_000);
   });
 
+  it("reports another instance's cool-down once it has read the tenant's row, its own at once", async () => {
+    const store = new MemoryBudgetStore();
+    const clock = { now: t0 };
+    const [a, b] = [instance(store, clock), instance(store, clock)];
+    await b.pacer.pace({ tenantId: 't', conversationId: 'c-1', now: new Date(clock.now), maxWaitInMs: 1_000 });
+
+    await a.pacer.coolDownTenant('t', 3_000, new Date(clock.now));
+    expect(a.pacer.tenantCoolDownUntil('t')).toBe(t0 + 3_000);
+    // b still holds the row it wrote before; its next lease meets a's write (412), reads it and learns.
+    expect(b.pacer.tenantCoolDownUntil('t')).toBeLessThan(t0 + 3_000);
+    await b.pacer.pace({ tenantId: 't', conversationId: 'c-2', now: new Date(clock.now), maxWaitInMs: 1_000 });
+    expect(b.pacer.tenantCoolDownUntil('t')).toBe(t0 + 3_000);
+  });
+
   it('a rescheduled copy hands its conversation slot back and is not held back by it', async () => {
     const clock = { now: t0 };
     const { pacer } = instance(new MemoryBudgetStore(), clock);

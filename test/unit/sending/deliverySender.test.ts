@@ -163,7 +163,7 @@ describe('send: delivered', () => {
     const result = await env.process(message);
     expect(env.connector.calls).toHaveLength(1);
     expect(env.deliveries.row(message)!.status).toBe('sent');
-    expect(result.notes.join(' ')).toMatch(/interrupted while sending/);
+    expect(result.notes.join(' ')).toMatch(/found `sending` \(interrupted/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { type DepartureGate } from './departureGate';
 import { type SendPacer } from './sendPacer';
 
 /**
@@ -31,6 +32,12 @@ export interface DeliveryPacer {
   coolDownTenant(tenantId: string, retryAfterInMs: number, now: Date): Promise<void>;
   /** Until when (epoch ms) the tenant is cooling down after a 429 this pacer heard of; -Infinity when it is not. */
   tenantCoolDownUntil(tenantId: string): number;
+  /**
+   * Called as a request is about to leave for the tenant (its slot waited for): books its departure and says
+   * when it may leave (epoch ms, at or after `now`), so that this process's requests, as they actually leave,
+   * keep the tenant's limit per window (departureGate.ts).
+   */
+  departAt(tenantId: string, now: number): number;
 }
 
 /**
@@ -47,7 +54,7 @@ export const lateSlotToleranceInMs = 50;
  * Pacing within this process only (`PerTenantBudget=process`): every instance paces each tenant at the full
  * rate on its own, so N instances offer Teams N times the rate. For one instance, and as the baseline.
  */
-export function processDeliveryPacer(pacer: SendPacer): DeliveryPacer {
+export function processDeliveryPacer(pacer: SendPacer, departures?: { gate: DepartureGate; limit: number }): DeliveryPacer {
   return {
     pace: async ({ tenantId, conversationId, now, maxWaitInMs, heldSlotAt }) => {
       if (heldSlotAt !== undefined) {
@@ -68,5 +75,6 @@ export function processDeliveryPacer(pacer: SendPacer): DeliveryPacer {
       return Promise.resolve();
     },
     tenantCoolDownUntil: (tenantId) => pacer.tenantCoolDownUntil(tenantId),
+    departAt: (tenantId, now) => departures?.gate.book(tenantId, now, departures.limit) ?? now,
   };
 }

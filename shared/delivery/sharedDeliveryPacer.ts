@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ensureError } from '../errors';
 import { type DeliveryPacer, type PaceAnswer, type PaceRequest, sendLatenessToleranceInMs } from './deliveryPacer';
+import { DepartureGate } from './departureGate';
 import { type SendPacer } from './sendPacer';
 import { type BudgetLease, type SharedTenantBudget } from './sharedTenantBudget';
 import { SlidingWindowLog } from './slidingWindowLog';
@@ -54,6 +55,7 @@ const maxRefills = 3;
 
 export class SharedDeliveryPacer implements DeliveryPacer {
   private readonly pool: TenantSlotPool;
+  private readonly departures: DepartureGate;
   private readonly leasing = new Map<string, Promise<BudgetLease>>();
   private readonly waiting = new Map<string, number>();
   /** When a lease found the tenant's window full: no further lease is tried before this. */
@@ -74,6 +76,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     this.conversationLatenessInMs = Math.max(this.toleranceInMs, options.conversationLatenessInMs ?? 50);
     this.returnLeadInMs = this.gatherInMs + options.budget.policy.leadInMs;
     this.pool = new TenantSlotPool(this.toleranceInMs);
+    this.departures = new DepartureGate(options.budget.policy.windowInMs);
   }
 
   async pace({ tenantId, conversationId, maxWaitInMs, heldSlotAt }: PaceRequest): Promise<PaceAnswer> {
@@ -148,6 +151,10 @@ export class SharedDeliveryPacer implements DeliveryPacer {
       // The other instances learn at the next 429 instead; this one has cooled down already.
       this.options.warn?.(`tenant budget: could not share a 429 for tenant ${tenantId}: ${ensureError(thrown).message}`);
     }
+  }
+
+  departAt(tenantId: string, now: number): number {
+    return this.departures.book(tenantId, now, this.options.budget.limit(tenantId));
   }
 
   /** This instance's cool-down, or a later one another instance wrote to the tenant's row as last read here. */

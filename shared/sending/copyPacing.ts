@@ -64,7 +64,7 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
     const now = runtime.now().getTime();
     // A slot inside a cool-down was granted before Teams answered 429 (the pacer books none there since).
     const coolingDown = runtime.pacer.tenantCoolDownUntil(tenantId) > current.sendAt;
-    if (round >= maxLateRebookings || (!coolingDown && now - current.sendAt <= sendLatenessToleranceInMs)) return undefined;
+    if (round >= maxLateRebookings || (!coolingDown && now - current.sendAt <= sendLatenessToleranceInMs)) return depart(runtime, tenantId);
     const next = await askPacer(runtime, ctx, paceKey, undefined);
     // Nothing goes out on the missed slot: it must not count in the conversation's windows.
     if (next.kind === 'near') {
@@ -74,11 +74,19 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
     }
     if (!coolingDown) {
       next.release();
-      return undefined;
+      return depart(runtime, tenantId);
     }
     current.release();
     return deferCopy(runtime, ctx, next);
   }
+}
+
+/** Holds the request until its departure keeps the tenant's limit as requests actually leave (departureGate.ts). */
+async function depart(runtime: SenderRuntime, tenantId: string): Promise<undefined> {
+  const now = runtime.now().getTime();
+  const delayInMs = runtime.pacer.departAt(tenantId, now) - now;
+  if (delayInMs > 0) await runtime.sleep(delayInMs);
+  return undefined;
 }
 
 /** Books the copy's slot and waits for it when it is near; a SendResult when the copy was rescheduled instead. */

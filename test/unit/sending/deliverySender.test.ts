@@ -236,6 +236,7 @@ describe('send: pacing', () => {
       pace: async () => Promise.resolve({ kind: 'reschedule', until, returnAt, release: () => undefined }),
       coolDownTenant: async () => Promise.resolve(),
       tenantCoolDownUntil: () => Number.NEGATIVE_INFINITY,
+      departAt: (_tenantId, now) => now,
     };
     const env = setUp({ pacer });
     const message = withDelivery(env);
@@ -243,6 +244,24 @@ describe('send: pacing', () => {
     await env.process(message);
 
     expect(env.queue.enqueued).toEqual([{ body: { ...message, deferral: 1, pacedUntil: until.toISOString() }, notBefore: returnAt }]);
+  });
+
+  it('after its slot, a request waits for the departure the pacer gives it (its process kept the limit as requests left)', async () => {
+    const departures: number[] = [];
+    const pacer: DeliveryPacer = {
+      pace: async () => Promise.resolve({ kind: 'sendAfter', delayInMs: 0, release: () => undefined }),
+      coolDownTenant: async () => Promise.resolve(),
+      tenantCoolDownUntil: () => Number.NEGATIVE_INFINITY,
+      departAt: (_tenantId, now) => {
+        departures.push(now);
+        return now + 90;
+      },
+    };
+    const env = setUp({ pacer });
+    await env.process(withDelivery(env));
+    expect(departures).toHaveLength(1);
+    expect(env.sleeps).toEqual([90]);
+    expect(env.connector.calls).toHaveLength(1);
   });
 
   it('paces a copy that names its tenant before any read: a deferred one reads no delivery row', async () => {

@@ -1,9 +1,10 @@
-// Registers SDK-type bindings (Service Bus settlement) with the Functions host; must load before app.* calls.
-import '@azure/functions-extensions-servicebus';
-
 import { app } from '@azure/functions';
 
 import { gatewayFunctions } from './gatewayFunctions';
+import { registerServiceBusBindingOnFirstUse } from './serviceBusBinding';
+
+// The Service Bus SDK binding (settlement), registered before any trigger and loaded by the first one.
+registerServiceBusBindingOnFirstUse();
 
 for (const definition of gatewayFunctions) {
   if (definition.kind === 'http') app.http(definition.name, definition.options);

@@ -6,7 +6,7 @@ const execFileAsync = promisify(execFile);
 const repoRoot = path.resolve(__dirname, '../../..');
 
 /** Packages the deployed entry must not load at start-up: they load on the first call that needs them. */
-const loadedOnFirstUse = ['botframework-connector', '@azure/identity', '@azure/msal-node', '@azure/service-bus', 'botbuilder'];
+const loadedOnFirstUse = ['botframework-connector', '@azure/identity', '@azure/msal-node', '@azure/service-bus', 'botbuilder', '@azure/functions-extensions-servicebus', 'rhea', '@grpc/grpc-js'];
 
 /** The packages (node_modules/<name>) a fresh Node process holds after requiring `module`. */
 async function packagesLoadedBy(module: string): Promise<string[]> {
@@ -19,9 +19,9 @@ process.exit(0);`;
 }
 
 describe('the deployed entry (dist/functions/index.js)', () => {
-  it('registers every function without loading the Bot Connector, identity or Service Bus SDKs', async () => {
+  it('registers every function without loading the Bot Connector, identity or Service Bus SDKs, or the Service Bus binding', async () => {
     const loaded = await packagesLoadedBy(path.join(repoRoot, 'dist/functions/index.js'));
-    expect(loaded).toEqual(expect.arrayContaining(['@azure/functions', '@azure/functions-extensions-servicebus', '@azure/data-tables']));
+    expect(loaded).toEqual(expect.arrayContaining(['@azure/functions', '@azure/functions-extensions-base', '@azure/data-tables']));
     expect(loaded.filter((name) => loadedOnFirstUse.includes(name))).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { ResourceFactoryResolver } from '@azure/functions-extensions-base';
 import * as grpc from '@grpc/grpc-js';
 import { types as amqpTypes } from 'rhea';
 
+import { registerServiceBusBindingOnFirstUse } from '../../../functions/serviceBusBinding';
 import { parseDeliveryBody } from '../../../shared/queue/serviceBusMessageShape';
 import { type ReceivedDelivery, toReceivedDeliveries } from '../../../shared/queue/serviceBusTrigger';
 import { hostBindingData, type HostMessage } from './hostBindingData';
@@ -25,8 +26,9 @@ beforeAll(async () => {
   jest.spyOn(console, 'error').mockImplementation(() => undefined);
   server = await startSettlementServer();
   process.argv = [...originalArgv, '--host', '127.0.0.1', '--port', String(server.port), '--functions-grpc-max-message-length', String(4 * 1024 * 1024)];
-  // Registers the package's factory with @azure/functions-extensions-base, as the app's entry point does.
-  await import('@azure/functions-extensions-servicebus');
+  // As the app's entry point does: a stand-in that imports the package on the first trigger and hands over to
+  // the factory it registers, so every trigger below goes through that hand-over.
+  registerServiceBusBindingOnFirstUse();
 });
 
 afterAll(async () => {

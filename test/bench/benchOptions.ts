@@ -31,10 +31,12 @@ export interface BenchOptions {
   scaleOutInstances: readonly number[];
   /** Extra settings for the gateway process (`--gateway-env PerTenantRequestsPerSecond=50`). */
   gatewayEnv: Readonly<Record<string, string>>;
+  /** `--cpu-prof`: each gateway process writes its CPU profile to `<out>/profiles/`. */
+  cpuProfile: boolean;
   smoke: boolean;
 }
 
-const defaults: Omit<BenchOptions, 'only' | 'outDir' | 'gatewayEnv' | 'smoke' | 'scaleOutInstances'> = {
+const defaults: Omit<BenchOptions, 'only' | 'outDir' | 'gatewayEnv' | 'cpuProfile' | 'smoke' | 'scaleOutInstances'> = {
   tenantConversations: 1000,
   busyMessages: 100,
   tenants: 4,
@@ -88,6 +90,7 @@ export const benchUsage = `npm run bench -- [options]
   --smoke                         tiny sizes (what npm test runs)
   --out <dir>                     where results go (default bench-results)
   --gateway-env KEY=VALUE         extra gateway setting, repeatable (e.g. PerTenantRequestsPerSecond=50)
+  --cpu-prof                      each gateway process writes a CPU profile to <out>/profiles/
   --scale-out-instances <list>    gateway processes per scale-out run (default 1,2,4; smoke 1,2)
 ${Object.entries(numberFlags)
   .map(([flag, key]) => `  --${flag} <n>`.padEnd(34) + `default ${defaults[key]} (smoke ${smokeSizes[key]})`)
@@ -101,6 +104,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       only: { type: 'string', multiple: true },
       out: { type: 'string' },
       smoke: { type: 'boolean' },
+      'cpu-prof': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       'gateway-env': { type: 'string', multiple: true },
       'scale-out-instances': { type: 'string' },
@@ -136,5 +140,5 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
   const scaleOutInstances = (values['scale-out-instances'] ?? (smoke ? '1,2' : '1,2,4')).split(',').map((part) => Number(part.trim()));
   if (scaleOutInstances.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) problems.push(`--scale-out-instances wants whole numbers from 1 to 16, got "${values['scale-out-instances'] ?? ''}"`);
   if (problems.length > 0) throw new Error(problems.join('; '));
-  return { ...sizes, only: only.length === 0 ? figureNames : only, outDir: values.out ?? 'bench-results', gatewayEnv, smoke, scaleOutInstances };
+  return { ...sizes, only: only.length === 0 ? figureNames : only, outDir: values.out ?? 'bench-results', gatewayEnv, cpuProfile: values['cpu-prof'] === true, smoke, scaleOutInstances };
 }

@@ -29,7 +29,20 @@ export interface DeliveryRun extends DeliveryCounts {
   peakRssBytes: number | null;
   /** Deliveries per whole second from the run's start (the chart). */
   perSecond: number[];
+  /** A fresh gateway process's first calls (its warm-up); null for the baselines. */
+  firstCalls: FirstCalls | null;
   notes: string[];
+}
+
+/**
+ * What a cold gateway pays on its first calls, measured from outside as a user sees them: the process start
+ * until it answers HTTP, its first `POST /api/notifications` (202), and that notification's delivery (the first
+ * send: the Bot Connector stack loads, the first token is fetched) until Teams has it.
+ */
+export interface FirstCalls {
+  startToHttpInMs: number;
+  firstNotificationInMs: number;
+  firstDeliveryInMs: number;
 }
 
 export interface ThroughputScenario {

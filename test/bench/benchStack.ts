@@ -28,7 +28,11 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-export async function startBenchStack(logDir: string): Promise<BenchStack> {
+/**
+ * `profileDir`: every gateway process writes a V8 CPU profile of its whole run there when it exits,
+ * `gateway-<run>.cpuprofile` (cpuProfilePreload.ts).
+ */
+export async function startBenchStack(logDir: string, profileDir?: string): Promise<BenchStack> {
   mkdirSync(logDir, { recursive: true });
   const gatewayPort = await findFreePort();
   const emulatorPort = await findFreePort();
@@ -59,7 +63,7 @@ export async function startBenchStack(logDir: string): Promise<BenchStack> {
           emulatorUrl,
           tablesConnectionString: tables.connectionString,
           logFile: path.join(logDir, `gateway-${runName}.log`),
-          extraEnv,
+          extraEnv: profileDir === undefined ? extraEnv : { ...extraEnv, ...cpuProfileEnv(profileDir, `gateway-${runName}`) },
         }),
       stop: async () => {
         await emulatorChild.stop(5_000);
@@ -71,4 +75,9 @@ export async function startBenchStack(logDir: string): Promise<BenchStack> {
     await azurite?.stop();
     throw error;
   }
+}
+
+function cpuProfileEnv(profileDir: string, name: string): Record<string, string> {
+  mkdirSync(profileDir, { recursive: true });
+  return { NODE_OPTIONS: `--require=${path.join(repoRoot, 'dist/test/bench/cpuProfilePreload.js')}`, CPU_PROFILE_DIR: profileDir, CPU_PROFILE_NAME: name };
 }

@@ -23,8 +23,8 @@ interface ProbeOutput {
 
 /**
  * Figure 3: what a cold instance pays before the first invocation, measured as the Functions worker pays it:
- * `require` of the compiled entry (dist/functions/index.js, which registers the functions and loads the
- * Service Bus SDK-binding extension) in a fresh Node process, against `botbuilder` alone. Also: the
+ * `require` of the compiled entry (dist/functions/index.js, which registers the functions; the Service Bus
+ * SDK binding and the Bot Connector stack load on their first use) in a fresh Node process, against `botbuilder` alone. Also: the
  * definitions module without the registration, an esbuild bundle of the entry, and each runtime dependency
  * alone (the most lazy loading of it could save).
  */

@@ -1,6 +1,6 @@
 /**
  * `NODE_OPTIONS=--require <this> CPU_PROFILE_DIR=<dir>`: a V8 CPU profile of the whole process, written as
- * `<dir>/gateway-<pid>.cpuprofile` when it exits (NODE_OPTIONS refuses --cpu-prof itself). Open it in Chrome
+ * `<dir>/<CPU_PROFILE_NAME or gateway-<pid>>.cpuprofile` when it exits (NODE_OPTIONS refuses --cpu-prof itself). Open it in Chrome
  * DevTools or VS Code.
  */
 import { writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ if (directory !== undefined && directory !== '') {
   process.on('exit', () => {
     // The same-thread session answers synchronously, so the profile is written before the process is gone.
     session.post('Profiler.stop', (error, result) => {
-      if (error === null) writeFileSync(path.join(directory, `gateway-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+      if (error === null) writeFileSync(path.join(directory, `${process.env.CPU_PROFILE_NAME ?? `gateway-${process.pid}`}.cpuprofile`), JSON.stringify(result.profile));
     });
   });
 }

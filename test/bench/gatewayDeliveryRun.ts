@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { type DeliveryRun, type Maybe, notMeasured } from './benchReport';
+import { type DeliveryRun, type FirstCalls, type Maybe, notMeasured } from './benchReport';
 import { type BenchStack } from './benchStack';
 import { deliveryCounts, observeDeliveries, waitForSends } from './deliveryObserver';
 import { acceptedSends, type CreatedConversation } from './emulatorControl';
@@ -39,30 +39,41 @@ const stallTimeoutInMs = 45_000;
  */
 export async function runGatewayDelivery(stack: BenchStack, work: GatewayWork, warmUp: WarmUpTarget, gatewayEnv: Readonly<Record<string, string>>): Promise<Maybe<DeliveryRun>> {
   let gateway: GatewayProcess;
+  const spawnedAt = performance.now();
   try {
     gateway = await stack.startGateway(work.runName, gatewayEnv);
   } catch (error) {
     return notMeasured(`the gateway did not start: ${(error as Error).message.split('\n')[0] ?? ''}`);
   }
   try {
+    const startToHttpInMs = performance.now() - spawnedAt;
     const warm = await warmUpGateway(stack, gateway, warmUp, work.runName);
-    if (warm !== undefined) return warm;
-    return await measure(stack, gateway, work);
+    if (warm.kind === 'failed') return warm.run;
+    const run = await measure(stack, gateway, work);
+    return run.measured ? { ...run, firstCalls: { startToHttpInMs, ...warm.firstCalls } } : run;
   } finally {
     await gateway.stop();
   }
 }
 
-async function warmUpGateway(stack: BenchStack, gateway: GatewayProcess, warmUp: WarmUpTarget, runName: string): Promise<Maybe<DeliveryRun> | undefined> {
+/** The warm-up notification, timed: the gateway's first POST and its first delivery. */
+async function warmUpGateway(
+  stack: BenchStack,
+  gateway: GatewayProcess,
+  warmUp: WarmUpTarget,
+  runName: string,
+): Promise<{ kind: 'failed'; run: Maybe<DeliveryRun> } | { kind: 'warm'; firstCalls: Omit<FirstCalls, 'startToHttpInMs'> }> {
   const before = acceptedSends(await stack.control.stats());
+  const postedAt = Date.now();
   const response = await gateway.api.postNotification({ targets: [{ conversationId: warmUp.conversationId }], message: { text: `warm-up ${runName}` } });
-  if (response.status === 404) return notMeasured('POST /api/notifications is not served by the local host (404)');
-  if (response.status !== 202) return notMeasured(`the warm-up notification was refused: ${response.status} ${response.text.slice(0, 200)}`);
-  const progress = await waitForSends(stack.control, { acceptedBefore: before, expected: 1, stallTimeoutInMs: 30_000, deadlineEpochMs: Date.now() + 30_000 });
+  const firstNotificationInMs = Date.now() - postedAt;
+  if (response.status === 404) return { kind: 'failed', run: notMeasured('POST /api/notifications is not served by the local host (404)') };
+  if (response.status !== 202) return { kind: 'failed', run: notMeasured(`the warm-up notification was refused: ${response.status} ${response.text.slice(0, 200)}`) };
+  const progress = await waitForSends(stack.control, { acceptedBefore: before, expected: 1, stallTimeoutInMs: 30_000, deadlineEpochMs: Date.now() + 30_000, pollIntervalInMs: 10 });
   if (progress.kind !== 'complete') {
-    return notMeasured('a notification was accepted (202) but nothing reached Teams within 30 s: no send function serves the queue yet');
+    return { kind: 'failed', run: notMeasured('a notification was accepted (202) but nothing reached Teams within 30 s: no send function serves the queue yet') };
   }
-  return undefined;
+  return { kind: 'warm', firstCalls: { firstNotificationInMs, firstDeliveryInMs: progress.atEpochMs - postedAt } };
 }
 
 async function measure(stack: BenchStack, gateway: GatewayProcess, work: GatewayWork): Promise<Maybe<DeliveryRun>> {
@@ -113,6 +124,7 @@ async function measure(stack: BenchStack, gateway: GatewayProcess, work: Gateway
     cpuSecondsPer1000Deliveries: cpuSeconds === null || delivered === 0 ? null : (cpuSeconds / delivered) * 1000,
     peakRssBytes: gateway.sample()?.peakRssBytes ?? null,
     perSecond: perSecondCounts(observed.arrivalsInMs),
+    firstCalls: null,
     notes,
   };
 }

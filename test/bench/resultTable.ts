@@ -65,6 +65,13 @@ function deliveryRows(ours: Maybe<DeliveryRun>, baseline: Maybe<DeliveryRun>, ce
       limit: dash,
     },
     {
+      figure: '  fresh gateway: up / first POST / first delivery',
+      ours: cell(ours, (r) => (r.firstCalls === null ? dash : `${millis(r.firstCalls.startToHttpInMs)} / ${millis(r.firstCalls.firstNotificationInMs)} / ${millis(r.firstCalls.firstDeliveryInMs)}`)),
+      baseline: dash,
+      ratio: dash,
+      limit: dash,
+    },
+    {
       figure: '  peak RSS of the sender',
       ours: cell(ours, (r) => megabytes(r.peakRssBytes)),
       baseline: cell(baseline, (r) => megabytes(r.peakRssBytes)),

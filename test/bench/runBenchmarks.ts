@@ -75,7 +75,7 @@ async function main(): Promise<number> {
   }
 
   const stackFigures = options.only.filter((f) => f !== 'coldstart');
-  if (stackFigures.length > 0) await runStackFigures(options, report, logDir);
+  if (stackFigures.length > 0) await runStackFigures(options, report, logDir, options.cpuProfile ? path.join(outDir, 'profiles') : undefined);
 
   report.meta.finishedAt = new Date().toISOString();
   report.meta.durationInSeconds = (Date.now() - startedAt.getTime()) / 1000;
@@ -96,7 +96,8 @@ async function main(): Promise<number> {
   return 0;
 }
 
-async function runStackFigures(options: BenchOptions, report: BenchReport, logDir: string): Promise<void> {
+/** `profileDir`: where each gateway process writes its CPU profile (`--cpu-prof`). */
+async function runStackFigures(options: BenchOptions, report: BenchReport, logDir: string, profileDir: string | undefined): Promise<void> {
   const wants = (figure: string): boolean => options.only.some((f) => f === figure);
   const setAll = (reason: string): void => {
     if (wants('throughput')) report.figures.throughput = notMeasured(reason);
@@ -110,7 +111,7 @@ async function runStackFigures(options: BenchOptions, report: BenchReport, logDi
   let stack: BenchStack;
   try {
     log('stack: Azurite and the Teams emulator, each in its own process...');
-    stack = await startBenchStack(logDir);
+    stack = await startBenchStack(logDir, profileDir);
   } catch (error) {
     setAll(`the bench stack did not start: ${firstLine(error)}`);
     return;

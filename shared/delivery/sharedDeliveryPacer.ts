@@ -58,6 +58,8 @@ export class SharedDeliveryPacer implements DeliveryPacer {
   private readonly departures: DepartureGate;
   private readonly leasing = new Map<string, Promise<BudgetLease>>();
   private readonly waiting = new Map<string, number>();
+  /** The earliest slot time the sends waiting for the next lease can use, per tenant. */
+  private readonly wantedFrom = new Map<string, number>();
   /** When a lease found the tenant's window full: no further lease is tried before this. */
   private readonly fullUntil = new Map<string, number>();
   /** Return times promised to rescheduled copies, per tenant, at most the tenant's current limit per window. */
@@ -180,6 +182,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
         // A send that waited for the window to free (it asks for a slot at or after it) leases again.
         if (full !== undefined && full > Math.max(now, at)) return { kind: 'full', at: full };
         if (refill >= maxRefills) return { kind: 'full', at: now + this.toleranceInMs };
+        this.wantedFrom.set(tenantId, Math.min(this.wantedFrom.get(tenantId) ?? Number.POSITIVE_INFINITY, at));
         await this.refill(tenantId);
       }
     } finally {
@@ -195,7 +198,11 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     if (running === undefined) {
       const lease = async (): Promise<BudgetLease> => {
         await sleep(this.gatherInMs);
-        const granted = await this.options.budget.lease(tenantId, Math.min(this.maxLease, Math.max(1, this.waiting.get(tenantId) ?? 1)));
+        // From the earliest slot a waiting send can use: a busy conversation's copy waits for its own slot, and
+        // slots leased before it would run out unused while the lease is tried again and again.
+        const from = this.wantedFrom.get(tenantId) ?? Number.NEGATIVE_INFINITY;
+        this.wantedFrom.delete(tenantId);
+        const granted = await this.options.budget.lease(tenantId, Math.min(this.maxLease, Math.max(1, this.waiting.get(tenantId) ?? 1)), from);
         this.pool.add(tenantId, granted.slots);
         if (granted.slots.length === 0) this.fullUntil.set(tenantId, granted.nextFreeAt);
         else this.fullUntil.delete(tenantId);

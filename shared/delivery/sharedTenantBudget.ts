@@ -62,10 +62,13 @@ export class SharedTenantBudget {
     return this.rows.get(tenantId)?.state.coolDownUntil ?? Number.NEGATIVE_INFINITY;
   }
 
-  /** Up to `want` slots within the horizon; none (and when the next frees up) when the tenant's window is full. */
-  async lease(tenantId: string, want: number): Promise<BudgetLease> {
+  /**
+   * Up to `want` slots within the horizon, none before `notBefore`; none (and when the next frees up) when the
+   * tenant's window is full.
+   */
+  async lease(tenantId: string, want: number, notBefore = Number.NEGATIVE_INFINITY): Promise<BudgetLease> {
     const lease = await this.change(tenantId, (state, now) => {
-      const result = leaseSlots(state, this.options.policy, now, want);
+      const result = leaseSlots(state, this.options.policy, now, want, notBefore);
       // Nothing granted and nothing to record: a full window costs no write.
       return result.slots.length === 0 ? { result } : { write: result.state, result };
     });

@@ -59,12 +59,16 @@ export function currentLimit(state: TenantBudgetState, policy: TenantBudgetPolic
   return Math.min(policy.ceiling, state.throttled.limit + quietSteps);
 }
 
-/** Books up to `want` slots from now (after any cool-down), none at or beyond now + horizon. */
-export function leaseSlots(state: TenantBudgetState, policy: TenantBudgetPolicy, now: number, want: number): TenantLease {
+/**
+ * Books up to `want` slots from now (after any cool-down), none at or beyond now + horizon. `notBefore`: the
+ * sends waiting want nothing earlier (their conversation's own slot is later), and a slot before it would go
+ * unused while they wait for a later one.
+ */
+export function leaseSlots(state: TenantBudgetState, policy: TenantBudgetPolicy, now: number, want: number, notBefore = Number.NEGATIVE_INFINITY): TenantLease {
   const limits = windowLimits(currentLimit(state, policy, now), policy);
   const log = new SlidingWindowLog();
   for (const t of state.granted) if (t > now - policy.windowInMs) log.book(t);
-  const from = Math.max(now + policy.leadInMs, state.coolDownUntil);
+  const from = Math.max(now + policy.leadInMs, state.coolDownUntil, notBefore);
   const slots: number[] = [];
   let t = from;
   while (slots.length < want) {

@@ -196,4 +196,22 @@ describe('SharedDeliveryPacer', () => {
     expect(sendAt).toBeGreaterThanOrEqual(t0 + policy.leadInMs + policy.windowInMs);
     expect(sendAt - t0).toBeLessThanOrEqual(2_000);
   });
+
+  it("a busy conversation's copy whose own slot is later in the wait gets a tenant slot at it, not a reschedule", async () => {
+    const clock = { now: t0 };
+    const { pacer } = instance(new MemoryBudgetStore(), clock);
+    const pace = async (): Promise<Awaited<ReturnType<DeliveryPacer['pace']>>> => pacer.pace({ tenantId: 't', conversationId: 'busy', now: new Date(clock.now), maxWaitInMs: 1_000 });
+    // Seven copies fill the conversation's 1 s window; 1.2 s later its 8-per-2-s window has room for one more.
+    for (let n = 0; n < 7; n++) expect((await pace()).kind).toBe('sendAfter');
+    clock.now += 1_200;
+    expect((await pace()).kind).toBe('sendAfter');
+
+    // The next has its conversation slot when the first seven leave the 2 s window (plus its margin), about
+    // 0.9 s away: within the wait. A lease from "now" granted only earlier slots, and the copy was rescheduled.
+    const ninth = await pace();
+    expect(ninth.kind).toBe('sendAfter');
+    const sendAt = clock.now + (ninth.kind === 'sendAfter' ? ninth.delayInMs : Number.NaN);
+    expect(sendAt - t0).toBeGreaterThanOrEqual(2_000);
+    expect(sendAt - clock.now).toBeLessThanOrEqual(1_000);
+  });
 });

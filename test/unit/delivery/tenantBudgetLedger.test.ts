@@ -30,6 +30,13 @@ describe('tenant budget ledger: leases', () => {
     expect(leaseSlots(lease.state, grouped, t0 + 10, 1).nextFreeAt).toBe(t0 + 100 + 1_025);
   });
 
+  it('books from the time the waiting sends can use, not earlier, and still never beyond the horizon', () => {
+    const lease = leaseSlots(emptyTenantBudget, policy, t0, 3, t0 + 600);
+    expect(lease.slots).toHaveLength(3);
+    expect(Math.min(...lease.slots)).toBeGreaterThanOrEqual(t0 + 600);
+    expect(leaseSlots(emptyTenantBudget, policy, t0, 3, t0 + policy.leadInMs + policy.horizonInMs).slots).toEqual([]);
+  });
+
   it('never books beyond the horizon: an instance that dies holds at most lead + horizon of budget', () => {
     const lease = leaseSlots({ ...emptyTenantBudget, coolDownUntil: t0 + 1_500 }, policy, t0, 10);
     expect(lease.slots).toEqual([]);

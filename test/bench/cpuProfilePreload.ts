@@ -8,7 +8,10 @@ import { Session } from 'node:inspector';
 import path from 'node:path';
 
 const directory = process.env.CPU_PROFILE_DIR;
-if (directory !== undefined && directory !== '') {
+// NODE_OPTIONS reaches the emulator-CA wrapper too (dist/dev/withEmulatorCa.js), which only starts the gateway:
+// its profile would overwrite the gateway's under the same name.
+const isCaWrapper = path.basename(process.argv[1] ?? '') === 'withEmulatorCa.js';
+if (directory !== undefined && directory !== '' && !isCaWrapper) {
   const session = new Session();
   session.connect();
   session.post('Profiler.enable');

@@ -1,5 +1,8 @@
 import { SlidingWindowLog } from './slidingWindowLog';
 
+/** Idle tenants' logs are dropped every this many departures. */
+const forgetIdleEvery = 1024;
+
 /**
  * The last check before a request leaves for Teams: this process's own requests to one tenant, at the moments
  * they actually leave, stay within the tenant's limit per window. Slots keep the limit in slot time, but Teams
@@ -8,9 +11,6 @@ import { SlidingWindowLog } from './slidingWindowLog';
  * late one, the next window's send arrives late by as much instead of turning that lateness into a 429.
  * With the shared budget this covers only what this instance sends; the slots cover the sum of all of them.
  */
-/** Idle tenants' logs are dropped every this many departures. */
-const forgetIdleEvery = 1024;
-
 export class DepartureGate {
   private readonly logs = new Map<string, SlidingWindowLog>();
   private booked = 0;

@@ -68,7 +68,8 @@ export function leaseSlots(state: TenantBudgetState, policy: TenantBudgetPolicy,
   const limits = windowLimits(currentLimit(state, policy, now), policy);
   const log = new SlidingWindowLog();
   for (const t of state.granted) if (t > now - policy.windowInMs) log.book(t);
-  const from = Math.max(now + policy.leadInMs, state.coolDownUntil, notBefore);
+  const earliest = Math.max(now + policy.leadInMs, state.coolDownUntil);
+  const from = Math.max(earliest, notBefore);
   const slots: number[] = [];
   let t = from;
   while (slots.length < want) {
@@ -77,7 +78,8 @@ export function leaseSlots(state: TenantBudgetState, policy: TenantBudgetPolicy,
     log.book(t);
     slots.push(t);
   }
-  const nextFreeAt = log.earliestAllowed(from, limits);
+  // For anyone, not only these sends: a lease that wanted later slots than the horizon holds is not a full window.
+  const nextFreeAt = log.earliestAllowed(earliest, limits);
   const granted = state.granted.filter((g) => g > now - policy.windowInMs).concat(slots).sort((a, b) => a - b);
   return { slots, nextFreeAt, state: settled({ ...state, granted }, policy, now) };
 }

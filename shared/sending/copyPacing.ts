@@ -53,7 +53,8 @@ const maxLateRebookings = 3;
  * late (see there). When none is near it goes late after all: rescheduling it would put it behind every copy
  * booked meanwhile, and a process that is late again and again would then never send at all. A slot granted
  * before Teams answered 429 for the tenant is never used during the cool-down: the copy books again (after
- * it) or is rescheduled, so one 429 does not turn into one for every send already waiting for its slot.
+ * it) or is rescheduled, so one 429 does not turn into one for every send already waiting for its slot. A
+ * send that goes waits, if it must, for its departure (departureGate.ts).
  */
 export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string, slot: NearSlot): Promise<SendResult | undefined> {
   const tenantId = ctx.tenantId ?? '';

@@ -34,7 +34,10 @@ describe('tenant budget ledger: leases', () => {
     const lease = leaseSlots(emptyTenantBudget, policy, t0, 3, t0 + 600);
     expect(lease.slots).toHaveLength(3);
     expect(Math.min(...lease.slots)).toBeGreaterThanOrEqual(t0 + 600);
-    expect(leaseSlots(emptyTenantBudget, policy, t0, 3, t0 + policy.leadInMs + policy.horizonInMs).slots).toEqual([]);
+    const beyond = leaseSlots(emptyTenantBudget, policy, t0, 3, t0 + policy.leadInMs + policy.horizonInMs);
+    expect(beyond.slots).toEqual([]);
+    // Nothing granted, but the window is not full: the next free slot is the earliest one for anyone.
+    expect(beyond.nextFreeAt).toBe(t0 + policy.leadInMs);
   });
 
   it('never books beyond the horizon: an instance that dies holds at most lead + horizon of budget', () => {

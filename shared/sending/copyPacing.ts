@@ -64,8 +64,12 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
     if (delayInMs > 0) await runtime.sleep(delayInMs);
     const now = runtime.now().getTime();
     // A slot inside a cool-down was granted before Teams answered 429 (the pacer books none there since).
-    const coolingDown = runtime.pacer.tenantCoolDownUntil(tenantId) > current.sendAt;
-    if (round >= maxLateRebookings || (!coolingDown && now - current.sendAt <= sendLatenessToleranceInMs)) return depart(runtime, tenantId);
+    let coolingDown = runtime.pacer.tenantCoolDownUntil(tenantId) > current.sendAt;
+    if (round >= maxLateRebookings || (!coolingDown && now - current.sendAt <= sendLatenessToleranceInMs)) {
+      // A 429 heard while it waited for its departure finds it on a slot granted before the 429, too.
+      coolingDown = (await departsIntoCoolDown(runtime, tenantId)) && round < maxLateRebookings;
+      if (!coolingDown) return undefined;
+    }
     const next = await askPacer(runtime, ctx, paceKey, undefined);
     // Nothing goes out on the missed slot: it must not count in the conversation's windows.
     if (next.kind === 'near') {
@@ -73,21 +77,25 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
       current = next.slot;
       continue;
     }
-    if (!coolingDown) {
+    if (!coolingDown && !(await departsIntoCoolDown(runtime, tenantId))) {
       next.release();
-      return depart(runtime, tenantId);
+      return undefined;
     }
     current.release();
     return deferCopy(runtime, ctx, next);
   }
 }
 
-/** Holds the request until its departure keeps the tenant's limit as requests actually leave (departureGate.ts). */
-async function depart(runtime: SenderRuntime, tenantId: string): Promise<undefined> {
+/**
+ * Holds the request until its departure keeps the tenant's limit as requests actually leave
+ * (departureGate.ts); whether the tenant went into a cool-down meanwhile (then it must not leave).
+ */
+async function departsIntoCoolDown(runtime: SenderRuntime, tenantId: string): Promise<boolean> {
   const now = runtime.now().getTime();
   const delayInMs = runtime.pacer.departAt(tenantId, now) - now;
-  if (delayInMs > 0) await runtime.sleep(delayInMs);
-  return undefined;
+  if (delayInMs <= 0) return false;
+  await runtime.sleep(delayInMs);
+  return runtime.pacer.tenantCoolDownUntil(tenantId) > runtime.now().getTime();
 }
 
 /** Books the copy's slot and waits for it when it is near; a SendResult when the copy was rescheduled instead. */

@@ -264,6 +264,38 @@ describe('send: pacing', () => {
     expect(env.connector.calls).toHaveLength(1);
   });
 
+  it('a 429 heard while a request waits for its departure holds it back: the copy is rescheduled, Teams is not asked', async () => {
+    const until = new Date(Date.parse('2030-01-01T00:00:05.000Z'));
+    let coolDownUntil = Number.NEGATIVE_INFINITY;
+    let paced = 0;
+    const pacer: DeliveryPacer = {
+      pace: async () => {
+        paced++;
+        // The first call books a slot now; asked again after the 429, only a later one is left.
+        return Promise.resolve(paced === 1 ? { kind: 'sendAfter', delayInMs: 0, release: () => undefined } : { kind: 'reschedule', until, returnAt: until, release: () => undefined });
+      },
+      coolDownTenant: async () => Promise.resolve(),
+      tenantCoolDownUntil: () => coolDownUntil,
+      departAt: (_tenantId, now) => now + 90,
+    };
+    const env = setUp({
+      pacer,
+      sleep: async (ms) => {
+        // Another send to the tenant heard 429 while this one waited for its departure.
+        coolDownUntil = env.clock.now().getTime() + 1_000;
+        env.clock.advance(ms);
+        return Promise.resolve();
+      },
+    });
+    const message = withDelivery(env);
+
+    const result = await env.process(message);
+
+    expect(result.settlement).toEqual({ kind: 'complete' });
+    expect(env.connector.calls).toHaveLength(0);
+    expect(env.queue.enqueued).toEqual([{ body: { ...message, deferral: 1, pacedUntil: until.toISOString() }, notBefore: until }]);
+  });
+
   it('paces a copy that names its tenant before any read: a deferred one reads no delivery row', async () => {
     const env = setUp();
     await env.deps.pacer.coolDownTenant(tenantId, 30_000, env.clock.now());

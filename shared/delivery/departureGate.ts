@@ -31,6 +31,14 @@ export class DepartureGate {
     return at;
   }
 
+  /** This process's departures to the tenant in the window before `now` (booked ones still to leave included). */
+  recent(tenantId: string, now: number): number {
+    const log = this.logs.get(tenantId);
+    if (log === undefined) return 0;
+    log.forgetThrough(now - this.windowInMs);
+    return log.size;
+  }
+
   /** Drops the logs of tenants with no departure in the last window. */
   private forgetIdle(now: number): void {
     for (const [tenantId, log] of this.logs) if (log.latest <= now - this.windowInMs) this.logs.delete(tenantId);

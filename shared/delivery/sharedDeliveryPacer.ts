@@ -52,6 +52,12 @@ export interface SharedDeliveryPacerOptions {
 const maxRounds = 4;
 /** Leases one pace call may wait for. */
 const maxRefills = 3;
+/**
+ * Sends per window to a tenant for which this instance leases ahead for the sends still to come (leaseSize).
+ * From 5: slots then lie at most 220 ms apart, so a send waits about as long as a lease of its own would take
+ * (gathering and lead, 130 ms); fewer and it would wait longer than it saves.
+ */
+const trickle = { from: 5, to: 10 };
 
 export class SharedDeliveryPacer implements DeliveryPacer {
   private readonly pool: TenantSlotPool;
@@ -192,6 +198,19 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     }
   }
 
+  /**
+   * Slots for the sends waiting, earliest first. At a trickle (fewer sends waiting than this instance sent to the
+   * tenant in the last window, and those between trickle.from and trickle.to) a lease of one slot per send would cost a
+   * Table write per send; it takes as many slots as the last window's sends instead, spread over the horizon,
+   * for the sends still to come. A trickle's unused slots run out harmlessly: the tenant is far from its limit.
+   */
+  private leaseSize(tenantId: string): { want: number; spacingInMs?: number } {
+    const waiting = Math.min(this.maxLease, Math.max(1, this.waiting.get(tenantId) ?? 1));
+    const recent = this.departures.recent(tenantId, this.options.now());
+    if (recent <= waiting || recent < trickle.from || recent > trickle.to) return { want: waiting };
+    return { want: recent, spacingInMs: Math.floor(this.options.budget.policy.horizonInMs / recent) };
+  }
+
   /** One lease per tenant at a time, sized to the sends waiting for it; later callers share its result. */
   private async refill(tenantId: string): Promise<BudgetLease> {
     let running = this.leasing.get(tenantId);
@@ -200,9 +219,10 @@ export class SharedDeliveryPacer implements DeliveryPacer {
         await sleep(this.gatherInMs);
         // From the earliest slot a waiting send can use: a busy conversation's copy waits for its own slot, and
         // slots leased before it would run out unused while the lease is tried again and again.
-        const from = this.wantedFrom.get(tenantId) ?? Number.NEGATIVE_INFINITY;
+        const notBefore = this.wantedFrom.get(tenantId) ?? Number.NEGATIVE_INFINITY;
         this.wantedFrom.delete(tenantId);
-        const granted = await this.options.budget.lease(tenantId, Math.min(this.maxLease, Math.max(1, this.waiting.get(tenantId) ?? 1)), from);
+        const { want, spacingInMs } = this.leaseSize(tenantId);
+        const granted = await this.options.budget.lease(tenantId, want, { notBefore, ...(spacingInMs === undefined ? {} : { spacingInMs }) });
         this.pool.add(tenantId, granted.slots);
         if (granted.slots.length === 0) this.fullUntil.set(tenantId, granted.nextFreeAt);
         else this.fullUntil.delete(tenantId);

@@ -1,6 +1,6 @@
 import { errorCodes, GatewayError } from '../errors';
 import { type StoredTenantBudget, type TenantBudgetStore } from '../store/tenantBudgetStore';
-import { currentLimit, emptyTenantBudget, leaseSlots, recordThrottle, type TenantBudgetPolicy, type TenantBudgetState } from './tenantBudgetLedger';
+import { currentLimit, emptyTenantBudget, type LeaseRequest, leaseSlots, recordThrottle, type TenantBudgetPolicy, type TenantBudgetState } from './tenantBudgetLedger';
 
 /**
  * The imperative shell around tenantBudgetLedger.ts: read the tenant's row, let the ledger decide, write it
@@ -62,13 +62,10 @@ export class SharedTenantBudget {
     return this.rows.get(tenantId)?.state.coolDownUntil ?? Number.NEGATIVE_INFINITY;
   }
 
-  /**
-   * Up to `want` slots within the horizon, none before `notBefore`; none (and when the next frees up) when the
-   * tenant's window is full.
-   */
-  async lease(tenantId: string, want: number, notBefore = Number.NEGATIVE_INFINITY): Promise<BudgetLease> {
+  /** Up to `want` slots within the horizon (see LeaseRequest); none (and when the next frees up) when the tenant's window is full. */
+  async lease(tenantId: string, want: number, request: LeaseRequest = {}): Promise<BudgetLease> {
     const lease = await this.change(tenantId, (state, now) => {
-      const result = leaseSlots(state, this.options.policy, now, want, notBefore);
+      const result = leaseSlots(state, this.options.policy, now, want, request);
       // Nothing granted and nothing to record: a full window costs no write.
       return result.slots.length === 0 ? { result } : { write: result.state, result };
     });

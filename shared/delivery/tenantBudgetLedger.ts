@@ -59,24 +59,35 @@ export function currentLimit(state: TenantBudgetState, policy: TenantBudgetPolic
   return Math.min(policy.ceiling, state.throttled.limit + quietSteps);
 }
 
-/**
- * Books up to `want` slots from now (after any cool-down), none at or beyond now + horizon. `notBefore`: the
- * sends waiting want nothing earlier (their conversation's own slot is later), and a slot before it would go
- * unused while they wait for a later one.
- */
-export function leaseSlots(state: TenantBudgetState, policy: TenantBudgetPolicy, now: number, want: number, notBefore = Number.NEGATIVE_INFINITY): TenantLease {
+/** What a lease asks for besides how many slots. */
+export interface LeaseRequest {
+  /**
+   * The sends waiting want nothing earlier (their conversation's own slot is later), and a slot before it would
+   * go unused while they wait for a later one.
+   */
+  notBefore?: number;
+  /**
+   * At least this far apart: slots for sends still to come at a trickle, one lease serving the next second's
+   * few sends instead of one lease (one Table write) per send. Absent: the earliest free slots.
+   */
+  spacingInMs?: number;
+}
+
+/** Books up to `want` slots from now (after any cool-down), none at or beyond now + horizon. */
+export function leaseSlots(state: TenantBudgetState, policy: TenantBudgetPolicy, now: number, want: number, request: LeaseRequest = {}): TenantLease {
   const limits = windowLimits(currentLimit(state, policy, now), policy);
   const log = new SlidingWindowLog();
   for (const t of state.granted) if (t > now - policy.windowInMs) log.book(t);
   const earliest = Math.max(now + policy.leadInMs, state.coolDownUntil);
-  const from = Math.max(earliest, notBefore);
+  const spacing = Math.max(0, request.spacingInMs ?? 0);
   const slots: number[] = [];
-  let t = from;
+  let t = Math.max(earliest, request.notBefore ?? Number.NEGATIVE_INFINITY);
   while (slots.length < want) {
     t = log.earliestAllowed(t, limits);
     if (t >= now + policy.leadInMs + policy.horizonInMs) break;
     log.book(t);
     slots.push(t);
+    t += spacing;
   }
   // For anyone, not only these sends: a lease that wanted later slots than the horizon holds is not a full window.
   const nextFreeAt = log.earliestAllowed(earliest, limits);

@@ -214,4 +214,24 @@ describe('SharedDeliveryPacer', () => {
     expect(sendAt - t0).toBeGreaterThanOrEqual(2_000);
     expect(sendAt - clock.now).toBeLessThanOrEqual(1_000);
   });
+
+  it('at a trickle one lease serves the next second of sends (spread out), not one Table write per send', async () => {
+    const clock = { now: t0 };
+    const { pacer, budget } = instance(new MemoryBudgetStore(), clock);
+    const waits: number[] = [];
+    // Five sends a second to one tenant, each to its own conversation, one at a time.
+    for (let n = 0; n < 50; n++) {
+      const answer = await pacer.pace({ tenantId: 't', conversationId: `c-${n}`, now: new Date(clock.now), maxWaitInMs: 1_000 });
+      expect(answer.kind).toBe('sendAfter');
+      const delayInMs = answer.kind === 'sendAfter' ? answer.delayInMs : Number.NaN;
+      waits.push(delayInMs);
+      clock.now += delayInMs;
+      expect(pacer.departAt('t', clock.now)).toBe(clock.now);
+      clock.now += 200 - delayInMs;
+    }
+    // One lease (one Table write) per send before; now about one per second of sends.
+    expect(budget.counters.leases).toBeLessThanOrEqual(15);
+    // No send waits longer than a fresh lease's lead would make it, plus the spacing.
+    expect(Math.max(...waits)).toBeLessThanOrEqual(policy.leadInMs + policy.horizonInMs / 4);
+  });
 });

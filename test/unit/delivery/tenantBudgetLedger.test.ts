@@ -31,13 +31,18 @@ describe('tenant budget ledger: leases', () => {
   });
 
   it('books from the time the waiting sends can use, not earlier, and still never beyond the horizon', () => {
-    const lease = leaseSlots(emptyTenantBudget, policy, t0, 3, t0 + 600);
+    const lease = leaseSlots(emptyTenantBudget, policy, t0, 3, { notBefore: t0 + 600 });
     expect(lease.slots).toHaveLength(3);
     expect(Math.min(...lease.slots)).toBeGreaterThanOrEqual(t0 + 600);
-    const beyond = leaseSlots(emptyTenantBudget, policy, t0, 3, t0 + policy.leadInMs + policy.horizonInMs);
+    const beyond = leaseSlots(emptyTenantBudget, policy, t0, 3, { notBefore: t0 + policy.leadInMs + policy.horizonInMs });
     expect(beyond.slots).toEqual([]);
     // Nothing granted, but the window is not full: the next free slot is the earliest one for anyone.
     expect(beyond.nextFreeAt).toBe(t0 + policy.leadInMs);
+  });
+
+  it('spaces slots as asked (for a trickle of sends still to come), within the horizon', () => {
+    const lease = leaseSlots(emptyTenantBudget, policy, t0, 10, { spacingInMs: 200 });
+    expect(lease.slots).toEqual([0, 200, 400, 600, 800].map((d) => t0 + policy.leadInMs + d));
   });
 
   it('never books beyond the horizon: an instance that dies holds at most lead + horizon of budget', () => {

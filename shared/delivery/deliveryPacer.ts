@@ -1,5 +1,5 @@
-import { type DepartureGate } from './departureGate';
 import { type SendPacer } from './sendPacer';
+import { type TenantBookings } from './tenantBookings';
 
 /**
  * What the send path asks before each request to Teams: when may this copy go? Either within the wait an
@@ -33,9 +33,12 @@ export interface DeliveryPacer {
   /** Until when (epoch ms) the tenant is cooling down after a 429 this pacer heard of; -Infinity when it is not. */
   tenantCoolDownUntil(tenantId: string): number;
   /**
-   * Called as a request is about to leave for the tenant (its slot waited for): books its departure and says
-   * when it may leave (epoch ms, at or after `now`), so that this process's requests, as they actually leave,
-   * keep the tenant's limit per window (departureGate.ts).
+   * The departure gate, called as a request is about to leave for the tenant (its slot waited for): books its
+   * departure and says when it may leave (epoch ms, at or after `now`). Slots keep the limit in slot time, but
+   * Teams counts arrivals: a send that wakes late (a busy event loop) leaves with the sends of later slots,
+   * and the next window's sends, on time, then share a second with it at Teams. Held to the limit as they
+   * actually leave, this process's requests arrive late by as much instead. With the shared budget this covers
+   * only what this instance sends; the slots cover the sum of all of them.
    */
   departAt(tenantId: string, now: number): number;
 }
@@ -54,7 +57,7 @@ export const lateSlotToleranceInMs = 50;
  * Pacing within this process only (`PerTenantBudget=process`): every instance paces each tenant at the full
  * rate on its own, so N instances offer Teams N times the rate. For one instance, and as the baseline.
  */
-export function processDeliveryPacer(pacer: SendPacer, departures?: { gate: DepartureGate; limit: number }): DeliveryPacer {
+export function processDeliveryPacer(pacer: SendPacer, departures?: { bookings: TenantBookings; limit: number }): DeliveryPacer {
   return {
     pace: async ({ tenantId, conversationId, now, maxWaitInMs, heldSlotAt }) => {
       if (heldSlotAt !== undefined) {
@@ -75,6 +78,6 @@ export function processDeliveryPacer(pacer: SendPacer, departures?: { gate: Depa
       return Promise.resolve();
     },
     tenantCoolDownUntil: (tenantId) => pacer.tenantCoolDownUntil(tenantId),
-    departAt: (tenantId, now) => departures?.gate.book(tenantId, now, departures.limit) ?? now,
+    departAt: (tenantId, now) => departures?.bookings.book(tenantId, now, departures.limit) ?? now,
   };
 }

@@ -3,10 +3,10 @@ import { type TableClient } from '@azure/data-tables';
 import { type DeliverySettings } from '../config';
 import { TableTenantBudgetStore } from '../store/tableTenantBudgetStore';
 import { type DeliveryPacer, processDeliveryPacer } from './deliveryPacer';
-import { DepartureGate } from './departureGate';
 import { SendPacer } from './sendPacer';
 import { SharedDeliveryPacer } from './sharedDeliveryPacer';
 import { type BudgetCounters, SharedTenantBudget } from './sharedTenantBudget';
+import { TenantBookings } from './tenantBookings';
 import { type TenantBudgetPolicy } from './tenantBudgetLedger';
 
 /**
@@ -56,9 +56,9 @@ export interface DeliveryPacerParts {
 export function createDeliveryPacer(parts: DeliveryPacerParts): DeliveryPacer {
   const { settings } = parts;
   if (settings.perTenantBudget === 'process') {
-    const gate = new DepartureGate(1_000 + tenantWindowMarginInMs);
+    const { windowInMs, ceiling } = tenantBudgetPolicy(settings);
     const local = new SendPacer({ perTenantRequestsPerSecond: settings.perTenantRequestsPerSecond, tenantSafetyMarginInMs: tenantWindowMarginInMs });
-    return processDeliveryPacer(local, { gate, limit: Math.max(1, Math.floor(settings.perTenantRequestsPerSecond)) });
+    return processDeliveryPacer(local, { bookings: new TenantBookings(windowInMs), limit: ceiling });
   }
   // The shared budget is the tenant's only limit; the local pacer keeps the conversation windows.
   const local = new SendPacer({ perTenantRequestsPerSecond: Number.POSITIVE_INFINITY });

@@ -2,10 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ensureError } from '../errors';
 import { type DeliveryPacer, type PaceAnswer, type PaceRequest, sendLatenessToleranceInMs } from './deliveryPacer';
-import { DepartureGate } from './departureGate';
 import { type SendPacer } from './sendPacer';
 import { type BudgetLease, type SharedTenantBudget } from './sharedTenantBudget';
-import { SlidingWindowLog } from './slidingWindowLog';
+import { TenantBookings } from './tenantBookings';
 import { TenantSlotPool } from './tenantSlotPool';
 
 /**
@@ -61,7 +60,8 @@ const trickle = { from: 5, to: 10 };
 
 export class SharedDeliveryPacer implements DeliveryPacer {
   private readonly pool: TenantSlotPool;
-  private readonly departures: DepartureGate;
+  /** When this instance's requests to each tenant left (the departure gate, DeliveryPacer.departAt). */
+  private readonly departures: TenantBookings;
   private readonly leasing = new Map<string, Promise<BudgetLease>>();
   private readonly waiting = new Map<string, number>();
   /** The earliest slot time the sends waiting for the next lease can use, per tenant. */
@@ -69,7 +69,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
   /** When a lease found the tenant's window full: no further lease is tried before this. */
   private readonly fullUntil = new Map<string, number>();
   /** Return times promised to rescheduled copies, per tenant, at most the tenant's current limit per window. */
-  private readonly promised = new Map<string, SlidingWindowLog>();
+  private readonly promised: TenantBookings;
   private readonly gatherInMs: number;
   private readonly maxLease: number;
   private readonly toleranceInMs: number;
@@ -84,7 +84,8 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     this.conversationLatenessInMs = Math.max(this.toleranceInMs, options.conversationLatenessInMs ?? 50);
     this.returnLeadInMs = this.gatherInMs + options.budget.policy.leadInMs;
     this.pool = new TenantSlotPool(this.toleranceInMs);
-    this.departures = new DepartureGate(options.budget.policy.windowInMs);
+    this.departures = new TenantBookings(options.budget.policy.windowInMs);
+    this.promised = new TenantBookings(options.budget.policy.windowInMs);
   }
 
   async pace({ tenantId, conversationId, maxWaitInMs, heldSlotAt }: PaceRequest): Promise<PaceAnswer> {
@@ -136,16 +137,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
 
   /** A return time at or after `from` for a copy the budget cannot serve now; forgets promises a window old. */
   private promise(tenantId: string, from: number): number {
-    let log = this.promised.get(tenantId);
-    if (log === undefined) {
-      log = new SlidingWindowLog();
-      this.promised.set(tenantId, log);
-    }
-    log.forgetThrough(this.options.now() - this.options.budget.policy.windowInMs);
-    const { policy } = this.options.budget;
-    const at = log.earliestAllowed(from, [{ limit: this.options.budget.limit(tenantId), windowInMs: policy.windowInMs }]);
-    log.book(at);
-    return at;
+    return this.promised.book(tenantId, from, this.options.budget.limit(tenantId), this.options.now());
   }
 
   async coolDownTenant(tenantId: string, retryAfterInMs: number, now: Date): Promise<void> {

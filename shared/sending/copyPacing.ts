@@ -54,7 +54,7 @@ const maxLateRebookings = 3;
  * booked meanwhile, and a process that is late again and again would then never send at all. A slot granted
  * before Teams answered 429 for the tenant is never used during the cool-down: the copy books again (after
  * it) or is rescheduled, so one 429 does not turn into one for every send already waiting for its slot. A
- * send that goes waits, if it must, for its departure (departureGate.ts).
+ * send that goes waits, if it must, for its departure (DeliveryPacer.departAt).
  */
 export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string, slot: NearSlot): Promise<SendResult | undefined> {
   const tenantId = ctx.tenantId ?? '';
@@ -88,7 +88,7 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
 
 /**
  * Holds the request until its departure keeps the tenant's limit as requests actually leave
- * (departureGate.ts); whether the tenant went into a cool-down meanwhile (then it must not leave).
+ * (DeliveryPacer.departAt); whether the tenant went into a cool-down meanwhile (then it must not leave).
  */
 async function departsIntoCoolDown(runtime: SenderRuntime, tenantId: string): Promise<boolean> {
   const now = runtime.now().getTime();

@@ -1,0 +1,44 @@
+import { TenantBookings } from '../../../shared/delivery/tenantBookings';
+
+const t0 = 1_800_000_000_000;
+
+describe('TenantBookings', () => {
+  it('as the departure gate: holds the next window behind a window that left late, not behind its slots', () => {
+    const departures = new TenantBookings(1_075);
+    // A window of 50 slots at t0, but the event loop was busy: they all leave 90 ms late.
+    for (let n = 0; n < 50; n++) expect(departures.book('t', t0 + 90, 50)).toBe(t0 + 90);
+    // The next window's first send wakes on its slot, 1,075 ms after the first window's: it waits for the late ones.
+    expect(departures.book('t', t0 + 1_075, 50)).toBe(t0 + 90 + 1_075);
+  });
+
+  it('never lets a tenant have more than the limit in any window, and holds nothing that is within it', () => {
+    const departures = new TenantBookings(1_000);
+    const booked: number[] = [];
+    let now = t0;
+    for (let n = 0; n < 400; n++) {
+      now += (n * 7919) % 37; // uneven gaps, several at the same ms
+      booked.push(departures.book('t', now, 20));
+    }
+    booked.sort((a, b) => a - b);
+    for (let i = 20; i < booked.length; i++) expect((booked[i] ?? 0) - (booked[i - 20] ?? 0)).toBeGreaterThanOrEqual(1_000);
+    expect(departures.book('other', now, 20)).toBe(now);
+  });
+
+  it('counts tenants apart and uses the limit it is given now (lower after a 429)', () => {
+    const departures = new TenantBookings(1_000);
+    for (let n = 0; n < 40; n++) departures.book('a', t0, 50);
+    expect(departures.book('a', t0 + 10, 40)).toBe(t0 + 1_000);
+    expect(departures.book('b', t0 + 10, 40)).toBe(t0 + 10);
+    expect(departures.recent('a', t0 + 10)).toBe(41);
+    expect(departures.recent('a', t0 + 1_500)).toBe(1);
+  });
+
+  it('as promised return times: books from a later time than now, spread at the limit, and forgets by now', () => {
+    const promised = new TenantBookings(1_000);
+    const returns = Array.from({ length: 6 }, () => promised.book('t', t0 + 3_000, 3, t0));
+    expect(returns).toEqual([t0 + 3_000, t0 + 3_000, t0 + 3_000, t0 + 4_000, t0 + 4_000, t0 + 4_000]);
+    // A window after the last return, nothing promised is left.
+    expect(promised.book('t', t0 + 5_100, 3, t0 + 5_100)).toBe(t0 + 5_100);
+    expect(promised.recent('t', t0 + 5_100)).toBe(1);
+  });
+});

@@ -1,5 +1,5 @@
 import { type SendPacer } from './sendPacer';
-import { type TenantBookings } from './tenantBookings';
+import { type Departure, type TenantBookings } from './tenantBookings';
 
 /**
  * What the send path asks before each request to Teams: when may this copy go? Either within the wait an
@@ -34,13 +34,14 @@ export interface DeliveryPacer {
   tenantCoolDownUntil(tenantId: string): number;
   /**
    * The departure gate, called as a request is about to leave for the tenant (its slot waited for): books its
-   * departure and says when it may leave (epoch ms, at or after `now`). Slots keep the limit in slot time, but
-   * Teams counts arrivals: a send that wakes late (a busy event loop) leaves with the sends of later slots,
-   * and the next window's sends, on time, then share a second with it at Teams. Held to the limit as they
-   * actually leave, this process's requests arrive late by as much instead. With the shared budget this covers
+   * departure and says when it may leave (`at`, at or after `now`); the caller reports Teams' answer
+   * (`landed`). Slots keep the limit in slot time, but Teams counts arrivals: a send that wakes late (a busy
+   * event loop) leaves with the sends of later slots, and one slow on the way (a new connection) arrives among
+   * the next window's. Each request counts from its answer, by which time it has arrived, and this process's
+   * requests are held to the limit per departureWindowInMs on those times. With the shared budget this covers
    * only what this instance sends; the slots cover the sum of all of them.
    */
-  departAt(tenantId: string, now: number): number;
+  depart(tenantId: string, now: number): Departure;
 }
 
 /**
@@ -49,6 +50,12 @@ export interface DeliveryPacer {
  * window then holds one request too many although every slot kept the limit. A later one books again.
  */
 export const sendLatenessToleranceInMs = 10;
+
+/**
+ * The departure gate's window: Teams' 1 s, and 5 ms for rounding (Teams and the emulator count whole ms). No
+ * margin for arrival jitter is needed: requests count from their answers (TenantBookings.depart).
+ */
+export const departureWindowInMs = 1_005;
 
 /** How late a rescheduled copy may come back for its booked slot and still use it. */
 export const lateSlotToleranceInMs = 50;
@@ -78,6 +85,6 @@ export function processDeliveryPacer(pacer: SendPacer, departures?: { bookings: 
       return Promise.resolve();
     },
     tenantCoolDownUntil: (tenantId) => pacer.tenantCoolDownUntil(tenantId),
-    departAt: (tenantId, now) => departures?.bookings.book(tenantId, now, departures.limit) ?? now,
+    depart: (tenantId, now) => departures?.bookings.depart(tenantId, now, departures.limit) ?? { at: now, landed: () => undefined },
   };
 }

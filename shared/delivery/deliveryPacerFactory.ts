@@ -2,7 +2,7 @@ import { type TableClient } from '@azure/data-tables';
 
 import { type DeliverySettings } from '../config';
 import { TableTenantBudgetStore } from '../store/tableTenantBudgetStore';
-import { type DeliveryPacer, processDeliveryPacer } from './deliveryPacer';
+import { type DeliveryPacer, departureWindowInMs, processDeliveryPacer } from './deliveryPacer';
 import { SendPacer } from './sendPacer';
 import { SharedDeliveryPacer } from './sharedDeliveryPacer';
 import { type BudgetCounters, SharedTenantBudget } from './sharedTenantBudget';
@@ -10,14 +10,21 @@ import { TenantBookings } from './tenantBookings';
 import { type TenantBudgetPolicy } from './tenantBudgetLedger';
 
 /**
- * The tenant window's margin over Teams' 1 s: arrivals jitter by the time a send spends between its slot and
- * Teams (the request; a send that wakes late takes another slot, see sendLatenessToleranceInMs), so a window a
- * little longer than Teams' keeps bursts that arrive unevenly inside it. Measured on this 2-core machine, one
- * process, 1,000 conversations of one tenant (`npm run bench -- --only scaleout --scale-out-instances 1`):
- * 25 ms let 9-13 sends a run arrive in a full window (each 429 lowers the limit for everyone), 68-76 % of the
- * ceiling; 75 ms, 0 × 429 and 83-84 %, although it caps the rate at 93 % of Teams' 50 per second.
+ * The tenant window's margin over Teams' 1 s while several instances lease: arrivals jitter by the time a send
+ * spends between its slot and Teams (the request; a send that wakes late takes another slot, see
+ * sendLatenessToleranceInMs), and each instance's departure gate sees only its own requests, so a window a
+ * little longer than Teams' keeps the instances' bursts that arrive unevenly inside it. Measured on this 2-core
+ * machine, 1,000 conversations of one tenant over four processes (`npm run bench -- --only scaleout`): 10 ms
+ * let 15 sends a run (1.5 %) arrive in a full window; 75 ms, 5 (0.5 %).
  */
 export const tenantWindowMarginInMs = 75;
+
+/**
+ * The margin while one instance leases alone: its departure gate counts each request from Teams' answer, so
+ * late arrivals hold its next window back by themselves. 10 ms keeps the gate from holding every window back
+ * by a request's latency (a few ms here); measured as above with one process, 0 × 429 at 89-94 % of the ceiling.
+ */
+export const soloTenantWindowMarginInMs = 10;
 
 /** How far ahead a lease books: what an instance that dies takes with it (a window, then it is free again). */
 export const tenantLeaseHorizonInMs = 1_000;
@@ -29,6 +36,10 @@ export function tenantBudgetPolicy(settings: Pick<DeliverySettings, 'perTenantRe
   return {
     ceiling: Math.max(1, Math.floor(settings.perTenantRequestsPerSecond)),
     windowInMs: 1_000 + tenantWindowMarginInMs,
+    soloWindowInMs: 1_000 + soloTenantWindowMarginInMs,
+    // Long enough that another instance's last slots (up to lead + horizon after its lease) lie a wide window
+    // before any slot leased alone after it.
+    sharedForInMs: 2_500,
     horizonInMs: tenantLeaseHorizonInMs,
     leadInMs: tenantLeaseLeadInMs,
     // Five every 50 ms: a window's 50 go out in its first 450 ms (1,000 sends take 19.9 s, 95 % of the ideal
@@ -56,9 +67,9 @@ export interface DeliveryPacerParts {
 export function createDeliveryPacer(parts: DeliveryPacerParts): DeliveryPacer {
   const { settings } = parts;
   if (settings.perTenantBudget === 'process') {
-    const { windowInMs, ceiling } = tenantBudgetPolicy(settings);
+    const { ceiling } = tenantBudgetPolicy(settings);
     const local = new SendPacer({ perTenantRequestsPerSecond: settings.perTenantRequestsPerSecond, tenantSafetyMarginInMs: tenantWindowMarginInMs });
-    return processDeliveryPacer(local, { bookings: new TenantBookings(windowInMs), limit: ceiling });
+    return processDeliveryPacer(local, { bookings: new TenantBookings(departureWindowInMs), limit: ceiling });
   }
   // The shared budget is the tenant's only limit; the local pacer keeps the conversation windows.
   const local = new SendPacer({ perTenantRequestsPerSecond: Number.POSITIVE_INFINITY });

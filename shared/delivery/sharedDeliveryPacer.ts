@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ensureError } from '../errors';
-import { type DeliveryPacer, type PaceAnswer, type PaceRequest, sendLatenessToleranceInMs } from './deliveryPacer';
+import { type DeliveryPacer, departureWindowInMs, type PaceAnswer, type PaceRequest, sendLatenessToleranceInMs } from './deliveryPacer';
+import { HeldTenantSlots } from './heldTenantSlots';
 import { type SendPacer } from './sendPacer';
 import { type BudgetLease, type SharedTenantBudget } from './sharedTenantBudget';
-import { TenantBookings } from './tenantBookings';
+import { type Departure, TenantBookings } from './tenantBookings';
 import { TenantSlotPool } from './tenantSlotPool';
 
 /**
@@ -14,7 +15,8 @@ import { TenantSlotPool } from './tenantSlotPool';
  * slot leased from it: leases are taken in batches sized to the sends waiting here (never a Table call per
  * message), and when the budget has nothing within the invocation's wait the copy is rescheduled, spread over
  * the windows after the next free slot (at the ceiling's rate) so rescheduled copies do not all return at once.
- * Those return times are promises only: a send is never held back by them.
+ * Those return times are promises only: a send is never held back by them. A copy whose leased slot lies beyond
+ * the wait is rescheduled holding it (HeldTenantSlots) and sends on it when it comes back.
  */
 export interface SharedDeliveryPacerOptions {
   /** Conversation windows only (perTenantRequestsPerSecond: Infinity). */
@@ -60,7 +62,9 @@ const trickle = { from: 5, to: 10 };
 
 export class SharedDeliveryPacer implements DeliveryPacer {
   private readonly pool: TenantSlotPool;
-  /** When this instance's requests to each tenant left (the departure gate, DeliveryPacer.departAt). */
+  /** Leased slots kept for the copies rescheduled to them. */
+  private readonly held: HeldTenantSlots;
+  /** When this instance's requests to each tenant left or were answered (the departure gate, DeliveryPacer.depart). */
   private readonly departures: TenantBookings;
   private readonly leasing = new Map<string, Promise<BudgetLease>>();
   private readonly waiting = new Map<string, number>();
@@ -84,14 +88,17 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     this.conversationLatenessInMs = Math.max(this.toleranceInMs, options.conversationLatenessInMs ?? 50);
     this.returnLeadInMs = this.gatherInMs + options.budget.policy.leadInMs;
     this.pool = new TenantSlotPool(this.toleranceInMs);
-    this.departures = new TenantBookings(options.budget.policy.windowInMs);
+    this.held = new HeldTenantSlots(options.budget.policy.windowInMs);
+    this.departures = new TenantBookings(departureWindowInMs);
     this.promised = new TenantBookings(options.budget.policy.windowInMs);
   }
 
   async pace({ tenantId, conversationId, maxWaitInMs, heldSlotAt }: PaceRequest): Promise<PaceAnswer> {
     const { local } = this.options;
-    // A rescheduled copy hands its booking back and reserves afresh: its tenant slot was never leased.
-    if (heldSlotAt !== undefined) local.release(tenantId, conversationId, heldSlotAt);
+    if (heldSlotAt !== undefined) {
+      const back = this.returning(tenantId, conversationId, heldSlotAt, maxWaitInMs);
+      if (back !== undefined) return back;
+    }
     let notBefore = Number.NEGATIVE_INFINITY;
     const began = this.options.now();
     let waited = false;
@@ -109,10 +116,14 @@ export class SharedDeliveryPacer implements DeliveryPacer {
         };
         return { kind: 'sendAfter', delayInMs: Math.max(0, slotAt - this.options.now(), tenantSlot - this.options.now()), release };
       }
-      // Too late for this conversation's own slot: the tenant slot goes back for another send.
-      if (shared.kind === 'slot') this.pool.add(tenantId, [shared.at]);
+      if (shared.kind === 'slot') {
+        const kept = this.onLaterTenantSlot(tenantId, conversationId, slotAt, shared.at, maxWaitInMs);
+        if (kept !== undefined) return kept;
+        notBefore = shared.at;
+        continue;
+      }
       local.release(tenantId, conversationId, slotAt);
-      if (shared.kind === 'full' && !waited && shared.at - began <= maxWaitInMs) {
+      if (!waited && shared.at - began <= maxWaitInMs) {
         // The tenant's window frees within the wait an invocation may spend: wait for it here. Rescheduled, the
         // copy would go behind every copy promised a return already, and the window's slots would go unused.
         waited = true;
@@ -121,12 +132,65 @@ export class SharedDeliveryPacer implements DeliveryPacer {
         if (pauseInMs > 0) await (this.options.sleep ?? sleep)(pauseInMs);
         continue;
       }
-      notBefore = shared.kind === 'full' ? this.promise(tenantId, Math.max(shared.at, slotAt)) : shared.at;
-      if (shared.kind === 'full') break;
+      notBefore = this.promise(tenantId, Math.max(shared.at, slotAt));
+      break;
     }
     const now = this.options.now();
     const delayInMs = local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, notBefore).delayInMs;
     return this.reschedule(tenantId, conversationId, now + delayInMs);
+  }
+
+  /**
+   * A rescheduled copy back with its conversation slot: on the tenant slot held for it (still within its
+   * tolerance), it sends; otherwise it hands its booking back and is paced afresh (undefined).
+   */
+  private returning(tenantId: string, conversationId: string, conversationSlot: number, maxWaitInMs: number): PaceAnswer | undefined {
+    const { local } = this.options;
+    const tenantSlot = this.held.take(tenantId, conversationId, conversationSlot);
+    const now = this.options.now();
+    // It was told to come back this early (returnLeadInMs), whatever the wait.
+    if (tenantSlot !== undefined && now <= tenantSlot + this.toleranceInMs && conversationSlot - now <= Math.max(maxWaitInMs, this.returnLeadInMs)) {
+      const release = (): void => {
+        local.release(tenantId, conversationId, conversationSlot);
+        this.pool.add(tenantId, [tenantSlot]);
+      };
+      return { kind: 'sendAfter', delayInMs: Math.max(0, conversationSlot - now, tenantSlot - now), release };
+    }
+    local.release(tenantId, conversationId, conversationSlot);
+    return undefined;
+  }
+
+  /**
+   * A tenant slot later than the conversation's own: the conversation is booked on it instead. Within the wait
+   * the copy sends on it; beyond, it is rescheduled holding it, so it neither hands the slot back nor competes
+   * for the next one when it returns. When the conversation's windows do not allow that time, the tenant slot
+   * goes back for another send (undefined).
+   */
+  private onLaterTenantSlot(tenantId: string, conversationId: string, slotAt: number, tenantSlot: number, maxWaitInMs: number): PaceAnswer | undefined {
+    const { local } = this.options;
+    local.release(tenantId, conversationId, slotAt);
+    const now = this.options.now();
+    const conversationSlot = now + local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, tenantSlot).delayInMs;
+    const release = (): void => {
+      local.release(tenantId, conversationId, conversationSlot);
+      this.pool.add(tenantId, [tenantSlot]);
+    };
+    if (conversationSlot > tenantSlot + this.toleranceInMs) {
+      release();
+      return undefined;
+    }
+    if (conversationSlot - now <= maxWaitInMs) return { kind: 'sendAfter', delayInMs: Math.max(0, conversationSlot - now), release };
+    this.held.hold(tenantId, conversationId, conversationSlot, tenantSlot);
+    const returnAt = Math.max(now, conversationSlot - this.returnLeadInMs);
+    return {
+      kind: 'reschedule',
+      until: new Date(conversationSlot),
+      returnAt: new Date(returnAt),
+      release: () => {
+        this.held.take(tenantId, conversationId, conversationSlot);
+        release();
+      },
+    };
   }
 
   /** Reschedules to the conversation slot booked at `until`, coming back early enough to lease a tenant slot for it. */
@@ -143,6 +207,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
   async coolDownTenant(tenantId: string, retryAfterInMs: number, now: Date): Promise<void> {
     this.options.local.coolDownTenant(tenantId, retryAfterInMs, now);
     this.pool.drop(tenantId);
+    this.held.drop(tenantId);
     this.fullUntil.delete(tenantId);
     // The promises stay: copies rescheduled from now on queue behind those promised before the 429, not on them.
     try {
@@ -153,8 +218,8 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     }
   }
 
-  departAt(tenantId: string, now: number): number {
-    return this.departures.book(tenantId, now, this.options.budget.limit(tenantId));
+  depart(tenantId: string, now: number): Departure {
+    return this.departures.depart(tenantId, now, this.options.budget.limit(tenantId));
   }
 
   /** This instance's cool-down, or a later one another instance wrote to the tenant's row as last read here. */

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { errorCodes, GatewayError } from '../errors';
 import { type StoredTenantBudget, type TenantBudgetStore } from '../store/tenantBudgetStore';
 import { currentLimit, emptyTenantBudget, type LeaseRequest, leaseSlots, recordThrottle, type TenantBudgetPolicy, type TenantBudgetState } from './tenantBudgetLedger';
@@ -16,6 +18,8 @@ export interface SharedTenantBudgetOptions {
   maxRounds?: number;
   /** Rows remembered (least recently used forgotten first; default 10,000). */
   maxTenants?: number;
+  /** This instance, as its leases name it (default: a random id per process). */
+  instanceId?: string;
 }
 
 export interface BudgetLease {
@@ -41,8 +45,10 @@ export class SharedTenantBudget {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly maxRounds: number;
   private readonly maxTenants: number;
+  private readonly instanceId: string;
 
   constructor(private readonly options: SharedTenantBudgetOptions) {
+    this.instanceId = options.instanceId ?? randomUUID().slice(0, 8);
     this.maxRounds = options.maxRounds ?? 10;
     this.maxTenants = options.maxTenants ?? 10_000;
   }
@@ -65,7 +71,7 @@ export class SharedTenantBudget {
   /** Up to `want` slots within the horizon (see LeaseRequest); none (and when the next frees up) when the tenant's window is full. */
   async lease(tenantId: string, want: number, request: LeaseRequest = {}): Promise<BudgetLease> {
     const lease = await this.change(tenantId, (state, now) => {
-      const result = leaseSlots(state, this.options.policy, now, want, request);
+      const result = leaseSlots(state, this.options.policy, now, want, { lessee: this.instanceId, ...request });
       // Nothing granted and nothing to record: a full window costs no write.
       return result.slots.length === 0 ? { result } : { write: result.state, result };
     });

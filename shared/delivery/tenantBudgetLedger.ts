@@ -15,13 +15,30 @@ export interface TenantBudgetState {
   coolDownUntil: number;
   /** The limit a 429 set, and when; absent once the limit has crept back to the ceiling. */
   throttled?: { limit: number; at: number };
+  /** The instance that leased last, and when. */
+  lessee?: { id: string; at: number };
+  /** Until when (epoch ms) more than one instance is leasing: slots keep the wider window (windowInMs). */
+  sharedUntil?: number;
 }
 
 export interface TenantBudgetPolicy {
   /** Requests per window at most (PerTenantRequestsPerSecond: Teams' 50). */
   ceiling: number;
-  /** Teams' 1 s window plus a margin for arrival jitter. */
+  /**
+   * Teams' 1 s window plus a margin for arrival jitter between instances: while several lease, each one's
+   * departure gate sees only its own requests, and the slots must absorb how unevenly theirs arrive.
+   */
   windowInMs: number;
+  /**
+   * The window while one instance leases alone: its departure gate counts every request to the tenant from
+   * Teams' answer (DeliveryPacer.depart), so the slots need only a little more than Teams' 1 s.
+   */
+  soloWindowInMs: number;
+  /**
+   * Another instance's lease this recent makes the tenant shared (and keeps it so for as long again); the
+   * first lease after this long without one keeps the shared window for its own slots.
+   */
+  sharedForInMs: number;
   /** How far ahead a lease may book: what a dying instance can take with it. */
   horizonInMs: number;
   /**
@@ -71,11 +88,20 @@ export interface LeaseRequest {
    * few sends instead of one lease (one Table write) per send. Absent: the earliest free slots.
    */
   spacingInMs?: number;
+  /** The leasing instance; absent, the lease counts as shared (the wider window). */
+  lessee?: string;
 }
 
 /** Books up to `want` slots from now (after any cool-down), none at or beyond now + horizon. */
 export function leaseSlots(state: TenantBudgetState, policy: TenantBudgetPolicy, now: number, want: number, request: LeaseRequest = {}): TenantLease {
-  const limits = windowLimits(currentLimit(state, policy, now), policy);
+  const { lessee } = request;
+  // Alone only once this instance has leased recently and nobody else has. A lease after a quiet spell may be
+  // the first of several instances starting one broadcast together: its slots (one horizon) keep the wide window.
+  const recent = state.lessee !== undefined && now - state.lessee.at < policy.sharedForInMs;
+  const alone = lessee !== undefined && recent && state.lessee?.id === lessee;
+  const sharedUntil = alone ? state.sharedUntil : now + (recent || lessee === undefined ? policy.sharedForInMs : policy.leadInMs + policy.horizonInMs);
+  const windowInMs = sharedUntil !== undefined && sharedUntil > now ? policy.windowInMs : policy.soloWindowInMs;
+  const limits = windowLimits(currentLimit(state, policy, now), policy, windowInMs);
   const log = new SlidingWindowLog();
   for (const t of state.granted) if (t > now - policy.windowInMs) log.book(t);
   const earliest = Math.max(now + policy.leadInMs, state.coolDownUntil);
@@ -92,7 +118,10 @@ export function leaseSlots(state: TenantBudgetState, policy: TenantBudgetPolicy,
   // For anyone, not only these sends: a lease that wanted later slots than the horizon holds is not a full window.
   const nextFreeAt = log.earliestAllowed(earliest, limits);
   const granted = state.granted.filter((g) => g > now - policy.windowInMs).concat(slots).sort((a, b) => a - b);
-  return { slots, nextFreeAt, state: settled({ ...state, granted }, policy, now) };
+  const next: TenantBudgetState = { ...state, granted, ...(lessee === undefined ? {} : { lessee: { id: lessee, at: now } }) };
+  if (sharedUntil !== undefined && sharedUntil > now) next.sharedUntil = sharedUntil;
+  else delete next.sharedUntil;
+  return { slots, nextFreeAt, state: settled(next, policy, now) };
 }
 
 /**
@@ -106,8 +135,8 @@ export function recordThrottle(state: TenantBudgetState, policy: TenantBudgetPol
   return { ...state, coolDownUntil, throttled: { limit, at: now } };
 }
 
-function windowLimits(limit: number, policy: TenantBudgetPolicy): RateLimit[] {
-  const window: RateLimit = { limit, windowInMs: policy.windowInMs };
+function windowLimits(limit: number, policy: TenantBudgetPolicy, windowInMs: number): RateLimit[] {
+  const window: RateLimit = { limit, windowInMs };
   return policy.groups === undefined ? [window] : [window, { limit: Math.min(limit, policy.groups.limit), windowInMs: policy.groups.windowInMs }];
 }
 

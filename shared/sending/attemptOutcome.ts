@@ -11,8 +11,9 @@ import { deadLettered, type SendResult } from './sendResult';
 export type DeliveredDecision = Extract<DeliveryDecision, { kind: 'delivered' }>;
 export type FailedDecision = Exclude<DeliveryDecision, { kind: 'delivered' }>;
 
-/** The pure policy's answer to one Connector attempt. */
+/** The pure policy's answer to one Connector attempt; the departure gate learns when Teams answered it. */
 export function decideAttempt(runtime: SenderRuntime, ctx: AttemptContext, attempt: ConnectorAttempt, serviceUrlUsed: string): DeliveryDecision {
+  ctx.departure?.landed(runtime.now().getTime());
   return decideDelivery({
     message: ctx.message,
     connectorAttempt: attempt,

@@ -1,4 +1,5 @@
 import { composeDescription } from '../delivery/failureDescription';
+import { type Departure } from '../delivery/tenantBookings';
 import { errorCodes, GatewayError } from '../errors';
 import { type DeliveryRecord } from '../notifications/store/notificationStore';
 import { type DeliveryMessage } from '../queue/deliveryMessage';
@@ -24,6 +25,8 @@ export interface AttemptContext {
   notes: string[];
   /** The delivery row as this attempt last read or wrote it (with its ETag): the next write skips a read. */
   row?: DeliveryRecord;
+  /** Its place in the tenant's departure gate once it may leave: Teams' answer is reported on it (decideAttempt). */
+  departure?: Departure;
 }
 
 /** Claims the copy for this attempt (`sending`, written BEFORE the Teams call); false when its state moved on. */

@@ -54,7 +54,7 @@ const maxLateRebookings = 3;
  * booked meanwhile, and a process that is late again and again would then never send at all. A slot granted
  * before Teams answered 429 for the tenant is never used during the cool-down: the copy books again (after
  * it) or is rescheduled, so one 429 does not turn into one for every send already waiting for its slot. A
- * send that goes waits, if it must, for its departure (DeliveryPacer.departAt).
+ * send that goes waits, if it must, for its departure (DeliveryPacer.depart), kept on `ctx` for Teams' answer.
  */
 export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string, slot: NearSlot): Promise<SendResult | undefined> {
   const tenantId = ctx.tenantId ?? '';
@@ -67,7 +67,7 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
     let coolingDown = runtime.pacer.tenantCoolDownUntil(tenantId) > current.sendAt;
     if (round >= maxLateRebookings || (!coolingDown && now - current.sendAt <= sendLatenessToleranceInMs)) {
       // A 429 heard while it waited for its departure finds it on a slot granted before the 429, too.
-      coolingDown = (await departsIntoCoolDown(runtime, tenantId)) && round < maxLateRebookings;
+      coolingDown = (await departsIntoCoolDown(runtime, ctx, tenantId)) && round < maxLateRebookings;
       if (!coolingDown) return undefined;
     }
     const next = await askPacer(runtime, ctx, paceKey, undefined);
@@ -77,7 +77,7 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
       current = next.slot;
       continue;
     }
-    if (!coolingDown && !(await departsIntoCoolDown(runtime, tenantId))) {
+    if (!coolingDown && !(await departsIntoCoolDown(runtime, ctx, tenantId))) {
       next.release();
       return undefined;
     }
@@ -87,12 +87,13 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
 }
 
 /**
- * Holds the request until its departure keeps the tenant's limit as requests actually leave
- * (DeliveryPacer.departAt); whether the tenant went into a cool-down meanwhile (then it must not leave).
+ * Holds the request until its departure keeps the tenant's limit as requests actually reach Teams
+ * (DeliveryPacer.depart); whether the tenant went into a cool-down meanwhile (then it must not leave).
  */
-async function departsIntoCoolDown(runtime: SenderRuntime, tenantId: string): Promise<boolean> {
+async function departsIntoCoolDown(runtime: SenderRuntime, ctx: AttemptContext, tenantId: string): Promise<boolean> {
   const now = runtime.now().getTime();
-  const delayInMs = runtime.pacer.departAt(tenantId, now) - now;
+  ctx.departure = runtime.pacer.depart(tenantId, now);
+  const delayInMs = ctx.departure.at - now;
   if (delayInMs <= 0) return false;
   await runtime.sleep(delayInMs);
   return runtime.pacer.tenantCoolDownUntil(tenantId) > runtime.now().getTime();

@@ -46,6 +46,9 @@ interface BudgetEntity {
   coolDownUntil: number;
   throttledLimit?: number;
   throttledAt?: number;
+  lesseeId?: string;
+  lesseeAt?: number;
+  sharedUntil?: number;
 }
 
 function budgetToEntity(tenantId: string, state: TenantBudgetState): BudgetEntity {
@@ -54,6 +57,11 @@ function budgetToEntity(tenantId: string, state: TenantBudgetState): BudgetEntit
     entity.throttledLimit = state.throttled.limit;
     entity.throttledAt = state.throttled.at;
   }
+  if (state.lessee !== undefined) {
+    entity.lesseeId = state.lessee.id;
+    entity.lesseeAt = state.lessee.at;
+  }
+  if (state.sharedUntil !== undefined) entity.sharedUntil = state.sharedUntil;
   return entity;
 }
 
@@ -67,6 +75,10 @@ function budgetFromEntity(entity: Record<string, unknown>): TenantBudgetState {
   const limit = number(entity.throttledLimit);
   const at = number(entity.throttledAt);
   if (limit !== undefined && at !== undefined) state.throttled = { limit, at };
+  const lesseeAt = number(entity.lesseeAt);
+  if (typeof entity.lesseeId === 'string' && lesseeAt !== undefined) state.lessee = { id: entity.lesseeId, at: lesseeAt };
+  const sharedUntil = number(entity.sharedUntil);
+  if (sharedUntil !== undefined) state.sharedUntil = sharedUntil;
   return state;
 }
 

@@ -131,6 +131,6 @@ function recorded(pacer: DeliveryPacer): DeliveryPacer {
     },
     coolDownTenant: async (tenantId, retryAfterInMs, now) => pacer.coolDownTenant(tenantId, retryAfterInMs, now),
     tenantCoolDownUntil: (tenantId) => pacer.tenantCoolDownUntil(tenantId),
-    departAt: (tenantId, now) => pacer.departAt(tenantId, now),
+    depart: (tenantId, now) => pacer.depart(tenantId, now),
   };
 }

@@ -1,9 +1,10 @@
-import { createDeliveryPacer, tenantWindowMarginInMs } from '../../../shared/delivery/deliveryPacerFactory';
+import { departureWindowInMs } from '../../../shared/delivery/deliveryPacer';
+import { createDeliveryPacer } from '../../../shared/delivery/deliveryPacerFactory';
 
 const t0 = 1_800_000_000_000;
 
 describe('createDeliveryPacer', () => {
-  it('PerTenantBudget=process holds departures to the tenant limit per window as requests leave, too', () => {
+  it('PerTenantBudget=process holds departures to the tenant limit per window as requests are answered, too', () => {
     const pacer = createDeliveryPacer({
       settings: { perTenantRequestsPerSecond: 50, perTenantBudget: 'process' },
       budgetTable: () => {
@@ -13,8 +14,11 @@ describe('createDeliveryPacer', () => {
       log: () => undefined,
     });
     // A window's 50 requests left late, together: the 51st waits for the first to leave the window.
-    for (let n = 0; n < 50; n++) expect(pacer.departAt('t', t0)).toBe(t0);
-    expect(pacer.departAt('t', t0 + 500)).toBe(t0 + 1_000 + tenantWindowMarginInMs);
-    expect(pacer.departAt('other', t0 + 500)).toBe(t0 + 500);
+    const departures = Array.from({ length: 50 }, () => pacer.depart('t', t0));
+    expect(departures.map((d) => d.at)).toEqual(new Array(50).fill(t0));
+    expect(pacer.depart('other', t0 + 500).at).toBe(t0 + 500);
+    // Answered 100 ms and more after they left (new connections): they count from then, not from t0.
+    departures.forEach((d, n) => d.landed(t0 + 100 + n));
+    expect(pacer.depart('t', t0 + 500).at).toBe(t0 + 100 + departureWindowInMs);
   });
 });

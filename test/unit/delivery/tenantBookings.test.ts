@@ -11,6 +11,24 @@ describe('TenantBookings', () => {
     expect(departures.book('t', t0 + 1_075, 50)).toBe(t0 + 90 + 1_075);
   });
 
+  it('as the departure gate: a request counts from when Teams answered it, so one slow on the way holds the next window back', () => {
+    const gate = new TenantBookings(1_005);
+    // A window's 50 leave on time, but the first 10 take 100 ms to arrive (new connections) and are answered then.
+    const departures = Array.from({ length: 50 }, (_, n) => gate.depart('t', t0 + n * 9, 50));
+    expect(departures.map((d) => d.at)).toEqual(Array.from({ length: 50 }, (_, n) => t0 + n * 9));
+    departures.forEach((d, n) => d.landed(d.at + (n < 10 ? 100 : 2)));
+    // The next window's first request waits a window after the earliest answer (the 11th's, at t0 + 92), not
+    // after the first departure.
+    expect(gate.depart('t', t0 + 1_005, 50).at).toBe(t0 + 92 + 1_005);
+    // Answered twice (a chat created, then the message sent): it counts from the later answer.
+    const twice = gate.depart('u', t0, 1);
+    twice.landed(t0 + 20);
+    twice.landed(t0 + 60);
+    expect(gate.depart('u', t0 + 1_030, 1).at).toBe(t0 + 60 + 1_005);
+    // An answer already forgotten (a window old) moves nothing.
+    expect(gate.move('u', t0, t0 + 5)).toBe(false);
+  });
+
   it('never lets a tenant have more than the limit in any window, and holds nothing that is within it', () => {
     const departures = new TenantBookings(1_000);
     const booked: number[] = [];

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 
 import { currentLimit, emptyTenantBudget, leaseSlots, recordThrottle, type TenantBudgetPolicy, type TenantBudgetState } from '../../../shared/delivery/tenantBudgetLedger';
 
-const policy: TenantBudgetPolicy = { ceiling: 50, windowInMs: 1_025, horizonInMs: 1_000, leadInMs: 100, backoffFactor: 0.8, recoveryStepInMs: 1_000 };
+const policy: TenantBudgetPolicy = { ceiling: 50, windowInMs: 1_025, soloWindowInMs: 1_010, sharedForInMs: 2_000, horizonInMs: 1_000, leadInMs: 100, backoffFactor: 0.8, recoveryStepInMs: 1_000 };
 const t0 = 1_800_000_000_000;
 
 /** Brute force: the most slots any half-open window (s − w, s] holds. */
@@ -21,6 +21,28 @@ describe('tenant budget ledger: leases', () => {
     expect(second.nextFreeAt).toBe(t0 + 100 + 1_025);
     const later = leaseSlots(first.state, policy, t0 + 1_000, 10);
     expect(later.slots).toEqual(Array<number>(10).fill(t0 + 1_125));
+  });
+
+  it('uses the narrower window while one instance leases alone, the wider one while others lease or after a quiet spell', () => {
+    const burst = Array<number>(50).fill(t0 + 100);
+    // The first lease after a quiet spell keeps the wider window for the slots it grants (a horizon and the lead).
+    const first = leaseSlots(emptyTenantBudget, policy, t0, 50, { lessee: 'a' });
+    expect(first.state.lessee).toEqual({ id: 'a', at: t0 });
+    expect(first.state.sharedUntil).toBe(t0 + 100 + 1_000);
+    expect(leaseSlots(first.state, policy, t0 + 10, 1, { lessee: 'a' }).nextFreeAt).toBe(t0 + 100 + 1_025);
+    // Alone (it leased last, recently, and nobody else has): the next window opens 1,010 ms after the first.
+    const alone: TenantBudgetState = { granted: burst, coolDownUntil: 0, lessee: { id: 'a', at: t0 } };
+    expect(leaseSlots(alone, policy, t0 + 10, 1, { lessee: 'a' }).nextFreeAt).toBe(t0 + 100 + 1_010);
+    // Another instance leases: shared, for 2 s after its lease, whoever leases next.
+    const b = leaseSlots(alone, policy, t0 + 20, 1, { lessee: 'b' });
+    expect(b.nextFreeAt).toBe(t0 + 100 + 1_025);
+    const bGranted = leaseSlots(alone, policy, t0 + 1_000, 1, { lessee: 'b' });
+    expect(bGranted.slots).toEqual([t0 + 100 + 1_025]);
+    expect(bGranted.state.sharedUntil).toBe(t0 + 1_000 + 2_000);
+    expect(leaseSlots({ ...bGranted.state, lessee: { id: 'a', at: t0 + 1_010 } }, policy, t0 + 1_020, 1, { lessee: 'a' }).state.sharedUntil).toBe(t0 + 3_000);
+    // A stale lessee is a quiet spell; a lease that names no instance counts as shared.
+    expect(leaseSlots({ ...alone, lessee: { id: 'a', at: t0 - 2_000 } }, policy, t0 + 10, 1, { lessee: 'a' }).nextFreeAt).toBe(t0 + 100 + 1_025);
+    expect(leaseSlots(alone, policy, t0 + 10, 1).nextFreeAt).toBe(t0 + 100 + 1_025);
   });
 
   it('in groups, sends a window’s share early in small groups, then nothing until the window has passed', () => {

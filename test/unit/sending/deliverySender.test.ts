@@ -236,7 +236,7 @@ describe('send: pacing', () => {
       pace: async () => Promise.resolve({ kind: 'reschedule', until, returnAt, release: () => undefined }),
       coolDownTenant: async () => Promise.resolve(),
       tenantCoolDownUntil: () => Number.NEGATIVE_INFINITY,
-      departAt: (_tenantId, now) => now,
+      depart: (_tenantId, now) => ({ at: now, landed: () => undefined }),
     };
     const env = setUp({ pacer });
     const message = withDelivery(env);
@@ -246,22 +246,33 @@ describe('send: pacing', () => {
     expect(env.queue.enqueued).toEqual([{ body: { ...message, deferral: 1, pacedUntil: until.toISOString() }, notBefore: returnAt }]);
   });
 
-  it('after its slot, a request waits for the departure the pacer gives it (its process kept the limit as requests left)', async () => {
+  it('after its slot, a request waits for the departure the pacer gives it, and reports when Teams answered it', async () => {
     const departures: number[] = [];
+    const landings: number[] = [];
     const pacer: DeliveryPacer = {
       pace: async () => Promise.resolve({ kind: 'sendAfter', delayInMs: 0, release: () => undefined }),
       coolDownTenant: async () => Promise.resolve(),
       tenantCoolDownUntil: () => Number.NEGATIVE_INFINITY,
-      departAt: (_tenantId, now) => {
+      depart: (_tenantId, now) => {
         departures.push(now);
-        return now + 90;
+        return { at: now + 90, landed: (at) => landings.push(at) };
       },
     };
-    const env = setUp({ pacer });
+    const env = setUp({
+      pacer,
+      sleep: async (ms) => {
+        env.sleeps.push(ms);
+        env.clock.advance(ms);
+        return Promise.resolve();
+      },
+    });
     await env.process(withDelivery(env));
     expect(departures).toHaveLength(1);
     expect(env.sleeps).toEqual([90]);
     expect(env.connector.calls).toHaveLength(1);
+    // Answered after it left: the gate counts it from then on.
+    expect(landings).toHaveLength(1);
+    expect(landings[0]).toBeGreaterThanOrEqual(departures[0]! + 90);
   });
 
   it('a 429 heard while a request waits for its departure holds it back: the copy is rescheduled, Teams is not asked', async () => {
@@ -276,7 +287,7 @@ describe('send: pacing', () => {
       },
       coolDownTenant: async () => Promise.resolve(),
       tenantCoolDownUntil: () => coolDownUntil,
-      departAt: (_tenantId, now) => now + 90,
+      depart: (_tenantId, now) => ({ at: now + 90, landed: () => undefined }),
     };
     const env = setUp({
       pacer,

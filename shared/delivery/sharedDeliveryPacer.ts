@@ -110,11 +110,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
       // Never before the tenant slot (its window's margin is for arrival jitter, not for sending early).
       if (shared.kind === 'slot' && shared.at <= slotAt + this.conversationLatenessInMs) {
         const tenantSlot = shared.at;
-        const release = (): void => {
-          local.release(tenantId, conversationId, slotAt);
-          this.pool.add(tenantId, [tenantSlot]);
-        };
-        return { kind: 'sendAfter', delayInMs: Math.max(0, slotAt - this.options.now(), tenantSlot - this.options.now()), release };
+        return { kind: 'sendAfter', delayInMs: Math.max(0, slotAt - this.options.now(), tenantSlot - this.options.now()), release: this.handBack(tenantId, conversationId, slotAt, tenantSlot) };
       }
       if (shared.kind === 'slot') {
         const kept = this.onLaterTenantSlot(tenantId, conversationId, slotAt, shared.at, maxWaitInMs);
@@ -150,11 +146,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     const now = this.options.now();
     // It was told to come back this early (returnLeadInMs), whatever the wait.
     if (tenantSlot !== undefined && now <= tenantSlot + this.toleranceInMs && conversationSlot - now <= Math.max(maxWaitInMs, this.returnLeadInMs)) {
-      const release = (): void => {
-        local.release(tenantId, conversationId, conversationSlot);
-        this.pool.add(tenantId, [tenantSlot]);
-      };
-      return { kind: 'sendAfter', delayInMs: Math.max(0, conversationSlot - now, tenantSlot - now), release };
+      return { kind: 'sendAfter', delayInMs: Math.max(0, conversationSlot - now, tenantSlot - now), release: this.handBack(tenantId, conversationId, conversationSlot, tenantSlot) };
     }
     local.release(tenantId, conversationId, conversationSlot);
     return undefined;
@@ -171,10 +163,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
     local.release(tenantId, conversationId, slotAt);
     const now = this.options.now();
     const conversationSlot = now + local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, tenantSlot).delayInMs;
-    const release = (): void => {
-      local.release(tenantId, conversationId, conversationSlot);
-      this.pool.add(tenantId, [tenantSlot]);
-    };
+    const release = this.handBack(tenantId, conversationId, conversationSlot, tenantSlot);
     if (conversationSlot > tenantSlot + this.toleranceInMs) {
       release();
       return undefined;
@@ -190,6 +179,14 @@ export class SharedDeliveryPacer implements DeliveryPacer {
         this.held.take(tenantId, conversationId, conversationSlot);
         release();
       },
+    };
+  }
+
+  /** Hands a copy's two bookings back unused: its conversation slot, and its tenant slot to the pool for another send. */
+  private handBack(tenantId: string, conversationId: string, conversationSlot: number, tenantSlot: number): () => void {
+    return () => {
+      this.options.local.release(tenantId, conversationId, conversationSlot);
+      this.pool.add(tenantId, [tenantSlot]);
     };
   }
 

@@ -8,7 +8,7 @@ import { createDeliveryPacer, tenantBudgetPolicy } from '../../../shared/deliver
 import { toReceivedDeliveries } from '../../../shared/queue/serviceBusTrigger';
 import { createDeliverySender } from '../../../shared/sending/deliverySender';
 import { createTableClient } from '../../../shared/store/tableClientFactory';
-import { tenantBudgetTableName } from '../../../shared/store/tableTenantBudgetStore';
+import { TableTenantBudgetStore, tenantBudgetTableName } from '../../../shared/store/tableTenantBudgetStore';
 import { DeliveryRig, newTenantId, type PostedCopy, quietConsole, uniqueText } from './deliveryRig';
 
 /**
@@ -134,3 +134,17 @@ function recorded(pacer: DeliveryPacer): DeliveryPacer {
     depart: (tenantId, now) => pacer.depart(tenantId, now),
   };
 }
+
+it('the tenant row keeps the last lessee and how long the tenant counts as shared, on Table Storage as written', async () => {
+  const store = new TableTenantBudgetStore(createTableClient(rig.services.config.tables, tenantBudgetTableName));
+  const tenantId = newTenantId();
+  const state = { granted: [1_800_000_000_100, 1_800_000_000_150], coolDownUntil: 0, lessee: { id: 'a1b2c3d4', at: 1_800_000_000_000 }, sharedUntil: 1_800_000_002_500 };
+  const etag = await store.write(tenantId, state, undefined);
+  expect(etag).toEqual(expect.any(String));
+  expect(await store.read(tenantId)).toEqual({ state, etag });
+  // A row without them (written before they existed) reads as no lessee: the next lease is a quiet start.
+  const { lessee: _lessee, sharedUntil: _sharedUntil, ...older } = state;
+  const next = await store.write(tenantId, older, etag);
+  expect((await store.read(tenantId))?.state).toEqual(older);
+  expect(next).not.toBe(etag);
+});

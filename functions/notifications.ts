@@ -6,6 +6,7 @@ import { errorResponse } from '../shared/http/errorResponse';
 import { jsonResponse } from '../shared/http/jsonResponse';
 import { checkWriteOrigin } from '../shared/http/writeOrigin';
 import { type CopyOperationServices, deleteNotification, updateNotification } from '../shared/notifications/copies/sentCopyOperations';
+import { sendSpreadFor } from '../shared/notifications/copies/tenantSendSpread';
 import { acceptNotification, type IntakeServices } from '../shared/notifications/intake/notificationIntake';
 import { notificationBodyLimit } from '../shared/notifications/request/requestBodyLimit';
 import { type ValidationResult } from '../shared/notifications/request/validationIssue';
@@ -82,7 +83,13 @@ export async function notificationByIdHandler(request: HttpRequest, context: Inv
 }
 
 function intakeServices(services: GatewayServices): IntakeServices {
-  const intake: IntakeServices = { conversations: services.conversationStore, notifications: services.notificationStore, queue: services.deliveryQueue, now: services.now };
+  const intake: IntakeServices = {
+    conversations: services.conversationStore,
+    notifications: services.notificationStore,
+    queue: services.deliveryQueue,
+    now: services.now,
+    spread: sendSpreadFor(services.config.delivery),
+  };
   if (services.config.publicBaseUrl !== undefined) intake.publicBaseUrl = services.config.publicBaseUrl;
   if (services.config.callbacks !== undefined) intake.policy = { callbacks: services.config.callbacks };
   return intake;

@@ -4,6 +4,7 @@ import { runCallbackMessage } from '../shared/callbacks/callbackRunner';
 import { callbackServicesOf } from '../shared/callbacks/callbackServices';
 import { raiseCallbacksAfter } from '../shared/callbacks/callbackTriggers';
 import { type GatewayServices, getGatewayServices } from '../shared/gatewayServices';
+import { sendSpreadFor } from '../shared/notifications/copies/tenantSendSpread';
 import { runFanOutStep } from '../shared/notifications/intake/tenantFanOut';
 import { type MessageSettlement } from '../shared/queue/messageSettlement';
 import { parseDeliveryBody } from '../shared/queue/serviceBusMessageShape';
@@ -55,7 +56,13 @@ export function senderDependencies(services: GatewayServices): DeliverySenderDep
     now: services.now,
     ...(services.graphInstaller === undefined ? {} : { installer: services.graphInstaller }),
     runFanOutStep: async (message) =>
-      runFanOutStep(message, { notifications: services.notificationStore, audience: services.tenantAudience, queue: services.deliveryQueue, now: services.now }),
+      runFanOutStep(message, {
+        notifications: services.notificationStore,
+        audience: services.tenantAudience,
+        queue: services.deliveryQueue,
+        now: services.now,
+        spread: sendSpreadFor(services.config.delivery),
+      }),
     runCallbackStep: async (message) => runCallbackMessage(message, callbackServicesOf(services)),
   };
 }

@@ -2,6 +2,7 @@ import { callbackCheckMessage } from '../../callbacks/callbackMessages';
 import { errorCodes, GatewayError } from '../../errors';
 import { type DeliveryQueue } from '../../queue/deliveryQueue';
 import { sendMessageFor } from '../copies/copyOperationMessages';
+import { type SendSpread, spreadSends } from '../copies/tenantSendSpread';
 import { parseJsonBody } from '../request/jsonBody';
 import { isNotificationId, newNotificationId } from '../request/notificationId';
 import { type NotificationRequest, parseNotificationRequest, type RequestPolicy } from '../request/notificationRequest';
@@ -26,6 +27,8 @@ export interface IntakeServices {
   newId?: (now: Date) => string;
   /** The callback allowlist; absent when status callbacks are off (a request with `callback` is then a 400). */
   policy?: RequestPolicy;
+  /** Spread each tenant's sends over the time Teams takes them (tenantSendSpread.ts); absent: all at once. */
+  spread?: SendSpread;
 }
 
 /** The 202 body of `POST /api/notifications`, stored and replayed to an idempotent repeat. */
@@ -106,7 +109,8 @@ async function finishIntake(record: NotificationRecord, request: NotificationReq
   const resolutions = await resolveTargets(request.targets, services.conversations);
   const plan = planDirectDeliveries(record.id, request.targets, resolutions, record.message, now);
   const stored = await notifications.addDeliveries([...plan.deliveries, ...plan.unresolvedRows]);
-  await queue.enqueue(rowsToSend(stored, 'direct').map((row) => sendMessageFor(row, record)));
+  const sends = rowsToSend(stored, 'direct').map((row) => sendMessageFor(row, record));
+  await queue.enqueue(services.spread === undefined ? sends : spreadSends(sends, services.spread, now));
   // Progress rows first, so a step never runs without one; then the first page of each broadcast.
   for (const fanOut of plan.fanOuts) {
     await notifications.startFanOut({

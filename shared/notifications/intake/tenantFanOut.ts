@@ -4,6 +4,7 @@ import { type DeliveryMessage, type FanOutStep } from '../../queue/deliveryMessa
 import { type DeliveryQueue, type QueuedDelivery } from '../../queue/deliveryQueue';
 import { sendMessageFor } from '../copies/copyOperationMessages';
 import { followNotificationChanges } from '../copies/sentCopyOperations';
+import { type SendSpread, spreadSends } from '../copies/tenantSendSpread';
 import { type DeliveryError, type DeliveryOrigin, type FanOutProgress, type FanOutProgressStore, type NotificationStore } from '../store/notificationStore';
 import { planFanOutDeliveries, rowsToSend } from './deliveryPlan';
 import { type TenantAudience } from './tenantAudience';
@@ -21,6 +22,8 @@ export interface FanOutServices {
   now: () => Date;
   /** Conversations per step; default fanOutPageSize. */
   pageSize?: number;
+  /** Spread the page's sends over the time Teams takes them, after the pages before it (tenantSendSpread.ts). */
+  spread?: SendSpread;
 }
 
 export type FanOutStepOutcome =
@@ -76,7 +79,10 @@ export async function runFanOutStep(message: DeliveryMessage, services: FanOutSe
   const origin: DeliveryOrigin = `fanOut:${step.targetIndex}`;
   const stored = await notifications.addDeliveries(planFanOutDeliveries(notificationId, step.targetIndex, page.conversations, services.now()));
   const toSend = rowsToSend(stored, origin);
-  await queue.enqueue(toSend.map((row) => sendMessageFor(row, notification)));
+  const sends = toSend.map((row) => sendMessageFor(row, notification));
+  // The pages before this one went to the sender just before it: its copies take their turns after theirs.
+  const spread = services.spread === undefined ? undefined : { ...services.spread, queuedAhead: step.page * (services.pageSize ?? fanOutPageSize) };
+  await queue.enqueue(spread === undefined ? sends : spreadSends(sends, spread, services.now()));
   if (page.continuationToken !== undefined) {
     await queue.enqueue([fanOutMessage(notificationId, { ...step, page: step.page + 1, continuationToken: page.continuationToken })]);
   }

@@ -1,0 +1,68 @@
+import { runFanOutStep } from '../../../shared/notifications/intake/tenantFanOut';
+import { newTenantId, NotificationRig, seedConversation, useGatewayEnvironment } from './notificationRig';
+
+/**
+ * A tenant's sends reach the queue spread over the time Teams takes them (tenantSendSpread.ts): through the
+ * POST handler as deployed, and page after page of a fan-out. The queue is the in-process Service Bus on a
+ * manual clock, so "scheduled" is Service Bus's own count of messages not yet visible.
+ */
+useGatewayEnvironment();
+
+let rig: NotificationRig;
+beforeEach(() => {
+  rig = new NotificationRig();
+});
+afterEach(async () => rig.close());
+
+describe('spreading a tenant’s sends on the queue', () => {
+  it('queues the first 24 copies of a 60-conversation POST at once and the rest at 47.5 a second, each once', async () => {
+    const services = await rig.services();
+    const tenantId = newTenantId();
+    const chats = await Promise.all(Array.from({ length: 60 }, async () => seedConversation(services, { tenantId, scope: 'groupChat' })));
+
+    const response = await rig.post({ targets: chats.map((chat) => ({ conversationId: chat.conversationId })), message: { text: 'spread' } });
+
+    expect(response.status).toBe(202);
+    expect(rig.bus.getCounts()).toMatchObject({ active: 24, scheduled: 36 });
+    expect(await rig.drainQueue()).toHaveLength(24);
+    // Copy k is due k / 47.5 s after the POST and comes 500 ms early: copies 24 to 42 by 400 ms, the last (due at 1,242 ms) at 742.
+    await rig.clock.advanceBy(400);
+    expect(await rig.drainQueue()).toHaveLength(43);
+    await rig.clock.advanceBy(342);
+    const seen = await rig.drainQueue();
+    expect(seen.map((m) => m.body.conversationId).sort()).toEqual(chats.map((chat) => chat.conversationId).sort());
+    expect(rig.bus.getCounts()).toMatchObject({ scheduled: 0 });
+  });
+
+  it('spreads each fan-out page after the pages before it, and a repeated page is still dropped as a duplicate', async () => {
+    const services = await rig.services();
+    const tenantId = newTenantId();
+    await Promise.all([1, 2, 3, 4].map(async () => seedConversation(services, { tenantId, scope: 'groupChat' })));
+    const response = await rig.post({ targets: [{ tenantId, scope: 'groupChat' }], message: { text: 'paged' } });
+    const fanOut = {
+      notifications: services.notificationStore,
+      audience: services.tenantAudience,
+      queue: services.deliveryQueue,
+      now: services.now,
+      pageSize: 2,
+      spread: { perTenantPerSecond: 1, leadInMs: 0 },
+    };
+    const step = { targetIndex: 0, tenantId, scope: 'groupChat' as const, page: 0 };
+    const first = { version: 1 as const, notificationId: String(response.body.id), operation: 'fanOut' as const, attempt: 1, revision: 0, fanOut: step };
+    const { continuationToken } = await services.tenantAudience.page(tenantId, 'groupChat', { pageSize: 2 });
+
+    await runFanOutStep(first, fanOut);
+    await runFanOutStep({ ...first, fanOut: { ...step, page: 1, ...(continuationToken === undefined ? {} : { continuationToken }) } }, fanOut);
+
+    // At one a second: page 0's copies at 0 and 1 s, page 1's at 2 and 3 s.
+    expect(rig.bus.getCounts().scheduled).toBe(3);
+    // The chain's own messages run the same pages again (unspread here): their sends are duplicates, dropped.
+    expect(await rig.drainQueue()).toHaveLength(1);
+    await rig.clock.advanceBy(1_000);
+    expect(await rig.drainQueue()).toHaveLength(2);
+    await rig.clock.advanceBy(1_999);
+    expect(await rig.drainQueue()).toHaveLength(3);
+    await rig.clock.advanceBy(1);
+    expect(await rig.drainQueue()).toHaveLength(4);
+  });
+});

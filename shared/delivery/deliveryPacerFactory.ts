@@ -14,7 +14,7 @@ import { type TenantBudgetPolicy } from './tenantBudgetLedger';
  * spends between its slot and Teams (the request; a send that wakes late takes another slot, see
  * sendLatenessToleranceInMs), and each instance's departure gate sees only its own requests, so a window a
  * little longer than Teams' keeps the instances' bursts that arrive unevenly inside it. Measured on this 2-core
- * machine with one process (`npm run bench -- --only scaleout --scale-out-instances 1`), before the gate counted
+ * machine with one process (this constant edited, `npm run bench -- --only scaleout --scale-out-instances 1`), before the gate counted
  * from Teams' answers: 25 ms let 9-13 sends a run arrive in a full window, 75 ms none. With four processes the
  * 429 count varies more between runs than between 10 and 75 ms, so the measured 75 ms stays.
  */

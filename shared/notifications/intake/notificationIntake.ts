@@ -110,7 +110,7 @@ async function finishIntake(record: NotificationRecord, request: NotificationReq
   const plan = planDirectDeliveries(record.id, request.targets, resolutions, record.message, now);
   const stored = await notifications.addDeliveries([...plan.deliveries, ...plan.unresolvedRows]);
   const sends = rowsToSend(stored, 'direct').map((row) => sendMessageFor(row, record));
-  await queue.enqueue(services.spread === undefined ? sends : spreadSends(sends, services.spread, now));
+  await queue.enqueue(spreadSends(sends, services.spread, now));
   // Progress rows first, so a step never runs without one; then the first page of each broadcast.
   for (const fanOut of plan.fanOuts) {
     await notifications.startFanOut({

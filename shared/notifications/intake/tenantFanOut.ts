@@ -82,7 +82,7 @@ export async function runFanOutStep(message: DeliveryMessage, services: FanOutSe
   const sends = toSend.map((row) => sendMessageFor(row, notification));
   // The pages before this one went to the sender just before it: its copies take their turns after theirs.
   const spread = services.spread === undefined ? undefined : { ...services.spread, queuedAhead: step.page * (services.pageSize ?? fanOutPageSize) };
-  await queue.enqueue(spread === undefined ? sends : spreadSends(sends, spread, services.now()));
+  await queue.enqueue(spreadSends(sends, spread, services.now()));
   if (page.continuationToken !== undefined) {
     await queue.enqueue([fanOutMessage(notificationId, { ...step, page: step.page + 1, continuationToken: page.continuationToken })]);
   }

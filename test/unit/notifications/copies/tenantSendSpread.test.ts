@@ -26,6 +26,7 @@ describe('spreading a batch of sends over the tenant budget', () => {
     expect(at[51]).toBe(20);
     expect(at[100]).toBe(1_000);
     expect(at[199]).toBe(2_980);
+    expect(offsets(spreadSends(batch, undefined, now)).every((offset) => offset === undefined)).toBe(true);
   });
 
   it('counts each tenant on its own, so two tenants’ broadcasts run side by side', () => {

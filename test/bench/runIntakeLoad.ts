@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   const stack = await startBenchStack(logDir);
   const tables = await startTableRequestCounter(stack.tablesConnectionString);
   const profileDir = values['cpu-prof-dir'];
+  if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
   const gatewayEnv: Record<string, string> = {
     [settingNames.tablesConnectionString]: tables.connectionString,
     ...(profileDir === undefined ? {} : { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpuProfilePreload.js')}`, CPU_PROFILE_DIR: path.resolve(profileDir) }),

@@ -181,6 +181,9 @@ var hostSettings = {
   // The host refuses (413) bodies over 1 MiB before the worker gets them, instead of handing it up to 100 MB.
   // No function reads more (notifications 1,000,000 bytes, activities 512 KiB; appSettings.test.ts checks).
   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1048576'
+  // A heap ceiling for the Node worker: without one V8 lets garbage pile up to about 200 MB before collecting;
+  // with it the worker peaks near 145 MB. Six times the live heap (dev/workerNodeArguments.ts says why).
+  languageWorkers__node__arguments: '--max-old-space-size=384'
 }
 
 // Settings the gateway reads (shared/config.ts settingNames); test/unit/infra/appSettings.test.ts checks

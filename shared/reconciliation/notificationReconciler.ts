@@ -72,7 +72,6 @@ async function reconcileNotification(check: DueCheck, deps: ReconcilerDependenci
     await checks.drop(check);
     return 0;
   }
-  const [pending, fanOuts] = await Promise.all([store.pendingDeliveries(notification.id), store.listFanOutProgress(notification.id)]);
   const note: string[] = [];
   /** When the earliest thing still in flight last moved: the next check is due a deadline after it. */
   let nextSince = Number.POSITIVE_INFINITY;
@@ -80,17 +79,20 @@ async function reconcileNotification(check: DueCheck, deps: ReconcilerDependenci
     nextSince = Math.min(nextSince, at);
   };
 
-  const stale: DeliveryRecord[] = [];
-  for (const row of pending) {
-    const decided = deliveryAction(row, notification, clock, maxReconciliations);
-    if (decided.action === 'wait') stillMoving(decided.lastMoved);
-    else stale.push(row);
-  }
-  const changed = stale.slice(0, budget);
-  if (changed.length < stale.length) {
-    run.budgetReached = true;
-    // The rows left over are due now: keep the watch where it is.
-    stillMoving(Date.parse(check.since));
+  // Read page by page and stop at the first stale row past the budget: memory stays one page plus the budget.
+  const changed: DeliveryRecord[] = [];
+  reading: for await (const page of store.pendingDeliveries(notification.id)) {
+    for (const row of page) {
+      const decided = deliveryAction(row, notification, clock, maxReconciliations);
+      if (decided.action === 'wait') stillMoving(decided.lastMoved);
+      else if (changed.length < budget) changed.push(row);
+      else {
+        run.budgetReached = true;
+        // The rows left over are due now: keep the watch where it is (the rest of the rows cannot move it sooner).
+        stillMoving(Date.parse(check.since));
+        break reading;
+      }
+    }
   }
   const results = await store.transitionDeliveries(changed, reconcileTransition(notification, clock, maxReconciliations));
   const requeue: QueuedDelivery[] = [];
@@ -110,7 +112,7 @@ async function reconcileNotification(check: DueCheck, deps: ReconcilerDependenci
   const ended = results.filter((result) => result.outcome === 'applied' && !isPending(result.delivery)).length;
   if (ended > 0) note.push(`finalized ${ended}`);
 
-  for (const progress of fanOuts) {
+  for (const progress of await store.listFanOutProgress(notification.id)) {
     const decided = fanOutAction(progress, notification, clock);
     if (decided === undefined) continue;
     if (decided.action === 'wait') {

@@ -1,8 +1,7 @@
-import path from 'node:path';
-
 import { emulatorGatewaySettings } from '../../dev/devIdentity';
+import { localHostCommand } from '../../dev/workerNodeArguments';
 import { settingNames } from '../../shared/config';
-import { type BenchChild, repoRoot, startBenchChild, waitUntilReady } from './benchChild';
+import { type BenchChild, startBenchChild, waitUntilReady } from './benchChild';
 import { GatewayApi } from './gatewayApi';
 import { type ProcessSample, sampleProcess, waitForChildPid } from './processMeter';
 
@@ -27,7 +26,7 @@ export interface GatewayProcess {
 const foreignSettings = new Set<string>(Object.values(settingNames).filter((name) => !name.startsWith('Delivery') && name !== settingNames.perTenantRequestsPerSecond));
 
 /**
- * Starts the command `npm start` runs (`node dist/dev/withEmulatorCa.js node dist/dev/localHost.js`) with real
+ * Starts the command `npm start` runs (dev/workerNodeArguments.ts localHostCommand, its heap ceiling included) with real
  * settings, as a user pointing it at their own services would: the emulator (in its own process) as the bot's
  * cloud and the bench's Azurite as `TablesConnection`, so the local host embeds neither and the gateway
  * process holds only the gateway and its in-process queue. Resolves once it answers HTTP.
@@ -42,7 +41,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   });
   const child: BenchChild = startBenchChild(
     process.execPath,
-    [path.join(repoRoot, 'dist/dev/withEmulatorCa.js'), process.execPath, path.join(repoRoot, 'dist/dev/localHost.js')],
+    localHostCommand.map((part) => (part === 'node' ? process.execPath : part)),
     options.logFile,
     { env },
   );

@@ -275,8 +275,11 @@ export interface NotificationStore extends DeliveryStatusStore, FanOutProgressSt
   allDeliveries(notificationId: string): AsyncIterable<DeliveryRecord[]>;
   /** From a projection of the partition (status and latest operation only). */
   countDeliveries(notificationId: string): Promise<DeliveryTally>;
-  /** The deliveries still `queued` or `sending` (filtered by the service: the reconciler's read). */
-  pendingDeliveries(notificationId: string): Promise<DeliveryRecord[]>;
+  /**
+   * The deliveries still `queued` or `sending` (filtered by the service: the reconciler's read), page by page,
+   * so a broadcast of any size is never held in memory whole and a reader may stop early.
+   */
+  pendingDeliveries(notificationId: string): AsyncIterable<DeliveryRecord[]>;
   /** Whether any delivery is still queued or sending: stops at the first one, where a count reads every row. */
   anyPendingDelivery(notificationId: string): Promise<boolean>;
   /** Any pure transition, with the ETag loop. */

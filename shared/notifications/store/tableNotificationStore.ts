@@ -272,14 +272,14 @@ export class TableNotificationStore implements NotificationStore {
     });
   }
 
-  async pendingDeliveries(notificationId: string): Promise<DeliveryRecord[]> {
+  async *pendingDeliveries(notificationId: string): AsyncIterable<DeliveryRecord[]> {
     await this.tables.ensure();
-    const filter = pendingFilter(notificationId);
-    const rows: DeliveryRecord[] = [];
-    await storageCall('list pending deliveries', async () => {
-      for await (const entity of this.deliveries.listEntities({ queryOptions: { filter } })) rows.push(deliveryFromEntity(entity));
-    });
-    return rows;
+    const pages = this.deliveries.listEntities({ queryOptions: { filter: pendingFilter(notificationId) } }).byPage({ maxPageSize });
+    for (;;) {
+      const next = await storageCall('list pending deliveries', async () => pages.next());
+      if (next.done === true) return;
+      if (next.value.length > 0) yield next.value.map(deliveryFromEntity);
+    }
   }
 
   /** `known`: the row as the caller last read or wrote it (with its ETag); the first round then skips the read. */

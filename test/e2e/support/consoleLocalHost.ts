@@ -3,11 +3,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 import { findFreePort } from '../../../dev/freePort';
+import { localHostCommand } from '../../../dev/workerNodeArguments';
 import { settingNames } from '../../../shared/config';
 
 const projectRoot = path.resolve(__dirname, '../../..');
-/** Exactly what `npm start` runs after its build (package.json "start"). */
-const startCommand = ['dist/dev/withEmulatorCa.js', 'node', 'dist/dev/localHost.js'];
 /** A failure guard for start-up (Azurite, emulator, first install), not a timing assertion. */
 const readyWithinInMs = 60_000;
 const stopWithinInMs = 15_000;
@@ -36,7 +35,7 @@ export async function startConsoleLocalHost(settings: Record<string, string> = {
   Object.assign(env, settings);
   delete env.NODE_EXTRA_CA_CERTS;
 
-  const child = spawn(process.execPath, startCommand, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, localHostCommand, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

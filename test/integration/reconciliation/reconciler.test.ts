@@ -181,4 +181,36 @@ describe('the reconciler', () => {
     expect(second).toMatchObject({ requeued: 1, budgetReached: false });
     expect((await deliveriesOf(id)).map((row) => row.reconciliations)).toEqual([1, 1, 1]);
   });
+
+  it('reads a large notification page by page and stops reading once its budget is spent', async () => {
+    const id = uniqueId('large');
+    const at = now().toISOString();
+    await store.createNotification({ id, createdAt: at, state: 'accepted', digest: 'digest', message: { text: 'many' }, revision: 0, deleted: false, updatedAt: at });
+    const row = (i: number, status: 'queued' | 'sent'): Parameters<NotificationStore['addDeliveries']>[0][number] => {
+      const conversationId = `a:large-${String(i).padStart(5, '0')}`;
+      return { notificationId: id, key: conversationId, origin: 'direct', conversationId, conversationType: 'personal', status, attempts: 0, createdAt: at, updatedAt: at };
+    };
+    // One page of the service is 1,000 rows: 1,001 pending rows and one already sent (filtered out).
+    await store.addDeliveries([...Array.from({ length: 1_001 }, (_, i) => row(i, 'queued')), row(1_001, 'sent')]);
+
+    const pageSizes: number[] = [];
+    for await (const page of store.pendingDeliveries(id)) pageSizes.push(page.length);
+    expect(pageSizes).toEqual([1_000, 1]);
+
+    let pagesRead = 0;
+    const counting = Object.assign(Object.create(store) as NotificationStore, {
+      async *pendingDeliveries(notificationId: string) {
+        for await (const page of store.pendingDeliveries(notificationId)) {
+          pagesRead++;
+          yield page;
+        }
+      },
+    });
+    time = start + reconcileAfterInMs + minute;
+    const queue = new RecordingQueue();
+    const run = await reconcileDueNotifications({ checks, store: counting, queue, now, maxDeliveriesPerRun: 5 });
+    expect(run).toMatchObject({ requeued: 5, budgetReached: true });
+    expect(pagesRead).toBe(1);
+    expect(queue.messages).toHaveLength(5);
+  });
 });

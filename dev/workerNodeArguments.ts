@@ -6,7 +6,7 @@
  * Why a heap ceiling: V8 decides how far the heap may grow between collections from its limit, and without a
  * flag that limit follows the machine's memory (about 4 GB here). The worker's live heap stays near 30-60 MB,
  * yet with that headroom it peaked at 213 MB RSS, mostly garbage not yet collected. With 384 MB, 4 tenants ×
- * 500 peak at 143 MB and the CPU per delivery is unchanged (README, *Current figures*). 384 MB is still six
+ * 500 peak at 145-148 MB and the CPU per delivery is unchanged (README, *Current figures*). 384 MB is still six
  * times the live heap: every list the gateway reads is paged or streamed, request bodies are capped at 1 MiB.
  */
 export const workerMaxOldSpaceMB = 384;

@@ -242,11 +242,16 @@ export class TableNotificationStore implements NotificationStore {
     return token === undefined ? { deliveries } : { deliveries, continuationToken: encodeContinuationToken(token, notificationId) };
   }
 
-  async *allDeliveries(notificationId: string): AsyncIterable<DeliveryRecord[]> {
+  allDeliveries(notificationId: string): AsyncIterable<DeliveryRecord[]> {
+    return this.deliveryPages(odata`PartitionKey eq ${notificationId}`, 'list deliveries');
+  }
+
+  /** The deliveries a filter selects, a page of the service at a time (empty pages skipped). */
+  private async *deliveryPages(filter: string, action: string): AsyncIterable<DeliveryRecord[]> {
     await this.tables.ensure();
-    const pages = this.deliveries.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${notificationId}` } }).byPage({ maxPageSize });
+    const pages = this.deliveries.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize });
     for (;;) {
-      const next = await storageCall('list deliveries', async () => pages.next());
+      const next = await storageCall(action, async () => pages.next());
       if (next.done === true) return;
       if (next.value.length > 0) yield next.value.map(deliveryFromEntity);
     }
@@ -272,14 +277,8 @@ export class TableNotificationStore implements NotificationStore {
     });
   }
 
-  async *pendingDeliveries(notificationId: string): AsyncIterable<DeliveryRecord[]> {
-    await this.tables.ensure();
-    const pages = this.deliveries.listEntities({ queryOptions: { filter: pendingFilter(notificationId) } }).byPage({ maxPageSize });
-    for (;;) {
-      const next = await storageCall('list pending deliveries', async () => pages.next());
-      if (next.done === true) return;
-      if (next.value.length > 0) yield next.value.map(deliveryFromEntity);
-    }
+  pendingDeliveries(notificationId: string): AsyncIterable<DeliveryRecord[]> {
+    return this.deliveryPages(pendingFilter(notificationId), 'list pending deliveries');
   }
 
   /** `known`: the row as the caller last read or wrote it (with its ETag); the first round then skips the read. */

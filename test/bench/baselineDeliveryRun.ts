@@ -93,6 +93,8 @@ export async function runBaselineDelivery(stack: BenchStack, kind: BaselineKind,
     cpuSecondsPer1000Deliveries: delivered === 0 ? null : (outcome.cpuSeconds / delivered) * 1000,
     firstCalls: null,
     peakRssBytes: outcome.peakRssBytes,
+    tableRoundTrips: null,
+    tableRoundTripsPerDelivery: null,
     perSecond: perSecondCounts(observed.arrivalsInMs),
     notes,
   };

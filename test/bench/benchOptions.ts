@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const figureNames = ['throughput', 'cpu', 'coldstart', 'capture', 'intake', 'scaleout'] as const;
+export const figureNames = ['throughput', 'cpu', 'coldstart', 'capture', 'intake', 'intakerate', 'scaleout'] as const;
 export type FigureName = (typeof figureNames)[number];
 
 /** Sizes and switches of one `npm run bench`; every size is a flag so a run can be made small or large. */
@@ -26,6 +26,11 @@ export interface BenchOptions {
   intakeConversations: number;
   /** Stop watching the intake after this long (the figure then says how far it came). */
   intakeDeadlineSeconds: number;
+  /** Intake rate: single-conversation POSTs per second, open loop, for this long, to tenants × conversations round robin. */
+  intakeRate: number;
+  intakeRateSeconds: number;
+  intakeRateTenants: number;
+  intakeRateConversationsPerTenant: number;
   seedConcurrency: number;
   /** Scale-out: how many gateway processes share the one-tenant work, one run per count. */
   scaleOutInstances: readonly number[];
@@ -49,6 +54,10 @@ const defaults: Omit<BenchOptions, 'only' | 'outDir' | 'gatewayEnv' | 'cpuProfil
   captureConversations: 100,
   intakeConversations: 10_000,
   intakeDeadlineSeconds: 120,
+  intakeRate: 200,
+  intakeRateSeconds: 20,
+  intakeRateTenants: 40,
+  intakeRateConversationsPerTenant: 5,
   seedConcurrency: 32,
 };
 
@@ -66,6 +75,10 @@ const smokeSizes: typeof defaults = {
   captureConversations: 5,
   intakeConversations: 200,
   intakeDeadlineSeconds: 60,
+  intakeRate: 10,
+  intakeRateSeconds: 2,
+  intakeRateTenants: 2,
+  intakeRateConversationsPerTenant: 2,
   seedConcurrency: 16,
 };
 
@@ -82,6 +95,10 @@ const numberFlags = {
   'capture-conversations': 'captureConversations',
   'intake-conversations': 'intakeConversations',
   'intake-deadline-seconds': 'intakeDeadlineSeconds',
+  'intake-rate': 'intakeRate',
+  'intake-rate-seconds': 'intakeRateSeconds',
+  'intake-rate-tenants': 'intakeRateTenants',
+  'intake-rate-conversations-per-tenant': 'intakeRateConversationsPerTenant',
   'seed-concurrency': 'seedConcurrency',
 } as const satisfies Record<string, keyof typeof defaults>;
 

@@ -1,7 +1,9 @@
 /** What `bench-results/results.json` holds. Every figure is either measured or says why it was not. */
 
 import { type DeliveryCounts } from './deliveryObserver';
+import { type IntakeRateFigure } from './intakeRateBenchmark';
 import { type ScaleOutFigure } from './scaleOutBenchmark';
+import { type TableRequestCounts } from './tableRequestCounter';
 
 export interface NotMeasured {
   measured: false;
@@ -27,6 +29,13 @@ export interface DeliveryRun extends DeliveryCounts {
   cpuSeconds: number | null;
   cpuSecondsPer1000Deliveries: number | null;
   peakRssBytes: number | null;
+  /**
+   * Table Storage round trips over the measured window (the POSTs until Teams had the last copy), counted on
+   * the wire (tableRequestCounter.ts); null for a run that was not counted and for the baselines.
+   */
+  tableRoundTrips: TableRequestCounts | null;
+  /** tableRoundTrips.requests ÷ delivered: what one sent copy costs, intake and fan-out included. */
+  tableRoundTripsPerDelivery: number | null;
   /** Deliveries per whole second from the run's start (the chart). */
   perSecond: number[];
   /** A fresh gateway process's first calls (its warm-up); null for the baselines. */
@@ -126,6 +135,9 @@ export interface IntakeFigure {
   gatewayCpuSeconds: number | null;
   azuriteCpuSeconds: number | null;
   peakRssBytes: number | null;
+  /** Table round trips from the POST until fully queued (the bench's status polls and the first sends included). */
+  tableRoundTrips: TableRequestCounts;
+  tableRoundTripsPerQueuedDelivery: number | null;
   notes: string[];
 }
 
@@ -150,6 +162,7 @@ export interface BenchReport {
     coldStart?: Maybe<ColdStartFigure>;
     capture?: Maybe<CaptureFigure>;
     intake?: Maybe<IntakeFigure>;
+    intakeRate?: Maybe<IntakeRateFigure>;
     scaleOut?: Maybe<ScaleOutFigure>;
   };
 }

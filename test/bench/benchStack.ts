@@ -8,6 +8,7 @@ import { benchSeedTables, type SeedTables } from './conversationSeeder';
 import { EmulatorControl } from './emulatorControl';
 import { type GatewayProcess, startGatewayProcess } from './gatewayProcess';
 import { type ProcessSample, sampleProcess } from './processMeter';
+import { startTableRequestCounter, type TableRequestCounter } from './tableRequestCounter';
 
 /**
  * Everything a gateway run needs besides the gateway: Azurite's Table service and the Teams emulator, each in
@@ -24,8 +25,18 @@ export interface BenchStack {
   logDir: string;
   emulatorSample(): ProcessSample | undefined;
   azuriteSample(): ProcessSample | undefined;
-  startGateway(runName: string, extraEnv: Readonly<Record<string, string>>): Promise<GatewayProcess>;
+  /** Table round trips of the gateways started with `countTableRequests` (one run at a time: snapshot around it). */
+  tableRequests: TableRequestCounter;
+  startGateway(runName: string, extraEnv: Readonly<Record<string, string>>, options?: GatewayStartOptions): Promise<GatewayProcess>;
   stop(): Promise<void>;
+}
+
+export interface GatewayStartOptions {
+  /**
+   * Route the gateway's Table Storage requests through `tableRequests` (a counting proxy in the bench process).
+   * Only the runs that report round trips do: the proxy adds a hop and some of the bench's CPU on the same cores.
+   */
+  countTableRequests?: boolean;
 }
 
 /**
@@ -38,8 +49,10 @@ export async function startBenchStack(logDir: string, profileDir?: string): Prom
   const emulatorPort = await findFreePort();
   let azurite: AzuriteTables | undefined;
   let emulator: BenchChild | undefined;
+  let counter: TableRequestCounter | undefined;
   try {
     azurite = await startAzuriteTables();
+    counter = await startTableRequestCounter(azurite.connectionString);
     emulator = startBenchChild(process.execPath, [path.join(repoRoot, 'dist/dev/teamsEmulatorMain.js')], path.join(logDir, 'emulator.log'), {
       env: { ...process.env, TEAMS_EMULATOR_PORT: String(emulatorPort), GATEWAY_URL: `http://127.0.0.1:${gatewayPort}` },
     });
@@ -48,6 +61,7 @@ export async function startBenchStack(logDir: string, profileDir?: string): Prom
     await waitUntilReady('the Teams emulator (dist/dev/teamsEmulatorMain.js)', emulator, async () => (await control.info()).url === emulatorUrl, 60_000);
     const tables = azurite;
     const emulatorChild = emulator;
+    const tableRequests = counter;
     return {
       control,
       emulatorUrl,
@@ -57,20 +71,23 @@ export async function startBenchStack(logDir: string, profileDir?: string): Prom
       logDir,
       emulatorSample: () => (emulatorChild.child.pid === undefined ? undefined : sampleProcess(emulatorChild.child.pid)),
       azuriteSample: () => (tables.pid === undefined ? undefined : sampleProcess(tables.pid)),
-      startGateway: async (runName, extraEnv) =>
+      tableRequests,
+      startGateway: async (runName, extraEnv, options) =>
         startGatewayProcess({
           port: gatewayPort,
           emulatorUrl,
-          tablesConnectionString: tables.connectionString,
+          tablesConnectionString: options?.countTableRequests === true ? tableRequests.connectionString : tables.connectionString,
           logFile: path.join(logDir, `gateway-${runName}.log`),
           extraEnv: profileDir === undefined ? extraEnv : { ...extraEnv, ...cpuProfileEnv(profileDir, `gateway-${runName}`) },
         }),
       stop: async () => {
         await emulatorChild.stop(5_000);
+        await tableRequests.close();
         await tables.stop();
       },
     };
   } catch (error) {
+    await counter?.close();
     await emulator?.stop(2_000);
     await azurite?.stop();
     throw error;

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type IntakeFigure } from './benchReport';
 import { type BenchStack } from './benchStack';
 import { allFanOutsDone } from './gatewayApi';
+import { countsBetween } from './tableRequestCounter';
 
 const pollIntervalInMs = 500;
 /** No new page for this long means nothing expands the fan-out (its pages run as queue messages). */
@@ -26,7 +27,7 @@ interface IntakeOptions {
  * intake shows which of them the time went to.
  */
 export async function runIntakeBenchmark(stack: BenchStack, options: IntakeOptions, log: (line: string) => void): Promise<IntakeFigure> {
-  const gateway = await stack.startGateway('intake', options.gatewayEnv);
+  const gateway = await stack.startGateway('intake', options.gatewayEnv, { countTableRequests: true });
   const notes: string[] = [];
   try {
     // Tables created and modules loaded, as in a running gateway: one small notification first.
@@ -38,6 +39,7 @@ export async function runIntakeBenchmark(stack: BenchStack, options: IntakeOptio
     log(`intake: broadcast to ${options.conversations} conversations (watched for up to ${options.deadlineInSeconds} s)...`);
     const gatewayBefore = gateway.sample();
     const azuriteBefore = stack.azuriteSample();
+    const tablesBefore = stack.tableRequests.snapshot();
     const started = performance.now();
     const accepted = await gateway.api.postNotification({ targets: [{ tenantId: options.tenantId, scope: 'all' }], message: { text: `Bench ${tag}` } });
     const answerInMs = performance.now() - started;
@@ -80,6 +82,7 @@ export async function runIntakeBenchmark(stack: BenchStack, options: IntakeOptio
     }
     const gatewayAfter = gateway.sample();
     const azuriteAfter = stack.azuriteSample();
+    const tableRoundTrips = countsBetween(tablesBefore, stack.tableRequests.snapshot());
     if (fullyEnqueuedInMs !== null && queued !== options.conversations) notes.push(`queued ${queued} deliveries for ${options.conversations} conversations`);
     return {
       conversations: options.conversations,
@@ -93,6 +96,8 @@ export async function runIntakeBenchmark(stack: BenchStack, options: IntakeOptio
       gatewayCpuSeconds: gatewayBefore === undefined || gatewayAfter === undefined ? null : gatewayAfter.cpuSeconds - gatewayBefore.cpuSeconds,
       azuriteCpuSeconds: azuriteBefore === undefined || azuriteAfter === undefined ? null : azuriteAfter.cpuSeconds - azuriteBefore.cpuSeconds,
       peakRssBytes: gatewayAfter?.peakRssBytes ?? null,
+      tableRoundTrips,
+      tableRoundTripsPerQueuedDelivery: queued > 0 ? tableRoundTrips.requests / queued : null,
       notes,
     };
   } finally {

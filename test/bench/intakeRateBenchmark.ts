@@ -1,20 +1,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { type BenchStack } from './benchStack';
 import { percentile } from './captureLatencyBenchmark';
 import { acceptedSends, type EmulatorControl } from './emulatorControl';
 import { type GatewayApi } from './gatewayApi';
 import { countsBetween, type TableRequestCounter, type TableRequestCounts } from './tableRequestCounter';
 
 export interface IntakeRateOptions {
-  api: GatewayApi;
-  control: EmulatorControl;
-  tables: TableRequestCounter;
   /** Conversations the POSTs go to, round robin (spread over tenants so pacing does not hold sends back). */
   conversationIds: readonly string[];
   requestsPerSecond: number;
   seconds: number;
   /** How long to wait for every copy to be sent after the last answer. */
   settleTimeoutInSeconds: number;
+  warmUpConversationId: string;
+  gatewayEnv: Readonly<Record<string, string>>;
+}
+
+interface RateRun extends Omit<IntakeRateOptions, 'warmUpConversationId' | 'gatewayEnv'> {
+  api: GatewayApi;
+  control: EmulatorControl;
+  tables: TableRequestCounter;
 }
 
 export interface IntakeRateFigure {
@@ -33,17 +39,45 @@ export interface IntakeRateFigure {
   /** Every Table round trip from the first POST until the last copy was sent, per sent copy. */
   roundTripsPerSentDelivery: number | null;
   tables: TableRequestCounts;
+  /** CPU seconds from the first timed POST until every copy was sent: the gateway's and Azurite's. */
+  gatewayCpuSeconds: number | null;
+  azuriteCpuSeconds: number | null;
+  peakRssBytes: number | null;
 }
 
 /** POSTs for counting the intake's own round trips: few, one at a time. */
 const intakeProbeRequests = 20;
 
 /**
- * Open-loop intake: single-conversation POSTs at a fixed rate whether or not earlier ones were answered (as
- * independent callers send them), so a gateway that falls behind shows it as growing latency instead of a
- * lower rate. Then waits until every copy is sent and divides every Table round trip by the copies sent.
+ * Figure 6, open-loop intake: single-conversation POSTs at a fixed rate whether or not earlier ones were
+ * answered (as independent callers send them), so a gateway that falls behind shows it as growing latency
+ * instead of a lower rate. Then waits until every copy is sent and divides every Table round trip by the
+ * copies sent. A fresh gateway, warmed up by one notification, with its Table requests counted on the wire.
  */
-export async function runIntakeRateBenchmark(options: IntakeRateOptions, log: (line: string) => void): Promise<IntakeRateFigure> {
+export async function runIntakeRateBenchmark(stack: BenchStack, options: IntakeRateOptions, log: (line: string) => void): Promise<IntakeRateFigure> {
+  const gateway = await stack.startGateway('intake-rate', options.gatewayEnv, { countTableRequests: true });
+  try {
+    const warm = await gateway.api.postNotification({ targets: [{ conversationId: options.warmUpConversationId }], message: { text: 'warm-up intake-rate' } });
+    if (warm.status !== 202) throw new Error(`the warm-up notification was refused: ${warm.status} ${warm.text.slice(0, 200)}`);
+    const gatewayBefore = gateway.sample();
+    const azuriteBefore = stack.azuriteSample();
+    const figure = await runOpenLoop({ ...options, api: gateway.api, control: stack.control, tables: stack.tableRequests }, log);
+    const gatewayAfter = gateway.sample();
+    const azuriteAfter = stack.azuriteSample();
+    return {
+      ...figure,
+      gatewayCpuSeconds: gatewayBefore === undefined || gatewayAfter === undefined ? null : gatewayAfter.cpuSeconds - gatewayBefore.cpuSeconds,
+      azuriteCpuSeconds: azuriteBefore === undefined || azuriteAfter === undefined ? null : azuriteAfter.cpuSeconds - azuriteBefore.cpuSeconds,
+      peakRssBytes: gatewayAfter?.peakRssBytes ?? null,
+    };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+type OpenLoopFigure = Omit<IntakeRateFigure, 'gatewayCpuSeconds' | 'azuriteCpuSeconds' | 'peakRssBytes'>;
+
+async function runOpenLoop(options: RateRun, log: (line: string) => void): Promise<OpenLoopFigure> {
   const { api, control, tables } = options;
   const conversationAt = (index: number): string => options.conversationIds[index % options.conversationIds.length] ?? '';
 

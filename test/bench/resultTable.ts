@@ -105,7 +105,7 @@ function loadRows(label: string, ours: ModuleLoad, baseline: ModuleLoad, node: M
 /** Rows for every figure in the report, in the order of the issue. */
 export function tableRows(report: BenchReport): TableRow[] {
   const rows: TableRow[] = [];
-  const { throughput, cpu, coldStart, capture, intake, scaleOut } = report.figures;
+  const { throughput, cpu, coldStart, capture, intake, intakeRate, scaleOut } = report.figures;
   if (throughput !== undefined) {
     if (!throughput.measured) rows.push(notMeasuredRow('1. throughput', throughput.reason));
     else {
@@ -121,6 +121,13 @@ export function tableRows(report: BenchReport): TableRow[] {
       rows.push(section(`2. CPU per delivery, ${cpu.workload}: gateway vs CloudAdapter.continueConversationAsync`));
       const [delivered, , , , , cpuRow, rss] = deliveryRows(cpu.ours, cpu.template, { perSecond: null, idealInMs: 0 });
       for (const row of [cpuRow, delivered, rss]) if (row !== undefined) rows.push(row);
+      rows.push({
+        figure: '  Table round trips per delivery (intake included)',
+        ours: cell(cpu.ours, (r) => (r.tableRoundTripsPerDelivery === null ? dash : `${r.tableRoundTripsPerDelivery.toFixed(2)} ${kinds(r.tableRoundTrips?.byKind)}`)),
+        baseline: dash,
+        ratio: dash,
+        limit: '3',
+      });
     }
   }
   if (coldStart !== undefined) {
@@ -176,10 +183,50 @@ export function tableRows(report: BenchReport): TableRow[] {
       const cpu = (s: number | null): string => (s === null ? dash : `${s.toFixed(1)} s`);
       rows.push({ figure: '  CPU over the intake: gateway / Azurite', ours: `${cpu(intake.gatewayCpuSeconds)} / ${cpu(intake.azuriteCpuSeconds)}`, baseline: '', ratio: '', limit: dash });
       rows.push({ figure: '  peak RSS of the gateway', ours: megabytes(intake.peakRssBytes), baseline: '', ratio: '', limit: dash });
+      rows.push({
+        figure: '  Table round trips until queued (per delivery)',
+        ours: `${intake.tableRoundTrips.requests} (${intake.tableRoundTripsPerQueuedDelivery?.toFixed(2) ?? dash}) ${kinds(intake.tableRoundTrips.byKind)}`,
+        baseline: '',
+        ratio: '',
+        limit: dash,
+      });
     }
   }
+  if (intakeRate !== undefined) rows.push(...intakeRateRows(intakeRate));
   if (scaleOut !== undefined) rows.push(...scaleOutRows(scaleOut));
   return rows;
+}
+
+/** Figure 6: open-loop single-conversation POSTs, their latency and what each sent copy cost in Table round trips. */
+function intakeRateRows(figure: NonNullable<BenchReport['figures']['intakeRate']>): TableRow[] {
+  if (!figure.measured) return [notMeasuredRow('6. intake rate', figure.reason)];
+  const cpu = (s: number | null): string => (s === null ? dash : `${s.toFixed(1)} s`);
+  const refused = figure.requests - (figure.statuses['202'] ?? 0);
+  return [
+    section(`6. Intake rate, ${figure.requests} single-conversation POSTs at ${figure.requestsPerSecond}/s, open loop`),
+    { figure: '  answer p50 / p99 / max', ours: `${millis(figure.latencyInMs.p50)} / ${millis(figure.latencyInMs.p99)} / ${millis(figure.latencyInMs.max)}`, baseline: '', ratio: '', limit: 'p99 50 ms' },
+    { figure: '  not 202', ours: refused === 0 ? '0' : `${refused} ${JSON.stringify(figure.statuses)}`, baseline: '', ratio: '', limit: '0' },
+    { figure: '  copies sent, last at', ours: `${figure.sent}, ${seconds(figure.allSentInMs)}`, baseline: '', ratio: '', limit: dash },
+    { figure: '  Table round trips per POST, intake alone', ours: `${figure.intakeRoundTripsPerPost.toFixed(2)} ${kinds(figure.intakeTables.byKind)}`, baseline: '', ratio: '', limit: dash },
+    {
+      figure: '  Table round trips per sent copy',
+      ours: `${figure.roundTripsPerSentDelivery?.toFixed(2) ?? dash} ${kinds(figure.tables.byKind)}`,
+      baseline: '',
+      ratio: '',
+      limit: '3',
+    },
+    { figure: '  CPU: gateway / Azurite', ours: `${cpu(figure.gatewayCpuSeconds)} / ${cpu(figure.azuriteCpuSeconds)}`, baseline: '', ratio: '', limit: dash },
+    { figure: '  peak RSS of the gateway', ours: megabytes(figure.peakRssBytes), baseline: '', ratio: '', limit: dash },
+  ];
+}
+
+/** Round trips by kind, most first: `{$batch 20, GET deliveries 10}`. */
+function kinds(byKind: Readonly<Record<string, number>> | undefined): string {
+  if (byKind === undefined) return '';
+  const parts = Object.entries(byKind)
+    .sort(([, x], [, y]) => y - x)
+    .map(([kind, count]) => `${kind} ${count}`);
+  return parts.length === 0 ? '' : `{${parts.join(', ')}}`;
 }
 
 /** Figure 7: one row per run; "ours" is the shared budget, the per-process baseline is its own row. */

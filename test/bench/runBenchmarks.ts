@@ -17,6 +17,7 @@ import { renderDeliveryChart } from './deliveryChart';
 import { type DeliveryCounts } from './deliveryObserver';
 import { type CreatedConversation } from './emulatorControl';
 import { runIntakeBenchmark } from './intakeBenchmark';
+import { runIntakeRateBenchmark } from './intakeRateBenchmark';
 import { canMeterProcesses } from './processMeter';
 import { formatTable, tableRows } from './resultTable';
 import { runScaleOutBenchmark } from './scaleOutBenchmark';
@@ -104,6 +105,7 @@ async function runStackFigures(options: BenchOptions, report: BenchReport, logDi
     if (wants('cpu')) report.figures.cpu = notMeasured(reason);
     if (wants('capture')) report.figures.capture = notMeasured(reason);
     if (wants('intake')) report.figures.intake = notMeasured(reason);
+    if (wants('intakerate')) report.figures.intakeRate = notMeasured(reason);
     if (wants('scaleout')) report.figures.scaleOut = notMeasured(reason);
   };
   if (!canMeterProcesses()) log('note: /proc is not readable here, so CPU and RSS of the gateway are not measured');
@@ -133,7 +135,7 @@ async function runStackFigures(options: BenchOptions, report: BenchReport, logDi
     };
 
     let seeds: ThroughputSeeds | undefined;
-    if (wants('throughput') || wants('cpu') || wants('intake') || wants('scaleout')) {
+    if (wants('throughput') || wants('cpu') || wants('intake') || wants('intakerate') || wants('scaleout')) {
       try {
         const [warmUp] = await seed(1, 'warm-up');
         seeds = { warmUp: warmUp as CreatedConversation };
@@ -179,6 +181,34 @@ async function runStackFigures(options: BenchOptions, report: BenchReport, logDi
       report.figures.capture = await measured(async () => {
         const conversations = await seed(options.captureConversations, 'capture');
         return runCaptureBenchmark(stack, conversations, { ratePerSecond: options.captureRate, seconds: options.captureSeconds, gatewayEnv: options.gatewayEnv }, log);
+      });
+    }
+    if (wants('intakerate')) {
+      const warmUp = seeds?.warmUp;
+      // Before the broadcast: a gateway stopped mid-broadcast leaves copies the next one re-queues at its start.
+      report.figures.intakeRate = await measured(async () => {
+        if (warmUp === undefined) throw new Error('the warm-up conversation was not seeded');
+        // Many tenants, a few conversations each: the open loop measures intake, not one tenant's pacing.
+        const conversationIds: string[] = [];
+        for (let tenant = 0; tenant < options.intakeRateTenants; tenant++) {
+          const seeded = await seedConversations(seedOptions, randomUUID(), options.intakeRateConversationsPerTenant, `rate ${tenant + 1}`);
+          conversationIds.push(...seeded.map((conversation) => conversation.conversationId));
+        }
+        log(`seeded ${conversationIds.length} conversations in ${options.intakeRateTenants} tenants`);
+        const figure = await runIntakeRateBenchmark(
+          stack,
+          {
+            conversationIds,
+            requestsPerSecond: options.intakeRate,
+            seconds: options.intakeRateSeconds,
+            settleTimeoutInSeconds: 300,
+            warmUpConversationId: warmUp.conversationId,
+            gatewayEnv: options.gatewayEnv,
+          },
+          log,
+        );
+        log(`intake-rate: p50 ${figure.latencyInMs.p50.toFixed(0)} ms, p99 ${figure.latencyInMs.p99.toFixed(0)} ms; ${figure.roundTripsPerSentDelivery?.toFixed(2) ?? '-'} Table round trips per sent copy`);
+        return figure;
       });
     }
     if (wants('intake')) {

@@ -61,7 +61,7 @@ describe('npm run bench (smoke sizes)', () => {
 
     const report = JSON.parse(readFileSync(path.join(outDir, 'results.json'), 'utf8')) as BenchReport;
     expect(report.meta.cpus).toBeGreaterThan(0);
-    const { throughput, cpu, coldStart, capture, intake, scaleOut } = report.figures;
+    const { throughput, cpu, coldStart, capture, intake, intakeRate, scaleOut } = report.figures;
 
     if (throughput?.measured !== true) throw new Error(`throughput not measured: ${throughput?.reason ?? 'missing'}`);
     expect(throughput.scenarios.map((s) => s.name)).toEqual(['oneTenant', 'busyConversation', 'severalTenants']);
@@ -74,6 +74,10 @@ describe('npm run bench (smoke sizes)', () => {
     if (cpu?.measured !== true) throw new Error(`cpu not measured: ${cpu?.reason ?? 'missing'}`);
     expectDeliveredOnce(cpu.ours, 'cpu gateway');
     expectWellFormedBaseline(cpu.template);
+    // Counted on the wire: every copy is at least read and marked sent, so fewer than 2 per delivery is a miscount.
+    if (!cpu.ours.measured) throw new Error('unreachable');
+    expect(cpu.ours.tableRoundTripsPerDelivery).toBeGreaterThanOrEqual(2);
+    expect(Object.values(cpu.ours.tableRoundTrips?.byKind ?? {}).reduce((sum, n) => sum + n, 0)).toBe(cpu.ours.tableRoundTrips?.requests);
 
     if (coldStart?.measured !== true) throw new Error(`cold start not measured: ${coldStart?.reason ?? 'missing'}`);
     for (const load of [coldStart.node, coldStart.functionsEntry, coldStart.gatewayDefinitions, coldStart.botbuilder]) {
@@ -90,6 +94,14 @@ describe('npm run bench (smoke sizes)', () => {
     if (intake?.measured !== true) throw new Error(`intake not measured: ${intake?.reason ?? 'missing'}`);
     expect(intake.fullyEnqueuedInMs).not.toBeNull();
     expect(intake.deliveriesQueued).toBe(intake.conversations);
+    expect(intake.tableRoundTrips.batches).toBeGreaterThan(0);
+
+    if (intakeRate?.measured !== true) throw new Error(`intake rate not measured: ${intakeRate?.reason ?? 'missing'}`);
+    expect(intakeRate.statuses).toEqual({ '202': intakeRate.requests });
+    expect(intakeRate.sent).toBe(intakeRate.requests);
+    expect(intakeRate.latencyInMs.p99).toBeGreaterThanOrEqual(intakeRate.latencyInMs.p50);
+    expect(intakeRate.intakeRoundTripsPerPost).toBeGreaterThan(0);
+    expect(intakeRate.roundTripsPerSentDelivery).toBeGreaterThan(intakeRate.intakeRoundTripsPerPost);
 
     if (scaleOut?.measured !== true) throw new Error(`scale-out not measured: ${scaleOut?.reason ?? 'missing'}`);
     expect(scaleOut.runs.map((run) => (run.measured ? `${run.instances} ${run.budget}` : run.reason))).toEqual(['1 shared', '2 shared', '2 process']);

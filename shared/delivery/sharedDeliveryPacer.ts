@@ -59,6 +59,8 @@ const maxRefills = 3;
  * (gathering and lead, 130 ms); fewer and it would wait longer than it saves.
  */
 const trickle = { from: 5, to: 10 };
+/** Beyond a trickle, leased-ahead slots come this much faster than the last window's sends. */
+const streamHeadroom = 1.25;
 
 export class SharedDeliveryPacer implements DeliveryPacer {
   private readonly pool: TenantSlotPool;
@@ -261,8 +263,14 @@ export class SharedDeliveryPacer implements DeliveryPacer {
   private leaseSize(tenantId: string): { want: number; spacingInMs?: number } {
     const waiting = Math.min(this.maxLease, Math.max(1, this.waiting.get(tenantId) ?? 1));
     const recent = this.departures.recent(tenantId, this.options.now());
-    if (recent <= waiting || recent < trickle.from || recent > trickle.to) return { want: waiting };
-    return { want: recent, spacingInMs: Math.floor(this.options.budget.policy.horizonInMs / recent) };
+    if (recent <= waiting || recent < trickle.from) return { want: waiting };
+    if (recent <= trickle.to) return { want: recent, spacingInMs: Math.floor(this.options.budget.policy.horizonInMs / recent) };
+    // A burst (many sends waiting at once) leases what waits, packed as the window allows.
+    if (waiting >= trickle.from) return { want: waiting };
+    // A steady stream (a broadcast's copies spread on the queue arrive one every 21 ms, a lease's gathering
+    // finds one or two): slots for the sends still to come, a little faster than the last window's pace so the
+    // pace can still grow to the ceiling, which the ledger enforces whatever the spacing.
+    return { want: Math.min(this.maxLease, recent), spacingInMs: Math.floor(1_000 / (recent * streamHeadroom)) };
   }
 
   /** One lease per tenant at a time, sized to the sends waiting for it; later callers share its result. */

@@ -49,7 +49,7 @@ export interface IntakeRateFigure {
 const intakeProbeRequests = 20;
 
 /**
- * Figure 6, open-loop intake: single-conversation POSTs at a fixed rate whether or not earlier ones were
+ * Figure 8, open-loop intake: single-conversation POSTs at a fixed rate whether or not earlier ones were
  * answered (as independent callers send them), so a gateway that falls behind shows it as growing latency
  * instead of a lower rate. Then waits until every copy is sent and divides every Table round trip by the
  * copies sent. A fresh gateway, warmed up by one notification, with its Table requests counted on the wire.

@@ -192,18 +192,18 @@ export function tableRows(report: BenchReport): TableRow[] {
       });
     }
   }
-  if (intakeRate !== undefined) rows.push(...intakeRateRows(intakeRate));
   if (scaleOut !== undefined) rows.push(...scaleOutRows(scaleOut));
+  if (intakeRate !== undefined) rows.push(...intakeRateRows(intakeRate));
   return rows;
 }
 
-/** Figure 6: open-loop single-conversation POSTs, their latency and what each sent copy cost in Table round trips. */
+/** Figure 8: open-loop single-conversation POSTs, their latency and what each sent copy cost in Table round trips. */
 function intakeRateRows(figure: NonNullable<BenchReport['figures']['intakeRate']>): TableRow[] {
-  if (!figure.measured) return [notMeasuredRow('6. intake rate', figure.reason)];
+  if (!figure.measured) return [notMeasuredRow('8. intake rate', figure.reason)];
   const cpu = (s: number | null): string => (s === null ? dash : `${s.toFixed(1)} s`);
   const refused = figure.requests - (figure.statuses['202'] ?? 0);
   return [
-    section(`6. Intake rate, ${figure.requests} single-conversation POSTs at ${figure.requestsPerSecond}/s, open loop`),
+    section(`8. Intake rate, ${figure.requests} single-conversation POSTs at ${figure.requestsPerSecond}/s, open loop`),
     { figure: '  answer p50 / p99 / max', ours: `${millis(figure.latencyInMs.p50)} / ${millis(figure.latencyInMs.p99)} / ${millis(figure.latencyInMs.max)}`, baseline: '', ratio: '', limit: 'p99 50 ms' },
     { figure: '  not 202', ours: refused === 0 ? '0' : `${refused} ${JSON.stringify(figure.statuses)}`, baseline: '', ratio: '', limit: '0' },
     { figure: '  copies sent, last at', ours: `${figure.sent}, ${seconds(figure.allSentInMs)}`, baseline: '', ratio: '', limit: dash },

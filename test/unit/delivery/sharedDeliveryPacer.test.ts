@@ -259,6 +259,39 @@ describe('SharedDeliveryPacer', () => {
     expect(sendAt - clock.now).toBeLessThanOrEqual(1_000);
   });
 
+  it("at a steady stream (a spread broadcast's copies, each paced on arrival) a lease serves many sends, and the pace holds", async () => {
+    const clock = { now: t0 };
+    const { pacer, budget } = instance(new MemoryBudgetStore(), clock);
+    const departures: number[] = [];
+    // Sends waiting for their slot leave when the clock reaches it, through the departure gate, in time order.
+    let pending: number[] = [];
+    const leaveUntil = (until: number): void => {
+      for (const at of pending.filter((t) => t <= until).sort((x, y) => x - y)) {
+        clock.now = Math.max(clock.now, at);
+        departures.push(pacer.depart('t', clock.now).at);
+      }
+      pending = pending.filter((t) => t > until);
+    };
+    // 45 copies a second to one tenant, each arriving on its own (spread on the queue): a lease's gathering finds one.
+    const arrivalEveryInMs = 22;
+    const copies = 300;
+    for (let n = 0; n < copies; n++) {
+      const arrival = t0 + n * arrivalEveryInMs;
+      leaveUntil(arrival);
+      clock.now = Math.max(clock.now, arrival);
+      const answer = await pacer.pace({ tenantId: 't', conversationId: `c-${n}`, now: new Date(clock.now), maxWaitInMs: 1_000 });
+      expect(answer.kind).toBe('sendAfter');
+      pending.push(clock.now + (answer.kind === 'sendAfter' ? answer.delayInMs : Number.NaN));
+    }
+    leaveUntil(Number.POSITIVE_INFINITY);
+    expect(departures).toHaveLength(copies);
+    // One lease per send or two before (4 tenants × 500: 775 leases for 2,000 sends); #13 allows one Table operation per 10 sends.
+    expect(budget.counters.leases).toBeLessThanOrEqual(copies / 10);
+    // Leasing ahead must not slow the stream: the last copy leaves within a second of its arrival.
+    expect((departures.at(-1) ?? Number.NaN) - (t0 + (copies - 1) * arrivalEveryInMs)).toBeLessThanOrEqual(1_000);
+    expect(mostInAnyWindow(departures, 1_000)).toBeLessThanOrEqual(settings.perTenantRequestsPerSecond);
+  });
+
   it('at a trickle one lease serves the next second of sends (spread out), not one Table write per send', async () => {
     const clock = { now: t0 };
     const { pacer, budget } = instance(new MemoryBudgetStore(), clock);

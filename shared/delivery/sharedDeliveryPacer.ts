@@ -259,6 +259,7 @@ export class SharedDeliveryPacer implements DeliveryPacer {
    * tenant in the last window, and those between trickle.from and trickle.to) a lease of one slot per send would cost a
    * Table write per send; it takes as many slots as the last window's sends instead, spread over the horizon,
    * for the sends still to come. A trickle's unused slots run out harmlessly: the tenant is far from its limit.
+   * A steady stream beyond it does the same over one second (below).
    */
   private leaseSize(tenantId: string): { want: number; spacingInMs?: number } {
     const waiting = Math.min(this.maxLease, Math.max(1, this.waiting.get(tenantId) ?? 1));

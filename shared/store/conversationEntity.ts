@@ -42,6 +42,7 @@ const conversationEntitySchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   revision: z.number().int(),
+  indexedAt: optionalText,
 });
 
 const indexEntitySchema = z.object({ ...summaryShape, partitionKey: z.string(), rowKey: z.string(), revision: z.number().int() });

@@ -93,3 +93,30 @@ export function indexRowsOf(record: ConversationRecord): IndexRow[] {
   if (record.teamId !== undefined) rows.push(row(teamPartition(record.teamId), `c.${conversation}`));
   return rows;
 }
+
+/**
+ * How old a record's last index write may be before a write that changes nothing in its summary rewrites the
+ * rows anyway. Rows are rewritten whenever the summary changes; this only repairs rows a crash left behind
+ * (the record written, the process gone before its rows), at the cost of one rewrite per conversation per hour.
+ */
+export const indexRefreshAfterInMs = 60 * 60 * 1000;
+
+/**
+ * Whether writing `next` over `previous` must rewrite the index rows, and the record to write (stamped with
+ * `indexedAt` when it must). A message activity changes the stored reference (its activityId) and confirms the
+ * status it already has (userActivity, a newer statusChangedAt) but nothing a listing filters on, so it costs
+ * the read and the write alone instead of also two row upserts and a re-read. A row's statusChangedAt is
+ * therefore that of the last decision that changed status or reason, refreshed at least hourly.
+ */
+export function withIndexPlan(previous: ConversationRecord | undefined, next: ConversationRecord, now: Date): { record: ConversationRecord; syncIndex: boolean } {
+  const indexedAt = previous?.indexedAt === undefined ? Number.NaN : Date.parse(previous.indexedAt);
+  const fresh = now.getTime() - indexedAt < indexRefreshAfterInMs;
+  if (previous !== undefined && fresh && sameRows(previous, next)) return { record: { ...next, indexedAt: previous.indexedAt }, syncIndex: false };
+  return { record: { ...next, indexedAt: now.toISOString() }, syncIndex: true };
+}
+
+function sameRows(a: ConversationRecord, b: ConversationRecord): boolean {
+  const rows = (record: ConversationRecord): string =>
+    JSON.stringify(indexRowsOf(record).map(({ revision: _revision, statusChangedAt: _statusChangedAt, ...row }) => row));
+  return rows(a) === rows(b);
+}

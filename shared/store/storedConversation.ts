@@ -24,6 +24,8 @@ export interface ConversationRecord extends ConversationFacts {
   updatedAt: string;
   /** +1 on every write (writes are serialised by ETag), so index rows can tell newer from older. */
   revision: number;
+  /** When a write of this record last rewrote its index rows (conversationIndexRows.ts, withIndexPlan). */
+  indexedAt?: string;
 }
 
 /** A record as read: with the ETag that conditional writes (ifMatch) compare against. */

@@ -4,7 +4,16 @@ import { odata, type TableClient } from '@azure/data-tables';
 
 import { errorCodes, GatewayError } from '../errors';
 import { conversationFromEntity, conversationToEntity, indexRowFromEntity, indexRowToEntity, summaryFromIndexRow } from './conversationEntity';
-import { type ConversationSummary, indexRowsOf, teamConversationRange, teamPartition, tenantConversationRange, tenantPartition, tenantUserRange } from './conversationIndexRows';
+import {
+  type ConversationSummary,
+  indexRowsOf,
+  teamConversationRange,
+  teamPartition,
+  tenantConversationRange,
+  tenantPartition,
+  tenantUserRange,
+  withIndexPlan,
+} from './conversationIndexRows';
 import {
   type ConditionalWriteOptions,
   type ConversationFilter,
@@ -49,9 +58,11 @@ const maxIndexSyncRounds = 5;
  * means someone else wrote first, so the round is repeated on a fresh read: concurrent installs, uninstalls
  * and prunes are all applied in event-time order, none is lost.
  *
- * The primary write and its index rows are not one transaction (different partitions). After writing the
- * record, its index rows are written and the record re-read; if a newer revision appeared meanwhile, the
- * rows are rewritten from it. Whoever writes last therefore leaves the rows matching the newest record.
+ * The primary write and its index rows are not one transaction (different partitions). After a write that
+ * changes what the rows hold, its index rows are written and the record re-read; if a newer revision appeared
+ * meanwhile, the rows are rewritten from it. Whoever changes the summary last therefore leaves the rows matching
+ * the newest record; a write that changes nothing in them (a message refreshing the reference) skips them, since
+ * the writer before it is still re-reading or was already current (withIndexPlan; crash repairs within an hour).
  */
 export class TableConversationStore implements ConversationStore {
   private readonly conversations: TableClient;
@@ -203,10 +214,11 @@ export class TableConversationStore implements ConversationStore {
       const existing = await this.read(conversationId);
       const step = plan(existing);
       if (step.kind === 'done') return step.value;
-      const etag = existing === undefined ? await this.tryCreate(step.record) : await this.tryReplace(step.record, existing.etag);
+      const { record, syncIndex } = withIndexPlan(existing, step.record, this.now());
+      const etag = existing === undefined ? await this.tryCreate(record) : await this.tryReplace(record, existing.etag);
       if (etag !== undefined) {
-        const stored: StoredConversation = { ...step.record, etag };
-        await this.syncIndex(stored);
+        const stored: StoredConversation = { ...record, etag };
+        if (syncIndex) await this.syncIndex(stored);
         return step.finish(stored);
       }
       // Lost the race: spread the retries a little so a crowd of writers does not collide in lockstep.

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 
-import { TableClient } from '@azure/data-tables';
+import { odata, TableClient } from '@azure/data-tables';
 
 import { conversationFactsOf } from '../../../shared/activity/conversationFacts';
 import { conversationReferenceOf } from '../../../shared/activity/conversationReference';
 import { parseInboundActivity } from '../../../shared/activity/inboundActivity';
 import { errorCodes, GatewayError } from '../../../shared/errors';
+import { tenantPartition } from '../../../shared/store/conversationIndexRows';
 import { type ActivityInput, type ConversationStore, type ConversationSummary, type StatusChange } from '../../../shared/store/conversationStore';
 import { createTableConversationStore } from '../../../shared/store/tableConversationStore';
+import { encodeKeyPart } from '../../../shared/store/tableKeyEncoding';
 import { activityIn, events, groupChat, ids, personalChat, type Place, teamChannel } from '../../unit/activity/teamsActivityFixtures';
 
 const connection = process.env.TEST_TABLES_CONNECTION!;
@@ -108,6 +110,31 @@ describe('lifecycle writes', () => {
       const active = await collect(store.listByTenant(place.tenantId, { status: 'active' }));
       expect(active.flat().map((c) => c.conversationId)).toEqual([place.conversationId]);
     }
+  });
+
+  it('a message that changes nothing a listing holds writes the record only; an uninstall rewrites the rows', async () => {
+    const place = personalChat();
+    await install(place);
+    const rowRevisions = async (): Promise<number[]> => {
+      const rows = index.listEntities<{ revision: number; rowKey: string }>({ queryOptions: { filter: odata`PartitionKey eq ${tenantPartition(place.tenantId)}` } });
+      const revisions: number[] = [];
+      for await (const row of rows) if (row.rowKey.endsWith(`.${encodeKeyPart(place.conversationId)}`)) revisions.push(row.revision);
+      return revisions;
+    };
+    const message = async (second: number): Promise<void> => {
+      await store.upsertFromActivity(inputOf(events.message(place, `m${second}`), t(second), { status: 'active', reason: 'userActivity' }));
+    };
+    await message(1); // installationAdded -> userActivity: rows rewritten
+    expect(await rowRevisions()).toEqual([2, 2]);
+    await message(2);
+    await message(3);
+    const stored = await store.get(place.conversationId);
+    expect(stored).toMatchObject({ revision: 4, statusChangedAt: t(3).toISOString() });
+    expect(stored?.reference.activityId).toBeDefined();
+    expect(await rowRevisions()).toEqual([2, 2]);
+    await store.upsertFromActivity(inputOf(events.uninstall(place), t(4), { status: 'removed', reason: 'installationRemoved' }));
+    expect(await rowRevisions()).toEqual([5, 5]);
+    expect((await collect(store.listByTenant(place.tenantId, { status: 'removed' }))).flat().map((c) => c.conversationId)).toContain(place.conversationId);
   });
 
   it('markRemoved keeps the record with reason and time, and the index follows', async () => {

@@ -2,8 +2,17 @@ import { conversationFactsOf } from '../../../shared/activity/conversationFacts'
 import { conversationReferenceOf } from '../../../shared/activity/conversationReference';
 import { parseInboundActivity } from '../../../shared/activity/inboundActivity';
 import { conversationFromEntity, conversationToEntity, indexRowFromEntity, indexRowToEntity } from '../../../shared/store/conversationEntity';
-import { indexRowsOf, teamConversationRange, teamPartition, tenantConversationRange, tenantPartition, tenantUserRange } from '../../../shared/store/conversationIndexRows';
-import { newRecordFromActivity } from '../../../shared/store/conversationTransitions';
+import {
+  indexRefreshAfterInMs,
+  indexRowsOf,
+  teamConversationRange,
+  teamPartition,
+  tenantConversationRange,
+  tenantPartition,
+  tenantUserRange,
+  withIndexPlan,
+} from '../../../shared/store/conversationIndexRows';
+import { newRecordFromActivity, recordAfterActivity, recordAfterStatusChange } from '../../../shared/store/conversationTransitions';
 import { type ConversationRecord } from '../../../shared/store/storedConversation';
 import { encodeKeyPart } from '../../../shared/store/tableKeyEncoding';
 import { events, groupChat, personalChat, type Place, teamChannel } from '../activity/teamsActivityFixtures';
@@ -68,5 +77,59 @@ describe('conversation entities', () => {
   it('index rows round-trip', () => {
     const [row] = indexRowsOf(recordFor(personalChat()));
     expect(indexRowFromEntity(indexRowToEntity(row!))).toEqual(row);
+  });
+
+  describe('which writes rewrite the rows (withIndexPlan)', () => {
+    const place = personalChat();
+    const t0 = new Date(); // recordFor stamps its events now
+    const later = (ms: number): Date => new Date(t0.getTime() + ms);
+    const afterActivity = (previous: ConversationRecord, json: unknown, at: Date): ConversationRecord => {
+      const activity = parseInboundActivity(JSON.stringify(json));
+      return recordAfterActivity(previous, { reference: conversationReferenceOf(activity), facts: conversationFactsOf(activity), eventAt: at }, at).record;
+    };
+    const installed = withIndexPlan(undefined, recordFor(place), t0).record;
+
+    it('a new record writes its rows and is stamped', () => {
+      const plan = withIndexPlan(undefined, recordFor(place), t0);
+      expect(plan).toMatchObject({ syncIndex: true, record: { indexedAt: t0.toISOString() } });
+    });
+
+    it('a message refreshes the reference and confirms the status, not what the rows hold: no rewrite, the stamp carries over', () => {
+      const userActivity = (record: ConversationRecord, at: Date): ConversationRecord =>
+        recordAfterStatusChange(afterActivity(record, events.message(place, 'hi', at), at), { status: 'active', reason: 'userActivity', at }, at).record;
+      // The first message changes the reason (installationAdded or none -> userActivity): rows rewritten.
+      const first = withIndexPlan(installed, userActivity(installed, later(1_000)), later(1_000));
+      expect(first.syncIndex).toBe(true);
+      const next = userActivity(first.record, later(2_000));
+      expect(next.referenceAt).not.toBe(first.record.referenceAt);
+      expect(next.statusChangedAt).not.toBe(first.record.statusChangedAt);
+      const plan = withIndexPlan(first.record, next, later(2_000));
+      expect(plan.syncIndex).toBe(false);
+      expect(plan.record).toEqual({ ...next, indexedAt: later(1_000).toISOString() });
+    });
+
+    it('an uninstall changes the summary: the rows are rewritten', () => {
+      const { record: next } = recordAfterStatusChange(installed, { status: 'removed', reason: 'installationRemoved', at: later(1_000) }, later(1_000));
+      expect(next.status).toBe('removed');
+      expect(withIndexPlan(installed, next, later(1_000))).toMatchObject({ syncIndex: true, record: { indexedAt: later(1_000).toISOString() } });
+    });
+
+    it('rows last written over an hour ago are rewritten even when nothing changed (repairs a crash between record and rows)', () => {
+      const at = later(indexRefreshAfterInMs);
+      const next = afterActivity(installed, events.message(place, 'hi', at), at);
+      expect(withIndexPlan(installed, next, at).syncIndex).toBe(true);
+      expect(withIndexPlan(installed, next, later(indexRefreshAfterInMs - 1)).syncIndex).toBe(false);
+    });
+
+    it('a record stored before the stamp existed rewrites its rows once', () => {
+      const { indexedAt: _indexedAt, ...unstamped } = installed;
+      const next = afterActivity(unstamped, events.message(place, 'hi', later(1_000)), later(1_000));
+      expect(withIndexPlan(unstamped, next, later(1_000)).syncIndex).toBe(true);
+    });
+
+    it('the stamp survives the entity round trip', () => {
+      const entity = conversationToEntity(installed);
+      expect(conversationFromEntity({ ...entity, etag: 'e' }).indexedAt).toBe(t0.toISOString());
+    });
   });
 });

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { HttpRequest, type HttpResponseInit, InvocationContext } from '@azure/functions';
 
 import { devBot } from '../../../dev/devIdentity';
@@ -14,6 +17,11 @@ import { type FunctionHttpServer, serveHandler } from './functionHttpServer';
  * The real `messages` handler against the Teams emulator (signed activities, OpenID keys over HTTPS) and
  * Azurite (the real Tables SDK): what Teams sends is stored as sent, what it should not accept is refused.
  */
+const openApi = JSON.parse(readFileSync(join(__dirname, '../../../docs/openapi.json'), 'utf8')) as {
+  components: { schemas: { Conversation: { properties: Record<string, unknown> } } };
+};
+const documentedConversationFields = new Set(Object.keys(openApi.components.schemas.Conversation.properties));
+
 let emulator: TeamsEmulator;
 let gateway: FunctionHttpServer;
 const savedEnv = { ...process.env };
@@ -91,6 +99,8 @@ describe('install, uninstall and re-install, as Teams sends them', () => {
     // The reference is the inbound activity's own: bot = recipient (28:<appId>), serviceUrl as Teams sent it.
     expect(installed.body.reference).toMatchObject({ bot: { id: `28:${devBot.appId}` }, serviceUrl: emulator.publicServiceUrl, channelId: 'msteams', conversation: { id } });
     if (type === 'personal') expect(installed.body.userAadObjectId).toBe((created.user as { aadObjectId: string }).aadObjectId);
+    // Only what the published contract names: no store bookkeeping (ETag, indexedAt) in the body.
+    expect(Object.keys(installed.body).filter((key) => !documentedConversationFields.has(key))).toEqual([]);
 
     expect(gatewayStatuses(await control('POST', `/conversations/${encodeURIComponent(id)}/uninstall`))).toEqual([200, 200]);
     const removed = await stored(id);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { type EmulatorStatsSnapshot } from '../../dev/teamsEmulator/emulatorStats';
-import { acceptedSends, type EmulatorControl, throttledAnswers } from './emulatorControl';
+import { acceptedSends, connectorRequests, type EmulatorControl, throttledAnswers } from './emulatorControl';
 import { runPool } from './workPool';
 
 /** A run's messages as Teams shows them: when each arrived (ms after the run started) and repeats. */
@@ -40,6 +40,9 @@ export interface DeliveryCounts {
   failed: number;
   /** 429s the emulator answered during the run. */
   throttled: number;
+  /** Bot Connector API requests during the run (sends, retries, 429s included), and per delivered message. */
+  connectorRequests: number;
+  connectorRequestsPerDelivery: number | null;
   /** The same message arriving twice: repeats the emulator counted, plus messages of the run that arrived more than once. */
   duplicates: number;
   /** From the run's start (its first request) to the last delivery Teams recorded; null when nothing arrived. */
@@ -50,11 +53,14 @@ export interface DeliveryCounts {
 export function deliveryCounts(deliveriesExpected: number, observed: ObservedDeliveries, statsBefore: EmulatorStatsSnapshot, statsAfter: EmulatorStatsSnapshot): DeliveryCounts {
   const delivered = observed.arrivalsInMs.length;
   const last = observed.arrivalsInMs[delivered - 1];
+  const requests = connectorRequests(statsAfter) - connectorRequests(statsBefore);
   return {
     deliveriesExpected,
     delivered,
     failed: deliveriesExpected - delivered,
     throttled: throttledAnswers(statsAfter) - throttledAnswers(statsBefore),
+    connectorRequests: requests,
+    connectorRequestsPerDelivery: delivered === 0 ? null : requests / delivered,
     duplicates: statsAfter.duplicates - statsBefore.duplicates + observed.repeated,
     timeToLastDeliveryInMs: last === undefined ? null : Math.max(1, last),
   };

@@ -78,6 +78,16 @@ export function acceptedSends(stats: EmulatorStatsSnapshot): number {
 }
 
 /** 429s the emulator answered: the rate limits' own, plus injected ones (none in the bench). */
+/** Every request to the Bot Connector API (`/v3/...`: sends, updates, deletes, members), whatever its answer. */
+export function connectorRequests(stats: EmulatorStatsSnapshot): number {
+  let total = 0;
+  for (const [route, byStatus] of Object.entries(stats.requests)) {
+    if (!/^[A-Z]+ \S*\/v3\//.test(route)) continue;
+    for (const count of Object.values(byStatus)) total += count;
+  }
+  return total;
+}
+
 export function throttledAnswers(stats: EmulatorStatsSnapshot): number {
   return stats.throttled + (stats.faults['429'] ?? 0);
 }

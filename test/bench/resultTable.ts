@@ -56,6 +56,13 @@ function deliveryRows(ours: Maybe<DeliveryRun>, baseline: Maybe<DeliveryRun>, ce
       limit: `${seconds(ceiling.idealInMs)} ideal`,
     },
     { figure: '  429s received', ours: cell(ours, (r) => String(r.throttled)), baseline: cell(baseline, (r) => String(r.throttled)), ratio: dash, limit: dash },
+    {
+      figure: '  Connector requests per delivery',
+      ours: cell(ours, (r) => (r.connectorRequestsPerDelivery === null ? dash : r.connectorRequestsPerDelivery.toFixed(2))),
+      baseline: cell(baseline, (r) => (r.connectorRequestsPerDelivery === null ? dash : r.connectorRequestsPerDelivery.toFixed(2))),
+      ratio: ratio(value(ours, (r) => r.connectorRequestsPerDelivery), value(baseline, (r) => r.connectorRequestsPerDelivery)),
+      limit: '1',
+    },
     { figure: '  duplicates', ours: cell(ours, (r) => String(r.duplicates)), baseline: cell(baseline, (r) => String(r.duplicates)), ratio: dash, limit: '0' },
     {
       figure: '  CPU s per 1,000 deliveries',

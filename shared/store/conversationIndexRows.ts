@@ -111,12 +111,12 @@ export const indexRefreshAfterInMs = 60 * 60 * 1000;
 export function withIndexPlan(previous: ConversationRecord | undefined, next: ConversationRecord, now: Date): { record: ConversationRecord; syncIndex: boolean } {
   const indexedAt = previous?.indexedAt === undefined ? Number.NaN : Date.parse(previous.indexedAt);
   const fresh = now.getTime() - indexedAt < indexRefreshAfterInMs;
-  if (previous !== undefined && fresh && sameRows(previous, next)) return { record: { ...next, indexedAt: previous.indexedAt }, syncIndex: false };
+  if (previous !== undefined && fresh && listedAs(previous) === listedAs(next)) return { record: { ...next, indexedAt: previous.indexedAt }, syncIndex: false };
   return { record: { ...next, indexedAt: now.toISOString() }, syncIndex: true };
 }
 
-function sameRows(a: ConversationRecord, b: ConversationRecord): boolean {
-  const rows = (record: ConversationRecord): string =>
-    JSON.stringify(indexRowsOf(record).map(({ revision: _revision, statusChangedAt: _statusChangedAt, ...row }) => row));
-  return rows(a) === rows(b);
+/** What the rows hold apart from the revision (their keys are made from the same facts): the summary, less its time. */
+function listedAs(record: ConversationRecord): string {
+  const { statusChangedAt: _statusChangedAt, ...listed } = summaryOf(record);
+  return JSON.stringify(listed);
 }

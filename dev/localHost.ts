@@ -15,6 +15,7 @@ import { consoleHostLog } from './localFunctionHost/hostLog';
 import { type LocalFunctionHost, startLocalFunctionHost } from './localFunctionHost/localFunctionHost';
 import { startupBanner } from './localFunctionHost/startupBanner';
 import { callbackSecretFrom, embeddedSettings, parseLocalRunOptions, planLocalSettings } from './localSettings';
+import { SharedQueueClient } from './sharedQueue/sharedQueueClient';
 import { startTeamsEmulator, type TeamsEmulator } from './teamsEmulator/teamsEmulator';
 
 /**
@@ -65,10 +66,14 @@ async function main(): Promise<void> {
   const bus =
     plan.queue.source === 'embedded'
       ? new InProcessServiceBus({ ...notificationsQueueSettings, maxAutoLockRenewalDurationInMs: hostJson.serviceBus.maxAutoLockRenewalDurationInMs })
-      : undefined;
+      : plan.queue.source === 'shared'
+        ? await SharedQueueClient.connect(plan.queue.url)
+        : undefined;
   if (bus !== undefined) closers.push({ name: 'queue', close: async () => bus.close() });
-  // The in-process queue starts empty: whatever a previous run left queued (--persist) lost its message.
-  provideFromHost(bus === undefined ? {} : { deliveryQueue: bus, queueEmptySince: new Date() });
+  // The in-process queue starts empty: whatever a previous run left queued (--persist) lost its message. A
+  // shared one started empty when its broker did.
+  const queueEmptySince = bus instanceof SharedQueueClient ? new Date(bus.info.startedAt) : new Date();
+  provideFromHost(bus === undefined ? {} : { deliveryQueue: bus, queueEmptySince });
   // Validates the configuration now: a bad or missing value stops start-up with every problem named.
   const services = await getGatewayServices();
 
@@ -82,9 +87,9 @@ async function main(): Promise<void> {
       env: process.env,
       log,
       // A restart with --persist is caught up at once instead of at the first scheduled run.
-      runTimersOnStart: bus !== undefined,
+      runTimersOnStart: bus instanceof InProcessServiceBus,
       // The console page at `/` (dev/console/), beside the functions under /api.
-      outsidePrefix: consoleRoutes({ gatewayUrl, emulatorUrl: emulator?.url, queueCounts: () => bus?.getCounts() }),
+      outsidePrefix: consoleRoutes({ gatewayUrl, emulatorUrl: emulator?.url, queueCounts: () => (bus instanceof InProcessServiceBus ? bus.getCounts() : undefined) }),
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -103,7 +108,7 @@ async function main(): Promise<void> {
     bot: { appId: services.config.bot.appId, appType: services.config.bot.appType },
     ...(emulator === undefined ? {} : { emulator: { url: emulator.url, caPath: process.env.NODE_EXTRA_CA_CERTS } }),
     ...(azurite === undefined ? {} : { azurite: { port: azurite.port, ...(persistDir === undefined ? {} : { persistDir }) } }),
-    ...(bus === undefined ? {} : { queue: notificationsQueueSettings }),
+    ...(bus instanceof InProcessServiceBus ? { queue: notificationsQueueSettings } : {}),
     ...(demo === undefined ? {} : { demo: { ...demo, userName: demoUser.name, userAadObjectId: demoUser.aadObjectId } }),
   });
   process.stdout.write(`${banner.join('\n')}\n(started in ${((performance.now() - started) / 1000).toFixed(1)} s)\n\n`);

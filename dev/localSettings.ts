@@ -47,7 +47,14 @@ export function parseLocalRunOptions(argv: readonly string[], env: Environment):
 
 export type TablesPlan = { source: 'embedded'; persistDir?: string } | { source: 'environment'; description: string };
 export type BotPlan = { source: 'embedded'; overridden: readonly string[] } | { source: 'environment'; appId: string };
-export type QueuePlan = { source: 'embedded' } | { source: 'environment'; description: string };
+/**
+ * `shared`: LOCAL_QUEUE_URL names a shared queue broker (dev/sharedQueue/), so several local hosts take
+ * messages from one queue as Functions instances do from one Service Bus queue (the bench's scale-out runs).
+ */
+export type QueuePlan = { source: 'embedded' } | { source: 'environment'; description: string } | { source: 'shared'; url: string };
+
+/** Names a shared queue broker for the local host to use instead of its own in-process queue. */
+export const localQueueUrlSetting = 'LOCAL_QUEUE_URL';
 
 export interface LocalSettingsPlan {
   tables: TablesPlan;
@@ -92,7 +99,9 @@ export function planLocalSettings(env: Environment, options: { persistDir?: stri
     ? { source: 'environment', description: describeServiceBusConnectionString(env[settingNames.serviceBusConnectionString] ?? '') }
     : has(settingNames.serviceBusNamespace)
       ? { source: 'environment', description: `${env[settingNames.serviceBusNamespace]?.trim() ?? ''} (managed identity)` }
-      : { source: 'embedded' };
+      : has(localQueueUrlSetting)
+        ? { source: 'shared', url: env[localQueueUrlSetting]?.trim() ?? '' }
+        : { source: 'embedded' };
   return {
     tables,
     bot,

@@ -17,6 +17,8 @@ export interface HostJsonSettings {
     autoCompleteMessages: boolean;
     /** How long the host renews a message lock while the function runs (default 5 minutes). */
     maxAutoLockRenewalDurationInMs: number;
+    /** How long an instance keeps an idle session before another may take it (default 1 minute, the SDK's try timeout). */
+    sessionIdleTimeoutInMs: number;
   };
 }
 
@@ -41,6 +43,7 @@ export function parseHostJsonSettings(hostJson: unknown): HostJsonSettings {
       autoCompleteMessages: typeof serviceBus.autoCompleteMessages === 'boolean' ? serviceBus.autoCompleteMessages : true,
       maxAutoLockRenewalDurationInMs:
         typeof serviceBus.maxAutoLockRenewalDuration === 'string' ? timeSpanInMs(serviceBus.maxAutoLockRenewalDuration) : 5 * 60_000,
+      sessionIdleTimeoutInMs: typeof serviceBus.sessionIdleTimeout === 'string' ? timeSpanInMs(serviceBus.sessionIdleTimeout) : 60_000,
     },
   };
 }

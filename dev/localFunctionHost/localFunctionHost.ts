@@ -1,14 +1,13 @@
 import { type HttpFunctionOptions, type ServiceBusQueueFunctionOptions, type TimerFunctionOptions } from '@azure/functions';
 
 import { type GatewayFunctionDefinition } from '../../functions/functionDefinition';
-import { type InProcessServiceBus } from '../inProcessServiceBus/inProcessServiceBus';
 import { type HostJsonSettings } from './hostJsonSettings';
 import { type HostLog } from './hostLog';
 import { type LocalHttpRequest, type LocalHttpResponse } from './httpAdapter';
 import { createHttpDispatcher } from './httpDispatcher';
 import { startHttpFunctionServer } from './httpFunctionServer';
 import { HttpRouteTable } from './httpRouteTable';
-import { bindServiceBusTriggers, type ServiceBusTriggerBindings } from './serviceBusTriggerBinding';
+import { bindServiceBusTriggers, type ServiceBusTriggerBindings, type ServiceBusTriggerFeed } from './serviceBusTriggerBinding';
 import { bindTimerTriggers, type TimerTriggerBindings } from './timerTriggerBinding';
 
 export interface LocalFunctionHostOptions {
@@ -17,7 +16,7 @@ export interface LocalFunctionHostOptions {
   port: number;
   hostJson: HostJsonSettings;
   /** Feeds the Service Bus triggers; absent when a real Service Bus is configured (then `func start` runs them). */
-  bus: InProcessServiceBus | undefined;
+  bus: ServiceBusTriggerFeed | undefined;
   env: Readonly<Record<string, string | undefined>>;
   log: HostLog;
   outsidePrefix?: (request: LocalHttpRequest) => Promise<LocalHttpResponse | undefined>;

@@ -11,8 +11,11 @@ import { newInvocationContext } from './invocationContexts';
 /** How long handlers already running may finish once the host is stopping. */
 const closeGraceInMs = 5_000;
 
+/** Where triggers are fed from: the in-process queue, or the one several processes share (dev/sharedQueue/). */
+export type ServiceBusTriggerFeed = Pick<InProcessServiceBus, 'queuePath' | 'deadLetterQueuePath' | 'subscribe'>;
+
 export interface ServiceBusTriggerBindingOptions {
-  bus: InProcessServiceBus;
+  bus: ServiceBusTriggerFeed;
   functions: readonly { name: string; options: ServiceBusQueueFunctionOptions }[];
   serviceBus: HostJsonSettings['serviceBus'];
   /** App settings, for `%Name%` in a queue name as the Functions host resolves it. */

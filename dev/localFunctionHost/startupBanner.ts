@@ -51,6 +51,11 @@ export function startupBanner(facts: BannerFacts): string[] {
   if (plan.queue.source === 'environment') {
     lines.push(`  queue     Azure Service Bus, ${plan.queue.description}, for sending  ${tag(false)}`);
     if (host.unservedTriggers.length > 0) lines.push(`            not run here: ${host.unservedTriggers.join(', ')}; their Service Bus triggers need func start`);
+  } else if (plan.queue.source === 'shared') {
+    lines.push(`  queue     the shared in-process Service Bus at ${plan.queue.url} (LOCAL_QUEUE_URL)  ${tag(true)}`);
+    for (const trigger of host.triggers) {
+      lines.push(`              ${trigger.functionName} <- ${trigger.queuePath} (${trigger.maxConcurrent} ${trigger.sessions ? 'sessions' : 'messages'} at once)`);
+    }
   } else {
     const q = facts.queue;
     const semantics = q === undefined ? '' : ` (sessions, lock ${q.lockDurationInMs / 1000} s, max ${q.maxDeliveryCount} deliveries, duplicate window ${q.duplicateDetectionWindowInMs / 60_000} min)`;

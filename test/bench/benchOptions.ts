@@ -34,6 +34,8 @@ export interface BenchOptions {
   seedConcurrency: number;
   /** Scale-out: how many gateway processes share the one-tenant work, one run per count. */
   scaleOutInstances: readonly number[];
+  /** The largest K's comparison rows: each process with its own queue and POST, and each pacing alone. */
+  scaleOutExtraRows: boolean;
   /** Extra settings for the gateway process (`--gateway-env PerTenantRequestsPerSecond=50`). */
   gatewayEnv: Readonly<Record<string, string>>;
   /** `--cpu-prof`: each gateway process writes its CPU profile to `<out>/profiles/`. */
@@ -41,7 +43,7 @@ export interface BenchOptions {
   smoke: boolean;
 }
 
-const defaults: Omit<BenchOptions, 'only' | 'outDir' | 'gatewayEnv' | 'cpuProfile' | 'smoke' | 'scaleOutInstances'> = {
+const defaults: Omit<BenchOptions, 'only' | 'outDir' | 'gatewayEnv' | 'cpuProfile' | 'smoke' | 'scaleOutInstances' | 'scaleOutExtraRows'> = {
   tenantConversations: 1000,
   busyMessages: 100,
   tenants: 4,
@@ -109,6 +111,7 @@ export const benchUsage = `npm run bench -- [options]
   --gateway-env KEY=VALUE         extra gateway setting, repeatable (e.g. PerTenantRequestsPerSecond=50)
   --cpu-prof                      each gateway process writes a CPU profile to <out>/profiles/
   --scale-out-instances <list>    gateway processes per scale-out run (default 1,2,4; smoke 1,2)
+  --scale-out-largest-only        skip the largest K's extra rows (a queue and a POST each; each process pacing alone)
 ${Object.entries(numberFlags)
   .map(([flag, key]) => `  --${flag} <n>`.padEnd(34) + `default ${defaults[key]} (smoke ${smokeSizes[key]})`)
   .join('\n')}`;
@@ -125,6 +128,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       help: { type: 'boolean', short: 'h' },
       'gateway-env': { type: 'string', multiple: true },
       'scale-out-instances': { type: 'string' },
+      'scale-out-largest-only': { type: 'boolean' },
       ...Object.fromEntries(Object.keys(numberFlags).map((flag) => [flag, { type: 'string' as const }])),
     },
     strict: true,
@@ -157,5 +161,5 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
   const scaleOutInstances = (values['scale-out-instances'] ?? (smoke ? '1,2' : '1,2,4')).split(',').map((part) => Number(part.trim()));
   if (scaleOutInstances.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) problems.push(`--scale-out-instances wants whole numbers from 1 to 16, got "${values['scale-out-instances'] ?? ''}"`);
   if (problems.length > 0) throw new Error(problems.join('; '));
-  return { ...sizes, only: only.length === 0 ? figureNames : only, outDir: values.out ?? 'bench-results', gatewayEnv, cpuProfile: values['cpu-prof'] === true, smoke, scaleOutInstances };
+  return { ...sizes, only: only.length === 0 ? figureNames : only, outDir: values.out ?? 'bench-results', gatewayEnv, cpuProfile: values['cpu-prof'] === true, smoke, scaleOutInstances, scaleOutExtraRows: values['scale-out-largest-only'] !== true };
 }

@@ -246,12 +246,13 @@ function scaleOutRows(figure: NonNullable<BenchReport['figures']['scaleOut']>): 
       continue;
     }
     const operations = run.budgetOperationsPerSend === null ? '' : `, ${run.budgetOperationsPerSend.toFixed(3)} Table ops/send`;
+    const split = run.sentPerProcess.length > 1 ? `, sent ${run.sentPerProcess.join('/')}` : '';
     rows.push({
-      figure: `  K = ${run.instances}, ${run.budget === 'shared' ? 'shared tenant budget' : 'each process pacing alone'}`,
+      figure: `  K = ${run.instances}, ${run.budget === 'shared' ? 'shared tenant budget' : 'each process pacing alone'}, ${run.queue === 'shared' ? 'one queue' : 'a queue and a POST each'}`,
       ours: `${run.delivered} of ${run.deliveriesExpected}, ${seconds(run.sendingSpanInMs)}${share(run.fractionOfCeiling)}`,
       baseline: `${run.throttled} × 429, ${run.duplicates} dup.`,
       ratio: dash,
-      limit: `${seconds(figure.idealTimeToLastDeliveryInMs)} ideal${operations}`,
+      limit: `${seconds(figure.idealTimeToLastDeliveryInMs)} ideal${operations}${split}`,
     });
   }
   return rows;

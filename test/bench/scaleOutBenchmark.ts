@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { findFreePort } from '../../dev/freePort';
+import { localQueueUrlSetting } from '../../dev/localSettings';
 import { type EmulatorLimits } from '../../dev/teamsEmulator/emulatorLimits';
 import { settingNames } from '../../shared/config';
 import { type Maybe, notMeasured } from './benchReport';
@@ -12,23 +13,31 @@ import { type DeliveryCounts, deliveryCounts, observeDeliveries, waitForSends } 
 import { acceptedSends, type CreatedConversation } from './emulatorControl';
 import { type GatewayProcess, startGatewayProcess } from './gatewayProcess';
 import { idealSchedule, perSecondCounts, shareOfCeiling } from './idealSchedule';
+import { type SharedQueueProcess, startSharedQueueProcess } from './sharedQueueProcess';
 
 /**
  * Figure 7: one tenant's conversations shared out over K gateway processes (K = 1, 2, 4 by default), all on one
- * Azurite and one Teams emulator, as K Flex Consumption instances would share Table Storage and Teams. Each
- * process gets its own in-process queue and POSTs one notification to its share of the conversations; the
- * tenant's limit holds for their sum. Run with the shared tenant budget (the default) and, as the baseline,
- * with PerTenantBudget=process (each process pacing the tenant alone).
+ * Azurite and one Teams emulator, as K Flex Consumption instances share Table Storage and Teams. By default the
+ * processes also share one queue (dev/sharedQueue/, as instances share one Service Bus queue): one
+ * notification to the 1,000 is POSTed to the first process, and each process sends the share of the copies it
+ * takes from the queue. One more run gives each process its own queue and its own notification to a quarter of
+ * them, all POSTed at once (several broadcasts to one tenant at the same moment). The tenant's limit holds for
+ * their sum. Run with the shared tenant budget (the default) and, as the baseline, with PerTenantBudget=process
+ * (each process pacing the tenant alone).
  */
 export interface ScaleOutRun extends DeliveryCounts {
   instances: number;
   budget: 'shared' | 'process';
+  /** `shared`: one queue for all processes, one notification; `own`: a queue and a notification per process. */
+  queue: 'shared' | 'own';
   /** First arrival at Teams to the last: the sending itself, without intake (each process resolves its targets first). */
   sendingSpanInMs: number | null;
   /** Ideal time of the k-th delivery ÷ the sending span of the k delivered (idealSchedule.ts). */
   fractionOfCeiling: number | null;
   /** Table operations the processes spent on the tenant budget (their `tenantBudget` log lines), per delivery. */
   budgetOperationsPerSend: number | null;
+  /** Copies each process sent (the emulator's arrivals by the process's bot token are not told apart, so from each log). */
+  sentPerProcess: number[];
   perSecond: number[];
   notes: string[];
 }
@@ -41,10 +50,18 @@ export interface ScaleOutFigure {
 
 export interface ScaleOutOptions {
   instanceCounts: readonly number[];
+  /** The largest K also with a queue and a POST per process, and with each process pacing alone. */
+  extraRows: boolean;
   gatewayEnv: Readonly<Record<string, string>>;
 }
 
 type Progress = (line: string) => void;
+
+interface Plan {
+  instances: number;
+  budget: 'shared' | 'process';
+  queue: 'shared' | 'own';
+}
 
 export async function runScaleOutBenchmark(
   stack: BenchStack,
@@ -58,14 +75,14 @@ export async function runScaleOutBenchmark(
     conversations.map((c) => ({ conversationId: c.conversationId, tenantId: c.tenantId })),
     limits,
   );
-  const plans: { instances: number; budget: 'shared' | 'process' }[] = options.instanceCounts.map((instances) => ({ instances, budget: 'shared' }));
+  const plans: Plan[] = options.instanceCounts.map((instances) => ({ instances, budget: 'shared', queue: 'shared' }));
   const most = Math.max(...options.instanceCounts);
-  if (most > 1) plans.push({ instances: most, budget: 'process' });
+  if (most > 1 && options.extraRows) plans.push({ instances: most, budget: 'shared', queue: 'own' }, { instances: most, budget: 'process', queue: 'shared' });
   const runs: Maybe<ScaleOutRun>[] = [];
   for (const plan of plans) {
-    log(`scaleout: ${plan.instances} process(es), ${plan.budget} tenant budget...`);
+    log(`scaleout: ${plan.instances} process(es), ${plan.budget} tenant budget, ${plan.queue} queue...`);
     const run = await runOne(stack, conversations, warmUp, plan, options.gatewayEnv, ideal).catch((error: unknown) => notMeasured(firstLine(error)));
-    log(`scaleout: ${plan.instances} × ${plan.budget}: ${run.measured ? `${run.delivered}/${run.deliveriesExpected}, ${run.throttled} × 429, span ${((run.sendingSpanInMs ?? 0) / 1000).toFixed(1)} s` : run.reason}`);
+    log(`scaleout: ${plan.instances} × ${plan.budget}, ${plan.queue} queue: ${run.measured ? `${run.delivered}/${run.deliveriesExpected}, ${run.throttled} × 429, span ${((run.sendingSpanInMs ?? 0) / 1000).toFixed(1)} s` : run.reason}`);
     runs.push(run);
   }
   return { conversations: conversations.length, idealTimeToLastDeliveryInMs: ideal.lastSendAtInMs, runs };
@@ -75,15 +92,20 @@ async function runOne(
   stack: BenchStack,
   conversations: readonly CreatedConversation[],
   warmUp: CreatedConversation,
-  plan: { instances: number; budget: 'shared' | 'process' },
+  plan: Plan,
   gatewayEnv: Readonly<Record<string, string>>,
   ideal: ReturnType<typeof idealSchedule>,
 ): Promise<Maybe<ScaleOutRun>> {
-  const runName = `scaleout-${plan.instances}-${plan.budget}`;
-  const env = { ...gatewayEnv, [settingNames.perTenantBudget]: plan.budget };
+  const runName = `scaleout-${plan.instances}-${plan.budget}${plan.queue === 'own' ? '-own-queues' : ''}`;
+  const env: Record<string, string> = { ...gatewayEnv, [settingNames.perTenantBudget]: plan.budget };
   const gateways: GatewayProcess[] = [];
   const logFiles: string[] = [];
+  let queue: SharedQueueProcess | undefined;
   try {
+    if (plan.queue === 'shared') {
+      queue = await startSharedQueueProcess(path.join(stack.logDir, `queue-${runName}.log`));
+      env[localQueueUrlSetting] = queue.url;
+    }
     for (let i = 0; i < plan.instances; i++) {
       const logFile = path.join(stack.logDir, `gateway-${runName}-${i + 1}.log`);
       logFiles.push(logFile);
@@ -101,12 +123,15 @@ async function runOne(
     const operationsBefore = budgetOperations(logFiles);
 
     const tag = `${runName}-${randomBytes(3).toString('hex')}`;
-    const shares = Array.from({ length: plan.instances }, (_, i) => conversations.filter((_c, index) => index % plan.instances === i));
+    // One queue: one notification, to the first process (an HTTP request reaches one instance). Own queues: each its share.
+    const posting = plan.queue === 'shared' ? gateways.slice(0, 1) : gateways;
+    const shares = Array.from({ length: posting.length }, (_, i) => conversations.filter((_c, index) => index % posting.length === i));
+    const sentBefore = logFiles.map(sentCount);
     const statsBefore = await stack.control.stats();
     const startedAt = Date.now();
     const notes: string[] = [];
     const answers = await Promise.all(
-      gateways.map(async (gateway, i) =>
+      posting.map(async (gateway, i) =>
         gateway.api.postNotification({ targets: (shares[i] ?? []).map((c) => ({ conversationId: c.conversationId })), message: { text: `Bench ${tag}` } }),
       ),
     );
@@ -121,6 +146,7 @@ async function runOne(
     // The budget's report trails its last lease by a second.
     await sleep(1_500);
     const operationsAfter = budgetOperations(logFiles);
+    const sentPerProcess = logFiles.map((file, i) => sentCount(file) - (sentBefore[i] ?? 0));
     const statsAfter = await stack.control.stats();
     const observed = await observeDeliveries(
       stack.control,
@@ -138,15 +164,27 @@ async function runOne(
       measured: true,
       instances: plan.instances,
       budget: plan.budget,
+      queue: plan.queue,
       ...counts,
       sendingSpanInMs: span,
       fractionOfCeiling: shareOfCeiling(ideal, delivered, span),
       budgetOperationsPerSend: plan.budget === 'shared' && delivered > 0 ? operations / delivered : null,
+      sentPerProcess,
       perSecond: perSecondCounts(observed.arrivalsInMs.map((t) => t - (first ?? 0))),
       notes,
     };
   } finally {
     await Promise.all(gateways.map(async (gateway) => gateway.stop()));
+    await queue?.stop();
+  }
+}
+
+/** Copies a process sent: its log's `outcome=sent` lines (one per delivery Teams accepted). */
+function sentCount(logFile: string): number {
+  try {
+    return (readFileSync(logFile, 'utf8').match(/outcome=sent\b/g) ?? []).length;
+  } catch {
+    return 0;
   }
 }
 

@@ -106,12 +106,20 @@ describe('npm run bench (smoke sizes)', () => {
     expect(intakeRate.roundTripsPerSentDelivery).toBeGreaterThan(intakeRate.intakeRoundTripsPerPost);
 
     if (scaleOut?.measured !== true) throw new Error(`scale-out not measured: ${scaleOut?.reason ?? 'missing'}`);
-    expect(scaleOut.runs.map((run) => (run.measured ? `${run.instances} ${run.budget}` : run.reason))).toEqual(['1 shared', '2 shared', '2 process']);
+    expect(scaleOut.runs.map((run) => (run.measured ? `${run.instances} ${run.budget} ${run.queue}` : run.reason))).toEqual([
+      '1 shared shared',
+      '2 shared shared',
+      '2 shared own',
+      '2 process shared',
+    ]);
     for (const run of scaleOut.runs) {
       if (!run.measured) continue;
       // `failed` is derived from `delivered`: what can go wrong is counting an arrival twice or outside the chart.
       expect(run.delivered).toBeLessThanOrEqual(run.deliveriesExpected);
       expect(run.perSecond.reduce((sum, n) => sum + n, 0)).toBe(run.delivered);
+      // Each process's log counts what it sent: together, every delivery once.
+      expect(run.sentPerProcess).toHaveLength(run.instances);
+      expect(run.sentPerProcess.reduce((sum, n) => sum + n, 0)).toBe(run.delivered);
       if (run.budget === 'shared') expect({ instances: run.instances, failed: run.failed, duplicates: run.duplicates }).toEqual({ instances: run.instances, failed: 0, duplicates: 0 });
     }
 

@@ -11,12 +11,13 @@ describe('host.json settings', () => {
     expect(settings.serviceBus.maxConcurrentSessions).toBe(hostJson.extensions.serviceBus.maxConcurrentSessions);
     expect(settings.serviceBus.autoCompleteMessages).toBe(hostJson.extensions.serviceBus.autoCompleteMessages);
     expect(settings.serviceBus.maxAutoLockRenewalDurationInMs).toBe(timeSpanInMs(hostJson.extensions.serviceBus.maxAutoLockRenewalDuration));
+    expect(settings.serviceBus.sessionIdleTimeoutInMs).toBe(timeSpanInMs(hostJson.extensions.serviceBus.sessionIdleTimeout));
   });
 
   it("falls back to the Functions host's defaults", () => {
     const settings = parseHostJsonSettings({ version: '2.0' });
     expect(settings.routePrefix).toBe('api');
-    expect(settings.serviceBus).toMatchObject({ maxConcurrentSessions: 8, autoCompleteMessages: true, maxAutoLockRenewalDurationInMs: 300_000 });
+    expect(settings.serviceBus).toMatchObject({ maxConcurrentSessions: 8, autoCompleteMessages: true, maxAutoLockRenewalDurationInMs: 300_000, sessionIdleTimeoutInMs: 60_000 });
     expect(settings.serviceBus.maxConcurrentCalls).toBeGreaterThanOrEqual(16);
   });
 

@@ -75,6 +75,13 @@ describe('embedded defaults versus real settings', () => {
     expect(embeddedSettings(plan, { gatewayUrl: parts.gatewayUrl })).toEqual({ set: {}, unset: [] });
   });
 
+  it('takes the queue from a shared queue broker when LOCAL_QUEUE_URL names one, and a real Service Bus over it', () => {
+    expect(planLocalSettings({ LOCAL_QUEUE_URL: ' http://127.0.0.1:7090 ' }).queue).toEqual({ source: 'shared', url: 'http://127.0.0.1:7090' });
+    expect(planLocalSettings({ LOCAL_QUEUE_URL: 'http://127.0.0.1:7090', ServiceBusConnection__fullyQualifiedNamespace: 'sb-gw.servicebus.windows.net' }).queue.source).toBe(
+      'environment',
+    );
+  });
+
   it('describes connection strings without their keys', () => {
     expect(describeTablesConnectionString(azurite)).toBe('connection string to http://127.0.0.1:10002/devstoreaccount1');
     expect(describeTablesConnectionString('AccountName=stgw;AccountKey=c2VjcmV0;EndpointSuffix=core.windows.net')).toBe('connection string for account stgw');

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { ServiceBusError, type ServiceBusReceivedMessage } from '@azure/service-bus';
+
+import { ensureError } from '../../shared/errors';
+import { type DeliveryQueue, type QueuedDelivery } from '../../shared/queue/deliveryQueue';
+import { toServiceBusMessage } from '../../shared/queue/serviceBusMessageShape';
+import { type ServiceBusTriggerActions, textOfSettlement } from '../../shared/queue/serviceBusTrigger';
+import { type SubscribeOptions, type Subscription } from '../inProcessServiceBus/inProcessServiceBus';
+import { type TriggerHandler } from '../inProcessServiceBus/queueEntity';
+import { type SettleAction, type SharedQueueInfo } from './sharedQueueBroker';
+import { fromWireDelivery, toWireMessage, type WireDelivery } from './wireMessages';
+
+/** How long one receive waits on the broker for a message before asking again. */
+const pollWaitInMs = 10_000;
+/** Pause after the broker could not be reached, before the next receive. */
+const retryPauseInMs = 1_000;
+
+/**
+ * A gateway process's side of the shared queue (sharedQueueBroker.ts): the DeliveryQueue port and the trigger
+ * feed of the in-process queue, over the broker's HTTP protocol, so the local host serves its functions from a
+ * queue other processes share. Receives long-poll for as many messages as the trigger has room for (host.json
+ * concurrency); each settlement is a call to the broker, which settles on the real entity.
+ */
+export class SharedQueueClient implements DeliveryQueue {
+  private readonly subscriptions = new Set<Subscription>();
+
+  private constructor(
+    readonly url: string,
+    readonly info: SharedQueueInfo,
+  ) {}
+
+  /** Connects to the broker at `url` (LOCAL_QUEUE_URL) and learns its entities. */
+  static async connect(url: string): Promise<SharedQueueClient> {
+    const base = url.replace(/\/+$/, '');
+    const info = (await call(base, 'GET', '/queue')) as SharedQueueInfo;
+    return new SharedQueueClient(base, info);
+  }
+
+  get queuePath(): string {
+    return this.info.queuePath;
+  }
+
+  get deadLetterQueuePath(): string {
+    return this.info.deadLetterQueuePath;
+  }
+
+  async enqueue(deliveries: readonly QueuedDelivery[]): Promise<void> {
+    const now = new Date();
+    await call(this.url, 'POST', '/messages', { messages: deliveries.map((delivery) => toWireMessage(toServiceBusMessage(delivery, now))) });
+  }
+
+  subscribe(queuePath: string, handler: TriggerHandler, options: SubscribeOptions = {}): Subscription {
+    const consumer = randomUUID();
+    const max = queuePath === this.queuePath ? (options.maxConcurrentSessions ?? 8) : (options.maxConcurrentCalls ?? 16);
+    const abort = new AbortController();
+    let running = 0;
+    let roomFreed: (() => void) | undefined;
+    const loop = async (): Promise<void> => {
+      while (!abort.signal.aborted) {
+        if (running >= max) {
+          await new Promise<void>((resolve) => (roomFreed = resolve));
+          continue;
+        }
+        let deliveries: WireDelivery[];
+        try {
+          const answer = (await call(this.url, 'POST', '/receive', { consumer, queuePath, max: max - running, waitInMs: pollWaitInMs }, abort.signal)) as { deliveries: WireDelivery[] };
+          deliveries = answer.deliveries;
+        } catch {
+          if (abort.signal.aborted) return;
+          await sleep(retryPauseInMs);
+          continue;
+        }
+        for (const wire of deliveries) {
+          running++;
+          void this.run(handler, wire, options).finally(() => {
+            running--;
+            roomFreed?.();
+            roomFreed = undefined;
+          });
+        }
+      }
+    };
+    void loop();
+    const subscription: Subscription = {
+      close: () => {
+        abort.abort();
+        roomFreed?.();
+        this.subscriptions.delete(subscription);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    for (const subscription of [...this.subscriptions]) subscription.close();
+    return Promise.resolve();
+  }
+
+  /** Runs one delivery as the in-process entity would: a throw abandons it, a return without settling is reported. */
+  private async run(handler: TriggerHandler, wire: WireDelivery, options: SubscribeOptions): Promise<void> {
+    const received = fromWireDelivery(wire);
+    let settled = false;
+    const settle = async (message: ServiceBusReceivedMessage, action: SettleAction, reason?: string, description?: string): Promise<void> => {
+      await call(this.url, 'POST', '/settle', { lockToken: message.lockToken, action, ...(reason === undefined ? {} : { reason }), ...(description === undefined ? {} : { description }) });
+      settled = true;
+    };
+    const actions: ServiceBusTriggerActions = {
+      complete: async (message) => settle(message, 'complete'),
+      abandon: async (message) => settle(message, 'abandon'),
+      deadletter: async (message, _properties, reason, description) => settle(message, 'deadletter', textOfSettlement(reason), textOfSettlement(description)),
+    };
+    let error: Error | undefined;
+    try {
+      await handler({ messages: [received], actions });
+    } catch (thrown) {
+      error = ensureError(thrown);
+      options.onHandlerError?.(error, received);
+    }
+    if (settled && error === undefined) return;
+    await call(this.url, 'POST', '/return', { lockToken: wire.lockToken, ...(error === undefined ? {} : { error: error.message }) }).catch(() => undefined);
+  }
+}
+
+/** One call to the broker; its refusals come back as the ServiceBusError the in-process queue would throw. */
+async function call(base: string, method: 'GET' | 'POST', route: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+  const response = await fetch(`${base}${route}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    ...(signal === undefined ? {} : { signal }),
+  });
+  const text = await response.text();
+  const json: unknown = text === '' ? undefined : JSON.parse(text);
+  if (response.ok) return json;
+  const { code, message } = (json ?? {}) as { code?: string; message?: string };
+  throw new ServiceBusError(message ?? `${method} ${route} answered ${response.status}`, (code ?? 'GeneralError') as ServiceBusError['code']);
+}

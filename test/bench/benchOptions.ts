@@ -34,6 +34,8 @@ export interface BenchOptions {
   seedConcurrency: number;
   /** Scale-out: how many gateway processes share the one-tenant work, one run per count. */
   scaleOutInstances: readonly number[];
+  /** Teams' per-tenant limit for the emulator to enforce (and the gateway's ceiling); absent, the emulator's 50. */
+  tenantLimit?: number;
   /** The largest K's comparison rows: each process with its own queue and POST, and each pacing alone. */
   scaleOutExtraRows: boolean;
   /** Extra settings for the gateway process (`--gateway-env PerTenantRequestsPerSecond=50`). */
@@ -43,7 +45,7 @@ export interface BenchOptions {
   smoke: boolean;
 }
 
-const defaults: Omit<BenchOptions, 'only' | 'outDir' | 'gatewayEnv' | 'cpuProfile' | 'smoke' | 'scaleOutInstances' | 'scaleOutExtraRows'> = {
+const defaults: Omit<BenchOptions, 'only' | 'outDir' | 'gatewayEnv' | 'cpuProfile' | 'smoke' | 'scaleOutInstances' | 'scaleOutExtraRows' | 'tenantLimit'> = {
   tenantConversations: 1000,
   busyMessages: 100,
   tenants: 4,
@@ -111,6 +113,7 @@ export const benchUsage = `npm run bench -- [options]
   --gateway-env KEY=VALUE         extra gateway setting, repeatable (e.g. PerTenantRequestsPerSecond=50)
   --cpu-prof                      each gateway process writes a CPU profile to <out>/profiles/
   --scale-out-instances <list>    gateway processes per scale-out run (default 1,2,4; smoke 1,2)
+  --tenant-limit <n>              Teams' per-tenant limit in the emulator and the gateway's ceiling (default 50)
   --scale-out-largest-only        skip the largest K's extra rows (a queue and a POST each; each process pacing alone)
 ${Object.entries(numberFlags)
   .map(([flag, key]) => `  --${flag} <n>`.padEnd(34) + `default ${defaults[key]} (smoke ${smokeSizes[key]})`)
@@ -129,6 +132,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       'gateway-env': { type: 'string', multiple: true },
       'scale-out-instances': { type: 'string' },
       'scale-out-largest-only': { type: 'boolean' },
+      'tenant-limit': { type: 'string' },
       ...Object.fromEntries(Object.keys(numberFlags).map((flag) => [flag, { type: 'string' as const }])),
     },
     strict: true,
@@ -160,6 +164,12 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
   }
   const scaleOutInstances = (values['scale-out-instances'] ?? (smoke ? '1,2' : '1,2,4')).split(',').map((part) => Number(part.trim()));
   if (scaleOutInstances.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) problems.push(`--scale-out-instances wants whole numbers from 1 to 16, got "${values['scale-out-instances'] ?? ''}"`);
+  const tenantLimitText = values['tenant-limit'];
+  const tenantLimit = tenantLimitText === undefined ? undefined : Number(tenantLimitText);
+  if (tenantLimit !== undefined && (!Number.isInteger(tenantLimit) || tenantLimit < 1)) problems.push(`--tenant-limit wants a whole number >= 1, got "${tenantLimitText ?? ''}"`);
+  // The gateway's ceiling follows the emulator's limit unless a setting says otherwise.
+  if (tenantLimit !== undefined) gatewayEnv.PerTenantRequestsPerSecond ??= String(tenantLimit);
   if (problems.length > 0) throw new Error(problems.join('; '));
-  return { ...sizes, only: only.length === 0 ? figureNames : only, outDir: values.out ?? 'bench-results', gatewayEnv, cpuProfile: values['cpu-prof'] === true, smoke, scaleOutInstances, scaleOutExtraRows: values['scale-out-largest-only'] !== true };
+  return {
+    ...(tenantLimit === undefined ? {} : { tenantLimit }), ...sizes, only: only.length === 0 ? figureNames : only, outDir: values.out ?? 'bench-results', gatewayEnv, cpuProfile: values['cpu-prof'] === true, smoke, scaleOutInstances, scaleOutExtraRows: values['scale-out-largest-only'] !== true };
 }

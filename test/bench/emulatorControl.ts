@@ -1,4 +1,4 @@
-import { type EmulatorLimits } from '../../dev/teamsEmulator/emulatorLimits';
+import { type EmulatorLimits, type LimitsUpdate } from '../../dev/teamsEmulator/emulatorLimits';
 import { type EmulatorStatsSnapshot } from '../../dev/teamsEmulator/emulatorStats';
 import { type TeamsUser } from '../../dev/teamsEmulator/teamsState';
 
@@ -39,6 +39,10 @@ export class EmulatorControl {
 
   async limits(): Promise<EmulatorLimits> {
     return this.call<EmulatorLimits>('GET', '/_control/limits');
+  }
+
+  async setLimits(update: LimitsUpdate): Promise<EmulatorLimits> {
+    return this.call<EmulatorLimits>('PUT', '/_control/limits', update);
   }
 
   async gatewayUrl(): Promise<string> {

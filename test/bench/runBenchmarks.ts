@@ -119,7 +119,8 @@ async function runStackFigures(options: BenchOptions, report: BenchReport, logDi
     return;
   }
   try {
-    const limits: EmulatorLimits = await stack.control.limits();
+    const limits: EmulatorLimits =
+      options.tenantLimit === undefined ? await stack.control.limits() : await stack.control.setLimits({ tenant: [{ limit: options.tenantLimit, periodInSeconds: 1 }] });
     report.meta.limits = limits;
     const seedOptions = {
       control: stack.control,

@@ -34,8 +34,13 @@ export class SharedQueueClient implements DeliveryQueue {
   /** Connects to the broker at `url` (LOCAL_QUEUE_URL) and learns its entities. */
   static async connect(url: string): Promise<SharedQueueClient> {
     const base = url.replace(/\/+$/, '');
-    const info = (await call(base, 'GET', '/queue')) as SharedQueueInfo;
-    return new SharedQueueClient(base, info);
+    try {
+      const info = (await call(base, 'GET', '/queue')) as SharedQueueInfo;
+      return new SharedQueueClient(base, info);
+    } catch (thrown) {
+      // Start-up stops with the setting named, not a bare "fetch failed".
+      throw new Error(`LOCAL_QUEUE_URL=${url}: no shared queue answers there (start one with node dist/dev/sharedQueueMain.js): ${ensureError(thrown).message}`);
+    }
   }
 
   get queuePath(): string {

@@ -173,3 +173,9 @@ describe('shared queue broker', () => {
     expect(handled[0]?.message.scheduledEnqueueTimeUtc).toEqual(notBefore);
   });
 });
+
+describe('shared queue client', () => {
+  it('stops start-up with the setting named when no shared queue answers at LOCAL_QUEUE_URL', async () => {
+    await expect(SharedQueueClient.connect('http://127.0.0.1:1')).rejects.toThrow(/^LOCAL_QUEUE_URL=http:\/\/127\.0\.0\.1:1: no shared queue answers there/);
+  });
+});

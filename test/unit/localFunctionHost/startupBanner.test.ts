@@ -38,6 +38,18 @@ describe('the start-up banner', () => {
     expect(embedded.trimEnd().endsWith(readyLine)).toBe(true);
   });
 
+  it('names the shared queue a host takes its messages from, and what it feeds', () => {
+    const shared = startupBanner({
+      plan: planLocalSettings({ LOCAL_QUEUE_URL: 'http://127.0.0.1:7090' }),
+      host,
+      bot: { appId: devBot.appId, appType: 'MultiTenant' },
+      azurite: { port: 10002 },
+    }).join('\n');
+    expect(shared).toContain('queue     the shared in-process Service Bus at http://127.0.0.1:7090 (LOCAL_QUEUE_URL)');
+    expect(shared).toContain('send <- notifications (64 sessions at once)');
+    expect(shared).not.toContain('duplicate window');
+  });
+
   it('prints a curl line that sends to the demo chat, quoted for the shell', () => {
     const body = JSON.stringify({ targets: [{ conversationId: demo.conversationId }], message: { text: 'Hello from the notification gateway' } });
     expect(embedded).toContain(`curl -sS -X POST http://127.0.0.1:7071/api/notifications -H 'content-type: application/json' -d ${shellQuote(body)}`);

@@ -22,8 +22,7 @@ import { fromWireMessage, toWireDelivery, type WireDelivery, type WireMessage } 
  *
  * Protocol (JSON over HTTP, loopback only): `GET /queue`, `POST /messages` {messages}, `POST /receive`
  * {consumer, queuePath, max, waitInMs} → {deliveries}, `POST /settle` {lockToken, action, reason?,
- * description?}, `POST /return` {lockToken, error?} (the function returned without settling, or threw),
- * `GET /counts`.
+ * description?}, `POST /return` {lockToken, error?} (the function returned without settling, or threw).
  */
 export interface SharedQueueBrokerOptions {
   bus: InProcessServiceBus;
@@ -170,7 +169,6 @@ export async function startSharedQueueBroker(options: SharedQueueBrokerOptions):
 
   const routes: Record<string, (body: unknown, gone: AbortSignal) => Promise<{ status: number; json?: unknown }>> = {
     'GET /queue': async () => Promise.resolve({ status: 200, json: { queuePath: bus.queuePath, deadLetterQueuePath: bus.deadLetterQueuePath, startedAt } satisfies SharedQueueInfo }),
-    'GET /counts': async () => Promise.resolve({ status: 200, json: bus.getCounts() }),
     'POST /messages': async (body) => {
       const messages = (body as { messages?: WireMessage[] }).messages;
       if (!Array.isArray(messages)) return { status: 400, json: { code: 'BadRequest', message: 'messages: an array is required' } };

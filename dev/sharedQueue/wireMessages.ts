@@ -77,7 +77,9 @@ export function fromWireMessage(wire: WireMessage): ServiceBusMessage {
 /** A received message from the in-process broker (its raw AMQP body holds the bytes as sent). */
 export function toWireDelivery(received: ServiceBusReceivedMessage): WireDelivery {
   const raw = (received._rawAmqpMessage as { body?: unknown } | undefined)?.body;
-  const body = raw instanceof Uint8Array ? Buffer.from(raw) : Buffer.from(JSON.stringify(received.body ?? null), 'utf8');
+  // Re-encoding the decoded body could change it (text would come back JSON-quoted): only the bytes travel.
+  if (!(raw instanceof Uint8Array)) throw new Error(`message ${String(received.messageId)} carries no raw body to pass on`);
+  const body = Buffer.from(raw);
   const wire: WireDelivery = {
     lockToken: received.lockToken ?? '',
     lockedUntil: received.lockedUntilUtc?.getTime() ?? 0,

@@ -20,7 +20,7 @@ export const tableNames = {
   deliveries: 'deliveries',
   /** The reconciler's index: one row per notification with work in flight, keyed by the minute it last moved. */
   dueChecks: 'dueChecks',
-  /** One row per tenant: the Teams send budget every instance leases slots from (delivery/sharedDeliveryPacer.ts). */
+  /** One row per tenant: the Teams send budget every instance leases a rate share of (delivery/rateSharePacer.ts). */
   tenantBudgets: 'tenantBudgets',
 } as const;
 

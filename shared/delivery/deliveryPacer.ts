@@ -39,9 +39,15 @@ export interface DeliveryPacer {
    * event loop) leaves with the sends of later slots, and one slow on the way (a new connection) arrives among
    * the next window's. Each request counts from its answer, by which time it has arrived, and this process's
    * requests are held to the limit per departureWindowInMs on those times. With the shared budget this covers
-   * only what this instance sends; the slots cover the sum of all of them.
+   * only what this instance sends; the slots cover the sum of all of them. `noRoom`: the request must not
+   * leave now (its instance's rate share has no room for it soon); the copy comes back at `retryAt`.
    */
-  depart(tenantId: string, now: number): Departure;
+  depart(tenantId: string, now: number): Departure | NoRoom;
+}
+
+/** The departure gate's refusal (DeliveryPacer.depart). */
+export interface NoRoom {
+  noRoomUntil: number;
 }
 
 /**

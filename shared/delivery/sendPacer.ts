@@ -27,6 +27,11 @@ export interface SendPacerOptions {
   /** The margin of the tenant window alone (default: safetyMarginInMs). */
   tenantSafetyMarginInMs?: number;
   /**
+   * The tenant's limits when they change over time (an instance's rate share): asked at each reservation,
+   * instead of perTenantRequestsPerSecond. A limit below 1 books nothing for the tenant (an infinite delay).
+   */
+  tenantLimitsOf?: (tenantId: string, at: number) => readonly RateLimit[];
+  /**
    * Hard bound on remembered conversations (and, separately, tenants); beyond it the least recently used
    * are forgotten even if not idle, which at worst lets Teams answer 429 (handled) for them.
    */
@@ -51,6 +56,7 @@ const defaultSafetyMarginInMs = 100;
 export class SendPacer {
   private readonly conversationLimits: readonly RateLimit[];
   private readonly tenantLimits: readonly RateLimit[];
+  private readonly tenantLimitsOf: ((tenantId: string, at: number) => readonly RateLimit[]) | undefined;
   private readonly conversationHorizonInMs: number;
   private readonly tenantHorizonInMs: number;
   private readonly maxTracked: number;
@@ -66,14 +72,16 @@ export class SendPacer {
     this.conversationLimits = widen(options.perConversationLimits ?? teamsPerConversationLimits, margin);
     this.tenantLimits = widen([{ limit: Math.max(1, Math.floor(options.perTenantRequestsPerSecond)), windowInMs: 1_000 }], tenantMargin);
     this.conversationHorizonInMs = longestWindow(this.conversationLimits);
-    this.tenantHorizonInMs = longestWindow(this.tenantLimits);
+    this.tenantLimitsOf = options.tenantLimitsOf;
+    // A tenant's log is kept for its longest window; limits that change over time keep theirs within 1 s and a margin.
+    this.tenantHorizonInMs = Math.max(longestWindow(this.tenantLimits), this.tenantLimitsOf === undefined ? 0 : 1_000 + tenantMargin);
     this.maxTracked = Math.max(1, options.maxTracked ?? defaultMaxTracked);
   }
 
   /** How long until a send to this conversation would be allowed; books nothing. */
   delayFor(tenantId: string, conversationId: string, now: Date): number {
     const at = this.tick(now);
-    return this.earliest(this.conversations.get(conversationId), this.tenants.get(tenantId), at) - at;
+    return this.earliest(this.conversations.get(conversationId), this.tenants.get(tenantId), at, this.limitsOf(tenantId, at)) - at;
   }
 
   /**
@@ -84,7 +92,9 @@ export class SendPacer {
     const at = this.tick(now);
     const conversation = this.touch(this.conversations, conversationId, at, this.conversationHorizonInMs);
     const tenant = this.touch(this.tenants, tenantId, at, this.tenantHorizonInMs);
-    const slot = this.earliest(conversation, tenant, Math.max(at, notBefore));
+    const from = Math.max(at, notBefore);
+    const slot = this.earliest(conversation, tenant, from, this.limitsOf(tenantId, from));
+    if (!Number.isFinite(slot)) return { delayInMs: Number.POSITIVE_INFINITY, booked: false };
     const delayInMs = slot - at;
     if (delayInMs > maxDelayInMs) return { delayInMs, booked: false };
     conversation.log.book(slot);
@@ -126,14 +136,18 @@ export class SendPacer {
     return this.tenants.size;
   }
 
-  private earliest(conversation: PacedKey | undefined, tenant: PacedKey | undefined, at: number): number {
+  private limitsOf(tenantId: string, at: number): readonly RateLimit[] {
+    return this.tenantLimitsOf?.(tenantId, at) ?? this.tenantLimits;
+  }
+
+  private earliest(conversation: PacedKey | undefined, tenant: PacedKey | undefined, at: number, tenantLimits: readonly RateLimit[]): number {
     let t = Math.max(at, conversation?.coolDownUntil ?? at, tenant?.coolDownUntil ?? at);
     // Each log only moves t later; stop when both accept the same time.
     for (;;) {
       let next = t;
       if (conversation !== undefined) next = conversation.log.earliestAllowed(next, this.conversationLimits);
-      if (tenant !== undefined) next = tenant.log.earliestAllowed(next, this.tenantLimits);
-      if (next === t) return t;
+      if (tenant !== undefined) next = tenant.log.earliestAllowed(next, tenantLimits);
+      if (next === t || !Number.isFinite(next)) return next;
       t = next;
     }
   }

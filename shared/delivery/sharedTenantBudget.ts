@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import { errorCodes, GatewayError } from '../errors';
 import { type StoredTenantBudget, type TenantBudgetStore } from '../store/tenantBudgetStore';
-import { currentLimit, emptyTenantBudget, type LeaseRequest, leaseSlots, recordThrottle, type TenantBudgetPolicy, type TenantBudgetState } from './tenantBudgetLedger';
+import { currentLimit, emptyTenantBudget, recordThrottle, settled, type TenantBudgetPolicy, type TenantBudgetState } from './tenantBudgetLedger';
+import { countsAt, leaseRateShare, type RateShare, type ShareRequest } from './tenantRateShares';
 
 /**
  * The imperative shell around tenantBudgetLedger.ts: read the tenant's row, let the ledger decide, write it
@@ -22,16 +23,10 @@ export interface SharedTenantBudgetOptions {
   instanceId?: string;
 }
 
-export interface BudgetLease {
-  slots: number[];
-  nextFreeAt: number;
-}
-
 /** Table operations and grants so far, for the bench and the log. */
 export interface BudgetCounters {
   tableOperations: number;
   leases: number;
-  slotsGranted: number;
 }
 
 interface Decision<R> {
@@ -40,7 +35,7 @@ interface Decision<R> {
 }
 
 export class SharedTenantBudget {
-  readonly counters: BudgetCounters = { tableOperations: 0, leases: 0, slotsGranted: 0 };
+  readonly counters: BudgetCounters = { tableOperations: 0, leases: 0 };
   private readonly rows = new Map<string, StoredTenantBudget | null>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly maxRounds: number;
@@ -68,16 +63,37 @@ export class SharedTenantBudget {
     return this.rows.get(tenantId)?.state.coolDownUntil ?? Number.NEGATIVE_INFINITY;
   }
 
-  /** Up to `want` slots within the horizon (see LeaseRequest); none (and when the next frees up) when the tenant's window is full. */
-  async lease(tenantId: string, want: number, request: LeaseRequest = {}): Promise<BudgetLease> {
-    const lease = await this.change(tenantId, (state, now) => {
-      const result = leaseSlots(state, this.options.policy, now, want, { lessee: this.instanceId, ...request });
-      // Nothing granted and nothing to record: a full window costs no write.
-      return result.slots.length === 0 ? { result } : { write: result.state, result };
-    });
+  /**
+   * This instance's part of the tenant's limit (tenantRateShares.ts). Always written: the other instances divide
+   * the limit by the wants they read.
+   */
+  async leaseShare(tenantId: string, request: Omit<ShareRequest, 'instance'>): Promise<RateShare> {
+    const share = await this.change(tenantId, (state, now) => {
+      const leased = leaseRateShare(state.shares ?? {}, currentLimit(state, this.options.policy, now), this.options.policy.shares, now, { ...request, instance: this.instanceId });
+      return { write: settled({ ...state, shares: leased.shares }, this.options.policy, now), result: leased.share };
+    }, (state, now) => Object.entries(state.shares ?? {}).some(([id, share]) => id !== this.instanceId && countsAt(share, now, this.options.policy.shares)));
     this.counters.leases++;
-    this.counters.slotsGranted += lease.slots.length;
-    return { slots: lease.slots, nextFreeAt: lease.nextFreeAt };
+    return share;
+  }
+
+  /**
+   * Gives this instance's part back (it stopped sending to the tenant): one write on the row as last seen, and
+   * nothing more if another instance wrote since (the part lapses by itself shortly). Never throws.
+   */
+  async release(tenantId: string, footprint: ShareRequest['footprint']): Promise<void> {
+    const row = this.rows.get(tenantId);
+    if (row === undefined || row === null) return;
+    const now = this.options.now();
+    const leased = leaseRateShare(row.state.shares ?? {}, currentLimit(row.state, this.options.policy, now), this.options.policy.shares, now, { instance: this.instanceId, want: 0, footprint, validForInMs: 0 });
+    const state = settled({ ...row.state, shares: leased.shares }, this.options.policy, now);
+    this.counters.tableOperations++;
+    try {
+      const etag = await this.options.store.write(tenantId, state, row.etag);
+      if (etag === undefined) this.rows.delete(tenantId);
+      else this.remember(tenantId, { state, etag });
+    } catch {
+      this.rows.delete(tenantId);
+    }
   }
 
   /** Tells every instance about a 429: shared cool-down and a lower limit for the tenant. */
@@ -85,12 +101,15 @@ export class SharedTenantBudget {
     await this.change(tenantId, (state, now) => ({ write: recordThrottle(state, this.options.policy, now, retryAfterInMs), result: undefined }));
   }
 
-  private async change<R>(tenantId: string, decide: (state: TenantBudgetState, now: number) => Decision<R>): Promise<R> {
+  /** `stale`: the row as last seen is probably out of date (read it before deciding instead of meeting a 412). */
+  private async change<R>(tenantId: string, decide: (state: TenantBudgetState, now: number) => Decision<R>, stale?: (state: TenantBudgetState, now: number) => boolean): Promise<R> {
     const previous = this.queues.get(tenantId) ?? Promise.resolve();
-    const run = previous.then(
-      async () => this.readDecideWrite(tenantId, decide),
-      async () => this.readDecideWrite(tenantId, decide),
-    );
+    const readDecideWrite = async (): Promise<R> => {
+      const cached = this.rows.get(tenantId);
+      if (cached !== undefined && cached !== null && stale?.(cached.state, this.options.now()) === true) this.rows.delete(tenantId);
+      return this.readDecideWrite(tenantId, decide);
+    };
+    const run = previous.then(readDecideWrite, readDecideWrite);
     this.queues.set(tenantId, run);
     try {
       return await run;

@@ -43,6 +43,19 @@ export class SlidingWindowLog {
     if (count > 0) this.times.splice(0, count);
   }
 
+  /** The most bookings any window (x − windowInMs, x] holds for x ≥ from: what this log may still count at some moment from then on. */
+  peakFrom(from: number, windowInMs: number): number {
+    const times = this.times;
+    let peak = 0;
+    let first = upperBound(times, from - windowInMs);
+    for (let last = first; last < times.length; last++) {
+      const end = Math.max(from, times[last] as number);
+      while ((times[first] as number) <= end - windowInMs) first++;
+      peak = Math.max(peak, last - first + 1);
+    }
+    return peak;
+  }
+
   /** Earliest time ≥ from at which one more booking keeps every window within its limit. */
   earliestAllowed(from: number, limits: readonly RateLimit[]): number {
     let t = from;

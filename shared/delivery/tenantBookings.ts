@@ -1,5 +1,7 @@
 import { SlidingWindowLog } from './slidingWindowLog';
 
+/** How long after it left an unanswered request keeps counting from the present (holdInFlight): past the request timeout. */
+const inFlightHoldInMs = 30_000;
 /** Idle tenants' logs are dropped every this many bookings. */
 const forgetIdleEvery = 1024;
 
@@ -21,6 +23,8 @@ export interface Departure {
  */
 export class TenantBookings {
   private readonly logs = new Map<string, SlidingWindowLog>();
+  /** Departures not answered yet (depart), every tenant's. */
+  private readonly inFlight = new Set<{ tenantId: string; key: number; leftAt: number }>();
   private booked = 0;
 
   constructor(private readonly windowInMs: number) {}
@@ -29,7 +33,9 @@ export class TenantBookings {
    * Books the earliest time at or after `from` (epoch ms) that keeps `limit` per window, and returns it.
    * Bookings a window older than `now` are forgotten.
    */
-  book(tenantId: string, from: number, limit: number, now: number = from): number {
+  book(tenantId: string, from: number, limit: number, now?: number): number;
+  book(tenantId: string, from: number, limit: number, now: number, latest: number): number | undefined;
+  book(tenantId: string, from: number, limit: number, now: number = from, latest = Number.POSITIVE_INFINITY): number | undefined {
     if (++this.booked % forgetIdleEvery === 0) this.forgetIdle(now);
     let log = this.logs.get(tenantId);
     if (log === undefined) {
@@ -38,6 +44,7 @@ export class TenantBookings {
     }
     log.forgetThrough(now - this.windowInMs);
     const at = log.earliestAllowed(from, [{ limit, windowInMs: this.windowInMs }]);
+    if (at > latest) return undefined;
     log.book(at);
     return at;
   }
@@ -49,14 +56,37 @@ export class TenantBookings {
    * window needs no margin for arrival jitter. A request still unanswered counts from when it left: one in
    * flight for longer than a window (a timeout) can let another through early, and a 429 is retried.
    */
-  depart(tenantId: string, now: number, limit: number): Departure {
-    let booked = this.book(tenantId, now, limit);
+  depart(tenantId: string, now: number, limit: number): Departure;
+  /**
+   * From `from` (at or after `now`), no later than `latest`: nothing is booked when the earliest departure
+   * would be later (undefined).
+   */
+  depart(tenantId: string, now: number, limit: number, range: { from: number; latest: number }): Departure | undefined;
+  depart(tenantId: string, now: number, limit: number, range = { from: now, latest: Number.POSITIVE_INFINITY }): Departure | undefined {
+    this.holdInFlight(tenantId, now);
+    const first = this.book(tenantId, Math.max(now, range.from), limit, now, range.latest);
+    if (first === undefined) return undefined;
+    const entry = { tenantId, key: first, leftAt: first };
+    this.inFlight.add(entry);
     return {
-      at: booked,
+      at: first,
       landed: (at) => {
-        if (at > booked && this.move(tenantId, booked, at)) booked = at;
+        this.inFlight.delete(entry);
+        if (at > entry.key && this.move(tenantId, entry.key, at)) entry.key = at;
       },
     };
+  }
+
+  /**
+   * A request still unanswered may not have reached Teams yet: it counts from now, not from when it left (a
+   * busy machine can hold a request, or its answer, longer than a window). Up to inFlightHoldInMs after it left;
+   * one never answered (its outcome lost) then counts from where it was last moved, and ages out.
+   */
+  private holdInFlight(tenantId: string, now: number): void {
+    for (const entry of this.inFlight) {
+      if (now - entry.leftAt > inFlightHoldInMs) this.inFlight.delete(entry);
+      else if (entry.tenantId === tenantId && entry.key < now && this.move(tenantId, entry.key, now)) entry.key = now;
+    }
   }
 
   /**
@@ -76,6 +106,17 @@ export class TenantBookings {
     if (log === undefined) return 0;
     log.forgetThrough(now - this.windowInMs);
     return log.size;
+  }
+
+  /**
+   * The most bookings for the tenant that any window ending at or after `now` holds, and until when the last of
+   * them counts (epoch ms): what this instance's requests may still amount to at Teams.
+   */
+  peak(tenantId: string, now: number): { count: number; countsUntil: number } {
+    const log = this.logs.get(tenantId);
+    if (log === undefined) return { count: 0, countsUntil: now };
+    log.forgetThrough(now - this.windowInMs);
+    return { count: log.peakFrom(now, this.windowInMs), countsUntil: Math.max(now, log.latest + this.windowInMs) };
   }
 
   /** Drops the logs of tenants with nothing booked in the last window. */

@@ -1,4 +1,4 @@
-import { type PaceAnswer, sendLatenessToleranceInMs } from '../delivery/deliveryPacer';
+import { type NoRoom, type PaceAnswer, sendLatenessToleranceInMs } from '../delivery/deliveryPacer';
 import { type AttemptContext } from './copyAttempt';
 import { type SenderRuntime } from './senderDependencies';
 import { completed, type SendResult } from './sendResult';
@@ -26,7 +26,7 @@ export async function bookCopySlot(runtime: SenderRuntime, ctx: AttemptContext, 
  * Puts the copy back on the queue for its booked slot. A deferral is a new message with its own messageId,
  * but not an attempt: it never counts toward maxAttempts.
  */
-async function deferCopy(runtime: SenderRuntime, ctx: AttemptContext, answer: Extract<PaceAnswer, { kind: 'reschedule' }>): Promise<SendResult> {
+async function deferCopy(runtime: SenderRuntime, ctx: AttemptContext, answer: Pick<Extract<PaceAnswer, { kind: 'reschedule' }>, 'until' | 'returnAt'>): Promise<SendResult> {
   const deferred = { ...ctx.message, deferral: (ctx.message.deferral ?? 0) + 1, pacedUntil: answer.until.toISOString() };
   await runtime.queue.enqueue([{ body: deferred, notBefore: answer.returnAt }]);
   return completed([...ctx.notes, `${ctx.message.operation} ${ctx.message.notificationId}/${ctx.key} paced: rescheduled to its slot at ${answer.until.toISOString()}`]);
@@ -67,8 +67,13 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
     let coolingDown = runtime.pacer.tenantCoolDownUntil(tenantId) > current.sendAt;
     if (round >= maxLateRebookings || (!coolingDown && now - current.sendAt <= sendLatenessToleranceInMs)) {
       // A 429 heard while it waited for its departure finds it on a slot granted before the 429, too.
-      coolingDown = (await departsIntoCoolDown(runtime, ctx, tenantId)) && round < maxLateRebookings;
-      if (!coolingDown) return undefined;
+      const gate = await throughGate(runtime, ctx, tenantId);
+      if (gate === 'go' || (gate === 'coolingDown' && round >= maxLateRebookings)) return undefined;
+      if (gate !== 'coolingDown') {
+        current.release();
+        return deferCopy(runtime, ctx, { until: new Date(gate.noRoomUntil), returnAt: new Date(gate.noRoomUntil) });
+      }
+      coolingDown = true;
     }
     const next = await askPacer(runtime, ctx, paceKey, undefined);
     // Nothing goes out on the missed slot: it must not count in the conversation's windows.
@@ -77,9 +82,12 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
       current = next.slot;
       continue;
     }
-    if (!coolingDown && !(await departsIntoCoolDown(runtime, ctx, tenantId))) {
-      next.release();
-      return undefined;
+    if (!coolingDown) {
+      const gate = await throughGate(runtime, ctx, tenantId);
+      if (gate === 'go') {
+        next.release();
+        return undefined;
+      }
     }
     current.release();
     return deferCopy(runtime, ctx, next);
@@ -88,15 +96,22 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
 
 /**
  * Holds the request until its departure keeps the tenant's limit as requests actually reach Teams
- * (DeliveryPacer.depart); whether the tenant went into a cool-down meanwhile (then it must not leave).
+ * (DeliveryPacer.depart): `go`, or `coolingDown` when the tenant went into a cool-down meanwhile, or the
+ * gate's refusal (then it must not leave).
  */
-async function departsIntoCoolDown(runtime: SenderRuntime, ctx: AttemptContext, tenantId: string): Promise<boolean> {
+async function throughGate(runtime: SenderRuntime, ctx: AttemptContext, tenantId: string): Promise<'go' | 'coolingDown' | NoRoom> {
   const now = runtime.now().getTime();
-  ctx.departure = runtime.pacer.depart(tenantId, now);
-  const delayInMs = ctx.departure.at - now;
-  if (delayInMs <= 0) return false;
+  const gate = runtime.pacer.depart(tenantId, now);
+  if ('noRoomUntil' in gate) return gate;
+  ctx.departure = gate;
+  const delayInMs = gate.at - now;
+  if (delayInMs <= 0) return 'go';
   await runtime.sleep(delayInMs);
-  return runtime.pacer.tenantCoolDownUntil(tenantId) > runtime.now().getTime();
+  if (runtime.pacer.tenantCoolDownUntil(tenantId) <= runtime.now().getTime()) return 'go';
+  // It does not leave: its booking stops waiting for an answer (and ages out from now).
+  gate.landed(runtime.now().getTime());
+  ctx.departure = undefined;
+  return 'coolingDown';
 }
 
 /** Books the copy's slot and waits for it when it is near; a SendResult when the copy was rescheduled instead. */

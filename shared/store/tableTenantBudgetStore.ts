@@ -1,6 +1,7 @@
 import { type TableClient } from '@azure/data-tables';
 
 import { type TenantBudgetState } from '../delivery/tenantBudgetLedger';
+import { type RateShare } from '../delivery/tenantRateShares';
 import { tableNames } from '../resourceNames';
 import { encodeKeyPart } from './tableKeyEncoding';
 import { getEntityOrUndefined, TablesOnce, tryCreateEntity, tryReplaceEntity } from './tableStorageCalls';
@@ -16,8 +17,7 @@ const rowKey = 'budget';
 
 /**
  * Tenant budgets on Table Storage: one row per tenant, each in its own partition, so a busy tenant's leases
- * (a few per second) never share a partition's throughput with another tenant's. Granted slots are kept as
- * base-36 offsets from the first one: about 50 short numbers, far inside an entity's 64 KiB string limit.
+ * (about one per second per sending instance) never share a partition's throughput with another tenant's.
  */
 export class TableTenantBudgetStore implements TenantBudgetStore {
   private readonly tables: TablesOnce;
@@ -42,62 +42,51 @@ export class TableTenantBudgetStore implements TenantBudgetStore {
 
 interface BudgetEntity {
   tenantId: string;
-  granted: string;
   coolDownUntil: number;
   throttledLimit?: number;
   throttledAt?: number;
-  lesseeId?: string;
-  lesseeAt?: number;
-  sharedUntil?: number;
+  /** JSON: the instances' rate shares (tenantRateShares.ts), a few hundred bytes per instance. */
+  shares?: string;
 }
 
 function budgetToEntity(tenantId: string, state: TenantBudgetState): BudgetEntity {
-  const entity: BudgetEntity = { tenantId, granted: encodeTimes(state.granted), coolDownUntil: state.coolDownUntil };
+  const entity: BudgetEntity = { tenantId, coolDownUntil: state.coolDownUntil };
   if (state.throttled !== undefined) {
     entity.throttledLimit = state.throttled.limit;
     entity.throttledAt = state.throttled.at;
   }
-  if (state.lessee !== undefined) {
-    entity.lesseeId = state.lessee.id;
-    entity.lesseeAt = state.lessee.at;
-  }
-  if (state.sharedUntil !== undefined) entity.sharedUntil = state.sharedUntil;
+  if (state.shares !== undefined && Object.keys(state.shares).length > 0) entity.shares = JSON.stringify(state.shares);
   return entity;
 }
 
 /** Anything unreadable counts as an idle tenant: the worst case is one window's burst Teams answers with 429. */
 function budgetFromEntity(entity: Record<string, unknown>): TenantBudgetState {
   const number = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-  const state: TenantBudgetState = {
-    granted: typeof entity.granted === 'string' ? decodeTimes(entity.granted) : [],
-    coolDownUntil: number(entity.coolDownUntil) ?? 0,
-  };
+  const state: TenantBudgetState = { coolDownUntil: number(entity.coolDownUntil) ?? 0 };
   const limit = number(entity.throttledLimit);
   const at = number(entity.throttledAt);
   if (limit !== undefined && at !== undefined) state.throttled = { limit, at };
-  const lesseeAt = number(entity.lesseeAt);
-  if (typeof entity.lesseeId === 'string' && lesseeAt !== undefined) state.lessee = { id: entity.lesseeId, at: lesseeAt };
-  const sharedUntil = number(entity.sharedUntil);
-  if (sharedUntil !== undefined) state.sharedUntil = sharedUntil;
+  const shares = typeof entity.shares === 'string' ? decodeShares(entity.shares) : undefined;
+  if (shares !== undefined) state.shares = shares;
   return state;
 }
 
-/** Ascending epoch milliseconds as "first:delta,delta,..." in base 36. */
-export function encodeTimes(times: readonly number[]): string {
-  const [first] = times;
-  if (first === undefined) return '';
-  return `${Math.round(first).toString(36)}:${times.map((t) => Math.round(t - first).toString(36)).join(',')}`;
-}
-
-export function decodeTimes(text: string): number[] {
-  const at = text.indexOf(':');
-  if (at <= 0) return [];
-  const first = parseInt(text.slice(0, at), 36);
-  if (!Number.isFinite(first)) return [];
-  const times = text
-    .slice(at + 1)
-    .split(',')
-    .map((part) => first + parseInt(part, 36))
-    .filter((t) => Number.isFinite(t));
-  return times.sort((a, b) => a - b);
+/** The rate shares column; a part that does not parse is dropped (its instance's next renewal writes it again). */
+function decodeShares(text: string): Record<string, RateShare> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const shares: Record<string, RateShare> = {};
+  for (const [id, value] of Object.entries(parsed as Record<string, unknown>)) {
+    const share = value as Partial<RateShare>;
+    const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+    const steps = Array.isArray(share.steps) && share.steps.every((step) => Array.isArray(step) && step.length === 2 && finite(step[0]) && finite(step[1])) ? share.steps : undefined;
+    if (steps === undefined || !finite(share.until) || !finite(share.want) || !finite(share.prior) || !finite(share.priorUntil)) continue;
+    shares[id] = { steps, until: share.until, want: share.want, prior: share.prior, priorUntil: share.priorUntil };
+  }
+  return shares;
 }

@@ -14,9 +14,18 @@ describe('TenantBookings', () => {
   it('as the departure gate: a request counts from when Teams answered it, so one slow on the way holds the next window back', () => {
     const gate = new TenantBookings(1_005);
     // A window's 50 leave on time, but the first 10 take 100 ms to arrive (new connections) and are answered then.
-    const departures = Array.from({ length: 50 }, (_, n) => gate.depart('t', t0 + n * 9, 50));
-    expect(departures.map((d) => d.at)).toEqual(Array.from({ length: 50 }, (_, n) => t0 + n * 9));
-    departures.forEach((d, n) => d.landed(d.at + (n < 10 ? 100 : 2)));
+    const events = Array.from({ length: 50 }, (_, n) => [
+      { at: t0 + n * 9, n, kind: 'leave' as const },
+      { at: t0 + n * 9 + (n < 10 ? 100 : 2), n, kind: 'answer' as const },
+    ])
+      .flat()
+      .sort((a, b) => a.at - b.at || (a.kind === 'answer' ? -1 : 1));
+    const departures: ReturnType<TenantBookings['depart']>[] = [];
+    for (const event of events) {
+      if (event.kind === 'leave') departures[event.n] = gate.depart('t', event.at, 50);
+      else departures[event.n]?.landed(event.at);
+    }
+    expect(departures.map((d) => d?.at)).toEqual(Array.from({ length: 50 }, (_, n) => t0 + n * 9));
     // The next window's first request waits a window after the earliest answer (the 11th's, at t0 + 92), not
     // after the first departure.
     expect(gate.depart('t', t0 + 1_005, 50).at).toBe(t0 + 92 + 1_005);
@@ -27,6 +36,18 @@ describe('TenantBookings', () => {
     expect(gate.depart('u', t0 + 1_030, 1).at).toBe(t0 + 60 + 1_005);
     // An answer already forgotten (a window old) moves nothing.
     expect(gate.move('u', t0, t0 + 5)).toBe(false);
+  });
+
+  it('as the departure gate: a request still unanswered counts from now, however long ago it left', () => {
+    const gate = new TenantBookings(1_005);
+    // One request a window: the first is still on the way (a busy machine) when the window has passed.
+    const slow = gate.depart('t', t0, 1);
+    // Counted from its departure it would let the next one go at t0 + 1,005 and both could reach Teams together.
+    const next = gate.depart('t', t0 + 1_500, 1);
+    expect(next.at).toBe(t0 + 1_500 + 1_005);
+    // Once answered it counts from its answer.
+    slow.landed(t0 + 1_600);
+    expect(gate.depart('u', t0 + 1_600, 1).at).toBe(t0 + 1_600);
   });
 
   it('never lets a tenant have more than the limit in any window, and holds nothing that is within it', () => {

@@ -1,0 +1,272 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { ensureError } from '../errors';
+import { type DeliveryPacer, departureWindowInMs, lateSlotToleranceInMs, type NoRoom, type PaceAnswer, type PaceRequest } from './deliveryPacer';
+import { SendPacer } from './sendPacer';
+import { type SharedTenantBudget } from './sharedTenantBudget';
+import { type RateLimit } from './slidingWindowLog';
+import { type Departure, TenantBookings } from './tenantBookings';
+import { nextRiseAfter, rateAt,type RateShare } from './tenantRateShares';
+
+/**
+ * Pacing shared by every instance (`PerTenantBudget=shared`, the default), by rate shares: this instance leases
+ * a part of each tenant's per-second limit from the tenant's row (tenantRateShares.ts) about once a second
+ * while it sends to the tenant, and paces its sends to the tenant within that part, in its SendPacer (which
+ * also keeps each conversation's windows: a Service Bus session keeps a conversation on one instance at a
+ * time) and at its departure gate, which counts each request from Teams' answer. However late this instance's
+ * requests run, they only ever use its own part, and the parts add up to the limit.
+ */
+export interface RateSharePacerOptions {
+  budget: SharedTenantBudget;
+  now: () => number;
+  /** How long the first send to a tenant without a part gathers others before leasing (default 30 ms). */
+  gatherInMs?: number;
+  /** A part is renewed this often while the instance sends to the tenant (default 1,000 ms). */
+  renewEveryInMs?: number;
+  /** The farthest slot a copy is rescheduled holding (default 2,000 ms); beyond, it comes back to be paced afresh. */
+  holdHorizonInMs?: number;
+  /** When this instance's part has no room for a copy: it comes back after this long (default 500 ms), holding nothing. */
+  starvedReturnInMs?: number;
+  /** Timers for renewals; tests on a fake clock pass theirs. */
+  schedule?: (run: () => void, delayInMs: number) => { unref?: () => unknown };
+  wait?: (delayInMs: number) => Promise<void>;
+  warn?: (line: string) => void;
+  /** Called after each lease (for reporting the budget's counters). */
+  onLease?: () => void;
+}
+
+/** A part's want: the last window's demand (pace calls) with this much headroom, so a part can grow to what is queued. */
+const wantHeadroom = 1.25;
+/** The first part after a quiet spell is renewed this soon (see lease). */
+const firstRenewalInMs = 250;
+/** A part stays valid this long after its renewal is due (the renewal's own round trip). */
+const renewalSlackInMs = 250;
+/**
+ * A part is renewed about once per this many of its requests (renewalInterval): a renewal is two Table
+ * operations (the row is read first when other instances share it), so 30 keep to one operation per 10 sends
+ * with room for the first renewals and the release. What an instance that dies strands is then at most about
+ * this many requests' worth of the tenant's budget (until its part lapses), plus one window.
+ */
+const sendsPerRenewal = 30;
+/** The longest between renewals (a small part), as a multiple of renewEveryInMs. */
+const longestRenewal = 2.5;
+/** A demand is measured over at least this long (the first copies of a broadcast arrive at once). */
+const shortestDemandInMs = 100;
+/** The longest a request waits at the departure gate; beyond, its copy comes back instead of holding a session. */
+const maxGateWaitInMs = 1_000;
+/** The tenant's sends go in groups of at most this many per 50 ms, not as one burst per window. */
+const group: RateLimit = { limit: 5, windowInMs: 50 };
+
+export class RateSharePacer implements DeliveryPacer {
+  readonly local: SendPacer;
+  private readonly departures = new TenantBookings(departureWindowInMs);
+  /** Pace calls per tenant in the last window: the demand a part's want is sized to. */
+  private readonly demand = new TenantBookings(departureWindowInMs);
+  /** Since when each tenant has had pace calls without a quiet window: a demand younger than a window is scaled up to one. */
+  private readonly demandSince = new Map<string, number>();
+  /** Copies sent back (no room in the part, or far behind it) per tenant in the last window: the part is short. */
+  private readonly turnedAway = new TenantBookings(departureWindowInMs);
+  private readonly shares = new Map<string, RateShare>();
+  private readonly leasing = new Map<string, Promise<RateShare>>();
+  private readonly renewals = new Set<string>();
+  /** While a lease is under way: the most requests a window may hold (what the lease claims this instance sent). */
+  private readonly claimed = new Map<string, number>();
+  private readonly gatherInMs: number;
+  private readonly renewEveryInMs: number;
+  private readonly holdHorizonInMs: number;
+  private readonly starvedReturnInMs: number;
+
+  constructor(private readonly options: RateSharePacerOptions) {
+    this.gatherInMs = Math.max(0, options.gatherInMs ?? 30);
+    this.renewEveryInMs = Math.max(1, options.renewEveryInMs ?? 1_000);
+    this.holdHorizonInMs = Math.max(0, options.holdHorizonInMs ?? 2_000);
+    this.starvedReturnInMs = Math.max(1, options.starvedReturnInMs ?? 500);
+    this.local = new SendPacer({
+      perTenantRequestsPerSecond: options.budget.policy.ceiling,
+      // The departure gate holds the part as requests reach Teams; the slots only need Teams' 1 s and rounding.
+      tenantSafetyMarginInMs: departureWindowInMs - 1_000,
+      tenantLimitsOf: (tenantId, at) => {
+        const rate = this.rateAt(tenantId, at);
+        return [
+          { limit: rate, windowInMs: departureWindowInMs },
+          { limit: Math.min(rate, group.limit), windowInMs: group.windowInMs },
+        ];
+      },
+    });
+  }
+
+  async pace({ tenantId, conversationId, maxWaitInMs, heldSlotAt }: PaceRequest): Promise<PaceAnswer> {
+    const asked = this.options.now();
+    if (this.demand.recent(tenantId, asked) === 0) this.demandSince.set(tenantId, asked);
+    this.demand.book(tenantId, asked, Number.POSITIVE_INFINITY);
+    const share = await this.share(tenantId);
+    const start = this.options.now();
+    // Another instance's 429, as the lease read it: nothing is booked before its Retry-After here either.
+    const coolDownUntil = this.options.budget.coolDownUntil(tenantId);
+    if (coolDownUntil > this.local.tenantCoolDownUntil(tenantId)) this.local.coolDownTenant(tenantId, coolDownUntil - start, new Date(start));
+    if (heldSlotAt !== undefined) {
+      // Its own slot, booked when it was rescheduled: booking again would take a second one. A copy the queue
+      // hands over late has lost it, and one that came back to another instance sends on it within that
+      // instance's part all the same (the departure gate holds it there).
+      const waitInMs = heldSlotAt - start;
+      if (waitInMs >= -lateSlotToleranceInMs && waitInMs <= maxWaitInMs && rateAt(share, Math.max(start, heldSlotAt)) >= 1) {
+        return { kind: 'sendAfter', delayInMs: Math.max(0, waitInMs), release: () => this.local.release(tenantId, conversationId, heldSlotAt) };
+      }
+      this.local.release(tenantId, conversationId, heldSlotAt);
+    }
+    const now = this.options.now();
+    if (rateAt(share, now) < 1) {
+      // No room in this instance's part yet: back soon (or when the part grows), holding nothing, instead of a
+      // booking far ahead that would go unused when the part grows.
+      return this.comeBack(tenantId, Math.min(nextRiseAfter(share, now)?.at ?? Number.POSITIVE_INFINITY, now + this.starvedReturnInMs));
+    }
+    const reservation = this.local.reserve(tenantId, conversationId, new Date(now));
+    if (!reservation.booked) return this.comeBack(tenantId, now + this.starvedReturnInMs);
+    const slotAt = now + reservation.delayInMs;
+    const release = (): void => this.local.release(tenantId, conversationId, slotAt);
+    if (reservation.delayInMs <= maxWaitInMs) return { kind: 'sendAfter', delayInMs: reservation.delayInMs, release };
+    if (reservation.delayInMs <= this.holdHorizonInMs) return { kind: 'reschedule', until: new Date(slotAt), returnAt: new Date(slotAt), release };
+    // Far behind this instance's part: the part grows with the demand, so the copy is paced again in a second.
+    release();
+    return this.comeBack(tenantId, now + Math.min(1_000, reservation.delayInMs - this.holdHorizonInMs));
+  }
+
+  async coolDownTenant(tenantId: string, retryAfterInMs: number, now: Date): Promise<void> {
+    this.local.coolDownTenant(tenantId, retryAfterInMs, now);
+    // The tenant's limit drops for every instance at its next lease; this one's part drops at once.
+    const held = this.shares.get(tenantId);
+    const factor = this.options.budget.policy.backoffFactor;
+    if (held !== undefined) this.shares.set(tenantId, { ...held, steps: held.steps.map(([from, rate]) => [from, Math.floor(rate * factor)] as const) });
+    try {
+      await this.options.budget.throttled(tenantId, retryAfterInMs);
+    } catch (thrown) {
+      // The other instances learn at the next 429 instead; this one has cooled down already.
+      this.options.warn?.(`tenant budget: could not share a 429 for tenant ${tenantId}: ${ensureError(thrown).message}`);
+    }
+  }
+
+  tenantCoolDownUntil(tenantId: string): number {
+    return Math.max(this.local.tenantCoolDownUntil(tenantId), this.options.budget.coolDownUntil(tenantId));
+  }
+
+  /**
+   * Books the departure within this instance's part as it is when the request leaves, at most maxGateWaitInMs
+   * ahead (at the part's next rise when it has no room now). Never at a floor rate: a request this part has no
+   * room for soon does not leave, and its copy comes back (no room).
+   */
+  depart(tenantId: string, now: number): Departure | NoRoom {
+    const held = this.shares.get(tenantId);
+    if (held === undefined || now >= held.until) {
+      this.renewSoon(tenantId);
+      return { noRoomUntil: now + this.starvedReturnInMs };
+    }
+    const claimed = this.claimed.get(tenantId);
+    const rate = Math.min(rateAt(held, now), claimed ?? Number.POSITIVE_INFINITY);
+    const rise = rate >= 1 ? { at: now, rate } : claimed === undefined ? nextRiseAfter(held, now) : undefined;
+    if (rise === undefined || rise.at - now > maxGateWaitInMs) return { noRoomUntil: Math.min(rise?.at ?? Number.POSITIVE_INFINITY, now + this.starvedReturnInMs) };
+    // Never past the part's end: its requests count after it only for as long as the others allow (tenantRateShares.ts).
+    const departure = this.departures.depart(tenantId, now, rise.rate, { from: rise.at, latest: Math.min(now + maxGateWaitInMs, held.until - 1) });
+    return departure ?? { noRoomUntil: now + this.starvedReturnInMs };
+  }
+
+  /** This instance's rate for the tenant at `at`: its part's, and none when it holds no part. */
+  rateAt(tenantId: string, at: number): number {
+    const held = this.shares.get(tenantId);
+    return held === undefined ? 0 : rateAt(held, at);
+  }
+
+  private comeBack(tenantId: string, at: number): PaceAnswer {
+    this.turnedAway.book(tenantId, this.options.now(), Number.POSITIVE_INFINITY);
+    return { kind: 'reschedule', until: new Date(at), returnAt: new Date(at), release: () => undefined };
+  }
+
+  /** The part in force, leasing one when none is (the first sends gather for it). */
+  private async share(tenantId: string): Promise<RateShare> {
+    const held = this.shares.get(tenantId);
+    if (held !== undefined && this.options.now() < held.until) return held;
+    return this.lease(tenantId, held === undefined ? this.gatherInMs : 0);
+  }
+
+  /** One lease per tenant at a time; later callers share it. */
+  private async lease(tenantId: string, gatherInMs: number): Promise<RateShare> {
+    const running = this.leasing.get(tenantId);
+    if (running !== undefined) return running;
+    const lease = async (): Promise<RateShare> => {
+      if (gatherInMs > 0) await (this.options.wait ?? sleep)(gatherInMs);
+      const now = this.options.now();
+      const ceiling = this.options.budget.policy.ceiling;
+      const want = Math.min(ceiling, Math.ceil(this.demandPerWindow(tenantId, now) * wantHeadroom) + 1);
+      // What this instance has at Teams: its requests of the last window (and booked to leave). Until the new
+      // part is in force no request leaves beyond that count (claimed), so the claim the lease writes holds.
+      const footprint = this.departures.peak(tenantId, now);
+      const previous = this.shares.get(tenantId);
+      this.claimed.set(tenantId, footprint.count);
+      const first = previous === undefined || now >= previous.until;
+      const renewInMs = first ? firstRenewalInMs : this.renewalInterval(tenantId, now, want);
+      const share = await this.options.budget.leaseShare(tenantId, { want, footprint, validForInMs: renewInMs + renewalSlackInMs });
+      this.shares.set(tenantId, share);
+      this.claimed.delete(tenantId);
+      if (process.env.DEBUG_SHARES === '1') this.options.warn?.(`SHARE ${now} want=${want} footprint=${footprint.count}/${footprint.countsUntil - now} steps=${JSON.stringify(share.steps.map(([t, r]) => [t - now, r]))} until=${share.until - now}`);
+      this.options.onLease?.();
+      this.keepAlive(tenantId, renewInMs);
+      return share;
+    };
+    const settled = lease().finally(() => {
+      this.leasing.delete(tenantId);
+      this.claimed.delete(tenantId);
+    });
+    this.leasing.set(tenantId, settled);
+    return settled;
+  }
+
+  /**
+   * Every renewEveryInMs at full rate; a smaller part less often, about every sendsPerRenewal of its requests (up
+   * to longestRenewal × renewEveryInMs). A part that turned copies away renews every renewEveryInMs to grow.
+   */
+  private renewalInterval(tenantId: string, now: number, want: number): number {
+    const rate = Math.max(1, this.rateAt(tenantId, now));
+    // A part that sends copies back grows only by renewing.
+    if (this.turnedAway.recent(tenantId, now) > 0 && want > rate) return this.renewEveryInMs;
+    return Math.min(longestRenewal * this.renewEveryInMs, Math.max(this.renewEveryInMs, Math.round((sendsPerRenewal * departureWindowInMs) / rate)));
+  }
+
+  /** Pace calls in the last window, scaled up to a whole window when the demand began less than one ago. */
+  private demandPerWindow(tenantId: string, now: number): number {
+    const calls = this.demand.recent(tenantId, now);
+    const since = this.demandSince.get(tenantId) ?? now;
+    return (calls * departureWindowInMs) / Math.min(departureWindowInMs, Math.max(shortestDemandInMs, now - since));
+  }
+
+  /** Renews the tenant's part while this instance sends to it; an idle part lapses. */
+  private keepAlive(tenantId: string, delayInMs: number): void {
+    if (this.renewals.has(tenantId)) return;
+    this.renewals.add(tenantId);
+    const timer = (this.options.schedule ?? setTimeout)(() => {
+      this.renewals.delete(tenantId);
+      const now = this.options.now();
+      if (this.demand.recent(tenantId, now) === 0 && this.departures.recent(tenantId, now) === 0) {
+        this.release(tenantId);
+        return;
+      }
+      this.renewSoon(tenantId);
+    }, delayInMs);
+    timer.unref?.();
+  }
+
+  /**
+   * Gives the part back when this instance has stopped sending to the tenant (one write), so the others may use
+   * it as soon as its last requests age out instead of when it would have lapsed.
+   */
+  private release(tenantId: string): void {
+    const now = this.options.now();
+    this.shares.delete(tenantId);
+    void this.options.budget.release(tenantId, this.departures.peak(tenantId, now)).then(() => this.options.onLease?.());
+  }
+
+  private renewSoon(tenantId: string): void {
+    this.lease(tenantId, 0).catch((thrown: unknown) => {
+      // Sends find the part lapsed and lease again; Service Bus redelivers what fails.
+      this.options.warn?.(`tenant budget: could not renew the rate share for tenant ${tenantId}: ${ensureError(thrown).message}`);
+    });
+  }
+}

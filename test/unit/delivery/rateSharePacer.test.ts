@@ -1,0 +1,234 @@
+import { type PaceAnswer } from '../../../shared/delivery/deliveryPacer';
+import { tenantBudgetPolicy } from '../../../shared/delivery/deliveryPacerFactory';
+import { RateSharePacer } from '../../../shared/delivery/rateSharePacer';
+import { SharedTenantBudget } from '../../../shared/delivery/sharedTenantBudget';
+import { type TenantBudgetState } from '../../../shared/delivery/tenantBudgetLedger';
+import { type StoredTenantBudget, type TenantBudgetStore } from '../../../shared/store/tenantBudgetStore';
+
+/** Table Storage's contract for one row per tenant: conditional writes on an ETag (no I/O; Azurite is the integration test's). */
+class MemoryBudgetStore implements TenantBudgetStore {
+  private readonly rows = new Map<string, StoredTenantBudget>();
+  private version = 0;
+
+  read(tenantId: string): Promise<StoredTenantBudget | undefined> {
+    return Promise.resolve(this.rows.get(tenantId));
+  }
+
+  write(tenantId: string, state: TenantBudgetState, etag: string | undefined): Promise<string | undefined> {
+    if (this.rows.get(tenantId)?.etag !== etag) return Promise.resolve(undefined);
+    const next = `v${++this.version}`;
+    this.rows.set(tenantId, { state, etag: next });
+    return Promise.resolve(next);
+  }
+}
+
+/** One clock and its timers for every instance; `advance` runs what falls due, in time order, letting promises settle between. */
+class FakeClock {
+  now = 1_800_000_000_000;
+  private timers: { at: number; run: () => void }[] = [];
+
+  schedule = (run: () => void, delayInMs: number): { unref: () => void } => {
+    this.timers.push({ at: this.now + Math.max(0, delayInMs), run });
+    return { unref: () => undefined };
+  };
+
+  wait = async (delayInMs: number): Promise<void> =>
+    new Promise((resolve) => {
+      this.schedule(resolve, delayInMs);
+    });
+
+  async advance(toTime: number): Promise<void> {
+    for (;;) {
+      await settle();
+      const due = this.timers.filter((timer) => timer.at <= toTime).sort((a, b) => a.at - b.at)[0];
+      if (due === undefined) break;
+      this.timers.splice(this.timers.indexOf(due), 1);
+      this.now = Math.max(this.now, due.at);
+      due.run();
+    }
+    this.now = Math.max(this.now, toTime);
+    await settle();
+  }
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
+const settings = { perTenantRequestsPerSecond: 50 };
+const policy = tenantBudgetPolicy(settings);
+
+/** `timers`: where its renewals run (default the shared clock; a clock nobody advances is an instance that died). */
+function instance(store: TenantBudgetStore, clock: FakeClock, id: string, timers: FakeClock = clock): { pacer: RateSharePacer; budget: SharedTenantBudget } {
+  const now = (): number => clock.now;
+  const budget = new SharedTenantBudget({ store, policy, now, instanceId: id });
+  const pacer = new RateSharePacer({ budget, now, schedule: timers.schedule, wait: timers.wait, ...(process.env.DEBUG_SIM === '1' ? { warn: (line: string) => process.stdout.write(`${id} ${line}\n`) } : {}) });
+  return { pacer, budget };
+}
+
+/** Asks for one copy's slot, moving the clock (10 ms at a time) while the pacer waits on it. */
+async function ask(clock: FakeClock, pacer: RateSharePacer, conversationId: string): Promise<PaceAnswer> {
+  let answer: PaceAnswer | undefined;
+  const asked = pacer.pace({ tenantId: 't', conversationId, now: new Date(clock.now), maxWaitInMs: 1_000 }).then((a) => (answer = a));
+  for (let i = 0; answer === undefined && i < 100; i++) await clock.advance(clock.now + 10);
+  return asked;
+}
+
+function mostInAnyWindow(times: readonly number[], windowInMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  let first = 0;
+  for (let last = 0; last < sorted.length; last++) {
+    while ((sorted[first] as number) <= (sorted[last] as number) - windowInMs) first++;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
+}
+
+interface Copy {
+  conversationId: string;
+  instance: number;
+  at: number;
+  heldSlotAt?: number;
+}
+
+/**
+ * Instances taking copies of one tenant from one queue: `arrivals` copies a second reach the instances in turn;
+ * each is paced, waits for its slot, passes its instance's departure gate and is answered `latencyInMs` later.
+ * A rescheduled or refused copy comes back (to the same instance) when it was told to. Returns every request's
+ * departure with its instance.
+ */
+async function run(
+  instances: readonly { pacer: RateSharePacer }[],
+  clock: FakeClock,
+  { copies, perSecond, latencyInMs = 20, stepInMs = 5 }: { copies: number; perSecond: number; latencyInMs?: number; stepInMs?: number },
+): Promise<{ departures: { at: number; instance: number }[]; lastAt: number }> {
+  const start = clock.now;
+  const queue: Copy[] = Array.from({ length: copies }, (_, n) => ({ conversationId: `c-${n}`, instance: n % instances.length, at: start + Math.floor((n * 1_000) / perSecond) }));
+  const departures: { at: number; instance: number }[] = [];
+  const leave = (copy: Copy, sendAt: number): void => {
+    clock.schedule(() => {
+      const pacer = instances[copy.instance]?.pacer;
+      if (pacer === undefined) return;
+      const gate = pacer.depart('t', clock.now);
+      if ('noRoomUntil' in gate) {
+        queue.push({ ...copy, at: gate.noRoomUntil, heldSlotAt: undefined });
+        return;
+      }
+      clock.schedule(() => {
+        departures.push({ at: clock.now, instance: copy.instance });
+        clock.schedule(() => gate.landed(clock.now), latencyInMs);
+      }, gate.at - clock.now);
+    }, sendAt - clock.now);
+  };
+  for (let t = start; departures.length < copies && t < start + 120_000; t += stepInMs) {
+    await clock.advance(t);
+    const due = queue.filter((copy) => copy.at <= clock.now);
+    for (const copy of due) queue.splice(queue.indexOf(copy), 1);
+    // Answers come when they come (a lease may wait for the clock): each is handled as it settles.
+    for (const copy of due) {
+      const pacer = instances[copy.instance]?.pacer;
+      if (pacer === undefined) throw new Error('no such instance');
+      const asked = clock.now;
+      void pacer.pace({ tenantId: 't', conversationId: copy.conversationId, now: new Date(asked), maxWaitInMs: 1_000, ...(copy.heldSlotAt === undefined ? {} : { heldSlotAt: copy.heldSlotAt }) }).then((answer: PaceAnswer) => {
+        if (answer.kind === 'sendAfter') leave(copy, clock.now + answer.delayInMs);
+        else queue.push({ ...copy, at: answer.returnAt.getTime(), heldSlotAt: answer.until.getTime() });
+      });
+    }
+  }
+  return { departures, lastAt: Math.max(...departures.map((d) => d.at)) - start };
+}
+
+describe('RateSharePacer', () => {
+  it('one instance alone sends at the ceiling, within it, at about one Table operation per 50 sends', async () => {
+    const clock = new FakeClock();
+    const one = instance(new MemoryBudgetStore(), clock, 'a');
+    const { departures, lastAt } = await run([one], clock, { copies: 500, perSecond: 60 });
+    expect(departures).toHaveLength(500);
+    expect(mostInAnyWindow(departures.map((d) => d.at), 1_000)).toBeLessThanOrEqual(50);
+    // 500 at 50 a second: 10 s at best.
+    expect(lastAt).toBeLessThan(11_000);
+    expect(one.budget.counters.tableOperations / departures.length).toBeLessThanOrEqual(0.05);
+  });
+
+  it('four instances sharing the tenant stay within its limit together, use most of it, and spend at most one Table operation per 10 sends', async () => {
+    const store = new MemoryBudgetStore();
+    const clock = new FakeClock();
+    const instances = ['a', 'b', 'c', 'd'].map((id) => instance(store, clock, id));
+    const { departures, lastAt } = await run(instances, clock, { copies: 1_200, perSecond: 48 });
+    if (process.env.DEBUG_SIM === '1') {
+      const t0 = Math.min(...departures.map((d) => d.at));
+      const per: number[] = [];
+      for (const d of departures) per[Math.floor((d.at - t0) / 1000)] = (per[Math.floor((d.at - t0) / 1000)] ?? 0) + 1;
+      console.log(JSON.stringify(per), instances.map((i) => i.budget.counters));
+    }
+    expect(departures).toHaveLength(1_200);
+    expect(mostInAnyWindow(departures.map((d) => d.at), 1_000)).toBeLessThanOrEqual(50);
+    // Each took its turn of the copies, and none was starved.
+    for (let i = 0; i < 4; i++) expect(departures.filter((d) => d.instance === i)).toHaveLength(300);
+    // 1,200 at 48 a second arrive over 25 s: the parts settle at once and keep up (the ceiling would take 24 s).
+    expect(lastAt).toBeLessThan(26_500);
+    const operations = instances.reduce((sum, { budget }) => sum + budget.counters.tableOperations, 0);
+    expect(operations / departures.length).toBeLessThanOrEqual(0.1);
+  });
+
+  it('holds the limit when requests take long to be answered (a busy machine): each counts until its answer', async () => {
+    const store = new MemoryBudgetStore();
+    const clock = new FakeClock();
+    const instances = ['a', 'b'].map((id) => instance(store, clock, id));
+    const { departures } = await run(instances, clock, { copies: 300, perSecond: 60, latencyInMs: 400 });
+    expect(departures).toHaveLength(300);
+    // Teams counts arrivals, somewhere up to the answer: a window stretched by the latency still holds the limit.
+    expect(mostInAnyWindow(departures.map((d) => d.at), 1_000 - 400)).toBeLessThanOrEqual(50);
+    expect(mostInAnyWindow(departures.map((d) => d.at), 1_000)).toBeLessThanOrEqual(50);
+  });
+
+  it('an instance that stops renewing (it died) leaves its part to the others within its validity, one window and the arrival lag', async () => {
+    const store = new MemoryBudgetStore();
+    const clock = new FakeClock();
+    const aTimers = new FakeClock();
+    aTimers.now = clock.now;
+    const [a, b] = [instance(store, clock, 'a', aTimers), instance(store, clock, 'b')];
+    // a takes the whole limit alone (its lease gathers for 30 ms on its own timers); then it dies: nothing of it runs again.
+    const leased = a.pacer.pace({ tenantId: 't', conversationId: 'x', now: new Date(clock.now), maxWaitInMs: 1_000 });
+    await aTimers.advance(aTimers.now + 30);
+    clock.now = aTimers.now;
+    await leased;
+    const diedAt = clock.now;
+    expect(a.pacer.rateAt('t', clock.now)).toBe(50);
+    // b asks now: nothing while a's part counts.
+    expect((await ask(clock, b.pacer, 'y')).kind).toBe('reschedule');
+    // a's first part was valid for 500 ms (renewed after 250 ms, plus 250): then one window and the lag, and b's renewal.
+    await clock.advance(diedAt + 500 + policy.shares.windowInMs + policy.shares.arrivalLagInMs + 1_000);
+    expect((await ask(clock, b.pacer, 'z')).kind).toBe('sendAfter');
+    expect(b.pacer.rateAt('t', clock.now)).toBe(50);
+  });
+
+  it('a 429 one instance hears holds back the other until Retry-After, once it has read the row', async () => {
+    const store = new MemoryBudgetStore();
+    const clock = new FakeClock();
+    const [a, b] = [instance(store, clock, 'a'), instance(store, clock, 'b')];
+    await a.pacer.coolDownTenant('t', 3_000, new Date(clock.now));
+    const heardAt = clock.now;
+    expect(a.pacer.tenantCoolDownUntil('t')).toBe(heardAt + 3_000);
+    expect(b.pacer.tenantCoolDownUntil('t')).toBe(Number.NEGATIVE_INFINITY);
+    // b leases its part, reading the row: it learns of the cool-down there, and its slot lies after it.
+    const answer = await ask(clock, b.pacer, 'c');
+    expect(b.pacer.tenantCoolDownUntil('t')).toBe(heardAt + 3_000);
+    expect(answer.kind).toBe('reschedule');
+  });
+
+  it('a copy its instance has no room for comes back shortly holding nothing, not booked far ahead', async () => {
+    const store = new MemoryBudgetStore();
+    const clock = new FakeClock();
+    const [a, b] = [instance(store, clock, 'a'), instance(store, clock, 'b')];
+    await ask(clock, a.pacer, 'x');
+    const answer = await ask(clock, b.pacer, 'y');
+    expect(answer.kind).toBe('reschedule');
+    if (answer.kind !== 'reschedule') return;
+    expect(answer.returnAt.getTime() - clock.now).toBeLessThanOrEqual(500);
+    expect(answer.until.getTime()).toBe(answer.returnAt.getTime());
+    // Its gate refuses as well: nothing leaves on a part with no room.
+    expect(b.pacer.depart('t', clock.now)).toEqual({ noRoomUntil: expect.any(Number) as number });
+  });
+});

@@ -50,6 +50,12 @@ const renewalSlackInMs = 250;
 const sendsPerRenewal = 30;
 /** The longest between renewals (a small part), as a multiple of renewEveryInMs. */
 const longestRenewal = 2.5;
+/** How often a held part is looked after (watch): renewal due, a part that no longer fits its demand, idle. */
+const watchEveryInMs = 250;
+/** A part that turns copies away is renewed at most this often to grow (each renewal is two Table operations). */
+const growEveryInMs = 1_500;
+/** A part is given back after this long without a copy for its tenant (a window: a trickle of one a second keeps it). */
+const idleReleaseInMs = 1_005;
 /** A demand is measured over at least this long (the first copies of a broadcast arrive at once). */
 const shortestDemandInMs = 100;
 /** The longest a request waits at the departure gate; beyond, its copy comes back instead of holding a session. */
@@ -68,7 +74,10 @@ export class RateSharePacer implements DeliveryPacer {
   private readonly turnedAway = new TenantBookings(departureWindowInMs);
   private readonly shares = new Map<string, RateShare>();
   private readonly leasing = new Map<string, Promise<RateShare>>();
-  private readonly renewals = new Set<string>();
+  /** Tenants whose part is looked after (watch). */
+  private readonly watching = new Set<string>();
+  /** When each tenant's part was leased and when its renewal is due. */
+  private readonly leases = new Map<string, { at: number; due: number }>();
   /** While a lease is under way: the most requests a window may hold (what the lease claims this instance sent). */
   private readonly claimed = new Map<string, number>();
   private readonly gatherInMs: number;
@@ -194,21 +203,24 @@ export class RateSharePacer implements DeliveryPacer {
     const lease = async (): Promise<RateShare> => {
       if (gatherInMs > 0) await (this.options.wait ?? sleep)(gatherInMs);
       const now = this.options.now();
-      const ceiling = this.options.budget.policy.ceiling;
-      const want = Math.min(ceiling, Math.ceil(this.demandPerWindow(tenantId, now) * wantHeadroom) + 1);
+      const want = this.wantOf(tenantId, now);
       // What this instance has at Teams: its requests of the last window (and booked to leave). Until the new
       // part is in force no request leaves beyond that count (claimed), so the claim the lease writes holds.
       const footprint = this.departures.peak(tenantId, now);
       const previous = this.shares.get(tenantId);
       this.claimed.set(tenantId, footprint.count);
       const first = previous === undefined || now >= previous.until;
-      const renewInMs = first ? firstRenewalInMs : this.renewalInterval(tenantId, now, want);
-      const share = await this.options.budget.leaseShare(tenantId, { want, footprint, validForInMs: renewInMs + renewalSlackInMs });
+      const renewInMs = first ? firstRenewalInMs : this.renewalInterval(tenantId, now);
+      const { share, fair } = await this.options.budget.leaseShare(tenantId, { want, footprint, validForInMs: renewInMs + renewalSlackInMs });
       this.shares.set(tenantId, share);
       this.claimed.delete(tenantId);
       if (process.env.DEBUG_SHARES === '1') this.options.warn?.(`SHARE ${now} want=${want} footprint=${footprint.count}/${footprint.countsUntil - now} steps=${JSON.stringify(share.steps.map(([t, r]) => [t - now, r]))} until=${share.until - now}`);
+      // A part far below its fair share (others still hold more, as instances start together) is renewed as soon
+      // as a first part would be: the others give theirs up at their own renewals.
+      const starved = rateAt(share, this.options.now()) < fair / 2;
+      this.leases.set(tenantId, { at: now, due: now + (starved ? Math.min(renewInMs, firstRenewalInMs) : renewInMs) });
       this.options.onLease?.();
-      this.keepAlive(tenantId, renewInMs);
+      this.watch(tenantId);
       return share;
     };
     const settled = lease().finally(() => {
@@ -221,13 +233,16 @@ export class RateSharePacer implements DeliveryPacer {
 
   /**
    * Every renewEveryInMs at full rate; a smaller part less often, about every sendsPerRenewal of its requests (up
-   * to longestRenewal × renewEveryInMs). A part that turned copies away renews every renewEveryInMs to grow.
+   * to longestRenewal × renewEveryInMs).
    */
-  private renewalInterval(tenantId: string, now: number, want: number): number {
+  private renewalInterval(tenantId: string, now: number): number {
     const rate = Math.max(1, this.rateAt(tenantId, now));
-    // A part that sends copies back grows only by renewing.
-    if (this.turnedAway.recent(tenantId, now) > 0 && want > rate) return this.renewEveryInMs;
     return Math.min(longestRenewal * this.renewEveryInMs, Math.max(this.renewEveryInMs, Math.round((sendsPerRenewal * departureWindowInMs) / rate)));
+  }
+
+  /** Requests per window this instance could use for the tenant: its demand with headroom. */
+  private wantOf(tenantId: string, now: number): number {
+    return Math.min(this.options.budget.policy.ceiling, Math.ceil(this.demandPerWindow(tenantId, now) * wantHeadroom) + 1);
   }
 
   /** Pace calls in the last window, scaled up to a whole window when the demand began less than one ago. */
@@ -237,20 +252,43 @@ export class RateSharePacer implements DeliveryPacer {
     return (calls * departureWindowInMs) / Math.min(departureWindowInMs, Math.max(shortestDemandInMs, now - since));
   }
 
-  /** Renews the tenant's part while this instance sends to it; an idle part lapses. */
-  private keepAlive(tenantId: string, delayInMs: number): void {
-    if (this.renewals.has(tenantId)) return;
-    this.renewals.add(tenantId);
-    const timer = (this.options.schedule ?? setTimeout)(() => {
-      this.renewals.delete(tenantId);
+  /**
+   * Looks after the tenant's part every watchEveryInMs while this instance holds one (no Table operation unless
+   * it acts): renews it when due; sooner (at most every renewEveryInMs) when it no longer fits the demand (it
+   * turns copies away and the demand is larger, or the demand has fallen below half of it), so parts follow
+   * where the copies are; and gives it back after a window without a copy for the tenant.
+   */
+  private watch(tenantId: string): void {
+    if (this.watching.has(tenantId)) return;
+    this.watching.add(tenantId);
+    const schedule = this.options.schedule ?? setTimeout;
+    const tick = (): void => {
       const now = this.options.now();
-      if (this.demand.recent(tenantId, now) === 0 && this.departures.recent(tenantId, now) === 0) {
-        this.release(tenantId);
+      const held = this.shares.get(tenantId);
+      if (held === undefined) {
+        this.watching.delete(tenantId);
         return;
       }
-      this.renewSoon(tenantId);
-    }, delayInMs);
-    timer.unref?.();
+      if (!this.leasing.has(tenantId)) {
+        if (now - Math.max(this.demand.latest(tenantId), this.departures.latest(tenantId)) >= idleReleaseInMs) {
+          this.watching.delete(tenantId);
+          this.release(tenantId);
+          return;
+        }
+        const lease = this.leases.get(tenantId) ?? { at: now, due: now };
+        const want = this.wantOf(tenantId, now);
+        const rate = rateAt(held, now);
+        const sinceLease = now - lease.at;
+        const short = this.turnedAway.recent(tenantId, now) > rate / 2 && want > rate && sinceLease >= growEveryInMs;
+        const idle = want < rate / 3 && sinceLease >= this.renewEveryInMs;
+        if (now >= lease.due || short || idle) {
+          if (process.env.DEBUG_SHARES === '1') this.options.warn?.(`RENEW ${now} due=${now >= lease.due} want=${want} rate=${rate} away=${this.turnedAway.recent(tenantId, now)}`);
+          this.renewSoon(tenantId);
+        }
+      }
+      schedule(tick, watchEveryInMs).unref?.();
+    };
+    schedule(tick, watchEveryInMs).unref?.();
   }
 
   /**
@@ -260,6 +298,7 @@ export class RateSharePacer implements DeliveryPacer {
   private release(tenantId: string): void {
     const now = this.options.now();
     this.shares.delete(tenantId);
+    this.leases.delete(tenantId);
     void this.options.budget.release(tenantId, this.departures.peak(tenantId, now)).then(() => this.options.onLease?.());
   }
 

@@ -67,13 +67,13 @@ export class SharedTenantBudget {
    * This instance's part of the tenant's limit (tenantRateShares.ts). Always written: the other instances divide
    * the limit by the wants they read.
    */
-  async leaseShare(tenantId: string, request: Omit<ShareRequest, 'instance'>): Promise<RateShare> {
-    const share = await this.change(tenantId, (state, now) => {
+  async leaseShare(tenantId: string, request: Omit<ShareRequest, 'instance'>): Promise<{ share: RateShare; fair: number }> {
+    const leased = await this.change(tenantId, (state, now) => {
       const leased = leaseRateShare(state.shares ?? {}, currentLimit(state, this.options.policy, now), this.options.policy.shares, now, { ...request, instance: this.instanceId });
-      return { write: settled({ ...state, shares: leased.shares }, this.options.policy, now), result: leased.share };
+      return { write: settled({ ...state, shares: leased.shares }, this.options.policy, now), result: { share: leased.share, fair: leased.fair } };
     }, (state, now) => Object.entries(state.shares ?? {}).some(([id, share]) => id !== this.instanceId && countsAt(share, now, this.options.policy.shares)));
     this.counters.leases++;
-    return share;
+    return leased;
   }
 
   /**

@@ -100,6 +100,11 @@ export class TenantBookings {
     return true;
   }
 
+  /** The tenant's latest booking (epoch ms), -Infinity when none is remembered. */
+  latest(tenantId: string): number {
+    return this.logs.get(tenantId)?.latest ?? Number.NEGATIVE_INFINITY;
+  }
+
   /** Bookings for the tenant in the window before `now`, and any later. */
   recent(tenantId: string, now: number): number {
     const log = this.logs.get(tenantId);

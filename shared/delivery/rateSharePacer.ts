@@ -214,7 +214,6 @@ export class RateSharePacer implements DeliveryPacer {
       const { share, fair } = await this.options.budget.leaseShare(tenantId, { want, footprint, validForInMs: renewInMs + renewalSlackInMs });
       this.shares.set(tenantId, share);
       this.claimed.delete(tenantId);
-      if (process.env.DEBUG_SHARES === '1') this.options.warn?.(`SHARE ${now} want=${want} footprint=${footprint.count}/${footprint.countsUntil - now} steps=${JSON.stringify(share.steps.map(([t, r]) => [t - now, r]))} until=${share.until - now}`);
       // A part far below its fair share (others still hold more, as instances start together) is renewed as soon
       // as a first part would be: the others give theirs up at their own renewals.
       const starved = rateAt(share, this.options.now()) < fair / 2;
@@ -282,7 +281,6 @@ export class RateSharePacer implements DeliveryPacer {
         const short = this.turnedAway.recent(tenantId, now) > rate / 2 && want > rate && sinceLease >= growEveryInMs;
         const idle = want < rate / 3 && sinceLease >= this.renewEveryInMs;
         if (now >= lease.due || short || idle) {
-          if (process.env.DEBUG_SHARES === '1') this.options.warn?.(`RENEW ${now} due=${now >= lease.due} want=${want} rate=${rate} away=${this.turnedAway.recent(tenantId, now)}`);
           this.renewSoon(tenantId);
         }
       }

@@ -62,7 +62,7 @@ const policy = tenantBudgetPolicy(settings);
 function instance(store: TenantBudgetStore, clock: FakeClock, id: string, timers: FakeClock = clock): { pacer: RateSharePacer; budget: SharedTenantBudget } {
   const now = (): number => clock.now;
   const budget = new SharedTenantBudget({ store, policy, now, instanceId: id });
-  const pacer = new RateSharePacer({ budget, now, schedule: timers.schedule, wait: timers.wait, ...(process.env.DEBUG_SIM === '1' ? { warn: (line: string) => process.stdout.write(`${id} ${line}\n`) } : {}) });
+  const pacer = new RateSharePacer({ budget, now, schedule: timers.schedule, wait: timers.wait });
   return { pacer, budget };
 }
 
@@ -156,12 +156,6 @@ describe('RateSharePacer', () => {
     const clock = new FakeClock();
     const instances = ['a', 'b', 'c', 'd'].map((id) => instance(store, clock, id));
     const { departures, lastAt } = await run(instances, clock, { copies: 1_200, perSecond: 48 });
-    if (process.env.DEBUG_SIM === '1') {
-      const t0 = Math.min(...departures.map((d) => d.at));
-      const per: number[] = [];
-      for (const d of departures) per[Math.floor((d.at - t0) / 1000)] = (per[Math.floor((d.at - t0) / 1000)] ?? 0) + 1;
-      console.log(JSON.stringify(per), instances.map((i) => i.budget.counters));
-    }
     expect(departures).toHaveLength(1_200);
     expect(mostInAnyWindow(departures.map((d) => d.at), 1_000)).toBeLessThanOrEqual(50);
     // Each took its turn of the copies, and none was starved.

@@ -21,8 +21,9 @@ export type PaceAnswer =
   /** `release` hands the slot back unused (the copy turned out to have nothing to send), for another send to take. */
   | { kind: 'sendAfter'; delayInMs: number; release: () => void }
   /**
-   * `until` is the booked slot; the copy comes back on the queue at `returnAt` (at or before it: early enough to
-   * lease the tenant slot for it). `release` hands the booking back when the copy is not rescheduled after all.
+   * `until` is the booked slot (or, for a copy that holds none, the time before which it must not be sent); the
+   * copy comes back on the queue at `returnAt` (at or before it). `release` hands the booking back when the copy
+   * is not rescheduled after all.
    */
   | { kind: 'reschedule'; until: Date; returnAt: Date; release: () => void };
 
@@ -38,9 +39,10 @@ export interface DeliveryPacer {
    * (`landed`). Slots keep the limit in slot time, but Teams counts arrivals: a send that wakes late (a busy
    * event loop) leaves with the sends of later slots, and one slow on the way (a new connection) arrives among
    * the next window's. Each request counts from its answer, by which time it has arrived, and this process's
-   * requests are held to the limit per departureWindowInMs on those times. With the shared budget this covers
-   * only what this instance sends; the slots cover the sum of all of them. `noRoom`: the request must not
-   * leave now (its instance's rate share has no room for it soon); the copy comes back at `retryAt`.
+   * requests are held per departureWindowInMs on those times: to the tenant's limit when each process paces
+   * alone, to this instance's rate share when the budget is shared (the shares add up to the limit). A
+   * `NoRoom` answer: the request must not leave (its instance's share has no room for it soon); the copy comes
+   * back at `noRoomUntil`.
    */
   depart(tenantId: string, now: number): Departure | NoRoom;
 }

@@ -114,11 +114,12 @@ export class RateSharePacer implements DeliveryPacer {
     const coolDownUntil = this.options.budget.coolDownUntil(tenantId);
     if (coolDownUntil > this.local.tenantCoolDownUntil(tenantId)) this.local.coolDownTenant(tenantId, coolDownUntil - start, new Date(start));
     if (heldSlotAt !== undefined) {
-      // Its own slot, booked when it was rescheduled: booking again would take a second one. A copy the queue
-      // hands over late has lost it, and one that came back to another instance sends on it within that
-      // instance's part all the same (the departure gate holds it there).
+      // Its own slot, booked here when it was rescheduled: booking again would take a second one. A copy the
+      // queue hands over late has lost it; one that holds no booking here (it came back to another instance, or
+      // was sent back holding nothing) is paced afresh, so its conversation's windows count it.
       const waitInMs = heldSlotAt - start;
-      if (waitInMs >= -lateSlotToleranceInMs && waitInMs <= maxWaitInMs && rateAt(share, Math.max(start, heldSlotAt)) >= 1) {
+      const held = this.local.holds(conversationId, heldSlotAt);
+      if (held && waitInMs >= -lateSlotToleranceInMs && waitInMs <= maxWaitInMs && rateAt(share, Math.max(start, heldSlotAt)) >= 1) {
         return { kind: 'sendAfter', delayInMs: Math.max(0, waitInMs), release: () => this.local.release(tenantId, conversationId, heldSlotAt) };
       }
       this.local.release(tenantId, conversationId, heldSlotAt);
@@ -129,7 +130,8 @@ export class RateSharePacer implements DeliveryPacer {
       // booking far ahead that would go unused when the part grows.
       return this.comeBack(tenantId, Math.min(nextRiseAfter(share, now)?.at ?? Number.POSITIVE_INFINITY, now + this.starvedReturnInMs));
     }
-    const reservation = this.local.reserve(tenantId, conversationId, new Date(now));
+    // A copy rescheduled to a slot is never sent before it, wherever it lands (its conversation may have sent up to then).
+    const reservation = this.local.reserve(tenantId, conversationId, new Date(now), Number.POSITIVE_INFINITY, heldSlotAt ?? Number.NEGATIVE_INFINITY);
     if (!reservation.booked) return this.comeBack(tenantId, now + this.starvedReturnInMs);
     const slotAt = now + reservation.delayInMs;
     const release = (): void => this.local.release(tenantId, conversationId, slotAt);

@@ -108,6 +108,11 @@ export class SendPacer {
     this.tenants.get(tenantId)?.log.unbook(slotAt);
   }
 
+  /** Whether this pacer holds a booking for the conversation at exactly `slotAt` (a rescheduled copy's own slot). */
+  holds(conversationId: string, slotAt: number): boolean {
+    return this.conversations.get(conversationId)?.log.has(slotAt) ?? false;
+  }
+
   /** After a 429: no conversation of the tenant is paced before now + retryAfterInMs. */
   coolDownTenant(tenantId: string, retryAfterInMs: number, now: Date): void {
     const at = this.tick(now);

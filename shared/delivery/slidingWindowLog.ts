@@ -37,6 +37,11 @@ export class SlidingWindowLog {
     return true;
   }
 
+  /** Whether a booking at exactly t is held. */
+  has(t: number): boolean {
+    return this.times[lowerBound(this.times, t)] === t;
+  }
+
   /** Forgets bookings at or before t; they cannot share a window with any time after t + window. */
   forgetThrough(t: number): void {
     const count = upperBound(this.times, t);

@@ -101,10 +101,10 @@ interface Copy {
 async function run(
   instances: readonly { pacer: RateSharePacer }[],
   clock: FakeClock,
-  { copies, perSecond, latencyInMs = 20, stepInMs = 5 }: { copies: number; perSecond: number; latencyInMs?: number; stepInMs?: number },
-): Promise<{ departures: { at: number; instance: number }[]; lastAt: number }> {
+  { copies, perSecond, latencyInMs = 20, stepInMs = 5, instanceOf = (n: number) => n % instances.length }: { copies: number; perSecond: number; latencyInMs?: number; stepInMs?: number; instanceOf?: (n: number) => number },
+): Promise<{ departures: { at: number; instance: number }[]; lastAt: number; start: number }> {
   const start = clock.now;
-  const queue: Copy[] = Array.from({ length: copies }, (_, n) => ({ conversationId: `c-${n}`, instance: n % instances.length, at: start + Math.floor((n * 1_000) / perSecond) }));
+  const queue: Copy[] = Array.from({ length: copies }, (_, n) => ({ conversationId: `c-${n}`, instance: instanceOf(n), at: start + Math.floor((n * 1_000) / perSecond) }));
   const departures: { at: number; instance: number }[] = [];
   const leave = (copy: Copy, sendAt: number): void => {
     clock.schedule(() => {
@@ -136,7 +136,7 @@ async function run(
       });
     }
   }
-  return { departures, lastAt: Math.max(...departures.map((d) => d.at)) - start };
+  return { departures, lastAt: Math.max(...departures.map((d) => d.at)) - start, start };
 }
 
 describe('RateSharePacer', () => {
@@ -164,6 +164,20 @@ describe('RateSharePacer', () => {
     expect(lastAt).toBeLessThan(26_500);
     const operations = instances.reduce((sum, { budget }) => sum + budget.counters.tableOperations, 0);
     expect(operations / departures.length).toBeLessThanOrEqual(0.1);
+  });
+
+  it('when the other instance runs out of copies, the one still receiving grows into its part', async () => {
+    const store = new MemoryBudgetStore();
+    const clock = new FakeClock();
+    const instances = ['a', 'b'].map((id) => instance(store, clock, id));
+    // 600 copies at 48 a second: the first 300 alternate, the last 300 all go to a (b's sessions ran dry).
+    const { departures, lastAt, start } = await run(instances, clock, { copies: 600, perSecond: 48, instanceOf: (n) => (n < 300 ? n % 2 : 0) });
+    expect(departures).toHaveLength(600);
+    expect(mostInAnyWindow(departures.map((d) => d.at), 1_000)).toBeLessThanOrEqual(50);
+    // Held to half the limit, a would need 12 s for its last 300 after b stopped; it gets b's part within seconds.
+    expect(lastAt).toBeLessThan(14_500);
+    const late = departures.filter((d) => d.at - start > 10_000);
+    expect(mostInAnyWindow(late.map((d) => d.at), 1_000)).toBeGreaterThan(40);
   });
 
   it('holds the limit when requests take long to be answered (a busy machine): each counts until its answer', async () => {
@@ -210,6 +224,18 @@ describe('RateSharePacer', () => {
     const answer = await ask(clock, b.pacer, 'c');
     expect(b.pacer.tenantCoolDownUntil('t')).toBe(heardAt + 3_000);
     expect(answer.kind).toBe('reschedule');
+  });
+
+  it("a copy that comes back holding no booking here is paced afresh: its conversation's windows count it", async () => {
+    const clock = new FakeClock();
+    const { pacer } = instance(new MemoryBudgetStore(), clock, 'a');
+    // Seven sends to one conversation fill its 1 s window.
+    for (let n = 0; n < 7; n++) expect((await ask(clock, pacer, 'busy')).kind).toBe('sendAfter');
+    const now = clock.now;
+    // A copy of it sent back earlier holding nothing (its pacedUntil is only a time not to send before).
+    const back = await pacer.pace({ tenantId: 't', conversationId: 'busy', now: new Date(now), maxWaitInMs: 1_000, heldSlotAt: now });
+    const sendsAt = back.kind === 'sendAfter' ? now + back.delayInMs : back.until.getTime();
+    expect(sendsAt).toBeGreaterThanOrEqual(now + 900);
   });
 
   it('a copy its instance has no room for comes back shortly holding nothing, not booked far ahead', async () => {

@@ -115,12 +115,19 @@ export class RateSharePacer implements DeliveryPacer {
     if (coolDownUntil > this.local.tenantCoolDownUntil(tenantId)) this.local.coolDownTenant(tenantId, coolDownUntil - start, new Date(start));
     if (heldSlotAt !== undefined) {
       // Its own slot, booked here when it was rescheduled: booking again would take a second one. A copy the
-      // queue hands over late has lost it; one that holds no booking here (it came back to another instance, or
-      // was sent back holding nothing) is paced afresh, so its conversation's windows count it.
+      // queue hands over late has lost it. One that holds no booking here (it came back to another instance, or
+      // was sent back holding nothing) goes on it only if its conversation's windows here allow.
       const waitInMs = heldSlotAt - start;
       const held = this.local.holds(conversationId, heldSlotAt);
-      if (held && waitInMs >= -lateSlotToleranceInMs && waitInMs <= maxWaitInMs && rateAt(share, Math.max(start, heldSlotAt)) >= 1) {
+      const onTime = waitInMs >= -lateSlotToleranceInMs && waitInMs <= maxWaitInMs && rateAt(share, Math.max(start, heldSlotAt)) >= 1;
+      if (held && onTime) {
         return { kind: 'sendAfter', delayInMs: Math.max(0, waitInMs), release: () => this.local.release(tenantId, conversationId, heldSlotAt) };
+      }
+      if (!held && onTime) {
+        // Booked by another instance (its departure gate and part hold the tenant's limit here): only its
+        // conversation's windows are booked here, from its slot on.
+        const slot = this.local.reserveConversation(conversationId, new Date(start), heldSlotAt, maxWaitInMs);
+        if (slot !== undefined) return { kind: 'sendAfter', delayInMs: Math.max(0, slot - start), release: () => this.local.release(tenantId, conversationId, slot) };
       }
       this.local.release(tenantId, conversationId, heldSlotAt);
     }

@@ -113,6 +113,20 @@ export class SendPacer {
     return this.conversations.get(conversationId)?.log.has(slotAt) ?? false;
   }
 
+  /**
+   * Books the earliest slot the conversation's windows allow at or after `notBefore`, within `maxDelayInMs`, without
+   * booking the tenant: for a copy whose tenant slot another instance booked (its tenant limit is kept elsewhere).
+   * Undefined when that slot is further away.
+   */
+  reserveConversation(conversationId: string, now: Date, notBefore: number, maxDelayInMs: number): number | undefined {
+    const at = this.tick(now);
+    const conversation = this.touch(this.conversations, conversationId, at, this.conversationHorizonInMs);
+    const slot = this.earliest(conversation, undefined, Math.max(at, notBefore), this.tenantLimits);
+    if (slot - at > maxDelayInMs) return undefined;
+    conversation.log.book(slot);
+    return slot;
+  }
+
   /** After a 429: no conversation of the tenant is paced before now + retryAfterInMs. */
   coolDownTenant(tenantId: string, retryAfterInMs: number, now: Date): void {
     const at = this.tick(now);

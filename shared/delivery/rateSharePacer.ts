@@ -306,6 +306,7 @@ export class RateSharePacer implements DeliveryPacer {
     const now = this.options.now();
     this.shares.delete(tenantId);
     this.leases.delete(tenantId);
+    this.demandSince.delete(tenantId);
     void this.options.budget.release(tenantId, this.departures.peak(tenantId, now)).then(() => this.options.onLease?.());
   }
 

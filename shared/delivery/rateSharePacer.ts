@@ -44,8 +44,7 @@ const renewalSlackInMs = 250;
 /**
  * A part is renewed about once per this many of its requests (renewalInterval): a renewal is two Table
  * operations (the row is read first when other instances share it), so 30 keep to one operation per 10 sends
- * with room for the first renewals and the release. What an instance that dies strands is then at most about
- * this many requests' worth of the tenant's budget (until its part lapses), plus one window.
+ * with room for the first renewals and the release.
  */
 const sendsPerRenewal = 30;
 /** The longest between renewals (a small part), as a multiple of renewEveryInMs. */

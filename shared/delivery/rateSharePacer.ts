@@ -6,7 +6,7 @@ import { SendPacer } from './sendPacer';
 import { type SharedTenantBudget } from './sharedTenantBudget';
 import { type RateLimit } from './slidingWindowLog';
 import { type Departure, TenantBookings } from './tenantBookings';
-import { nextRiseAfter, rateAt,type RateShare } from './tenantRateShares';
+import { nextRiseAfter, rateAt, type RateShare } from './tenantRateShares';
 
 /**
  * Pacing shared by every instance (`PerTenantBudget=shared`, the default), by rate shares: this instance leases
@@ -221,7 +221,6 @@ export class RateSharePacer implements DeliveryPacer {
       const renewInMs = first ? firstRenewalInMs : this.renewalInterval(tenantId, now);
       const { share, fair } = await this.options.budget.leaseShare(tenantId, { want, footprint, validForInMs: renewInMs + renewalSlackInMs });
       this.shares.set(tenantId, share);
-      this.claimed.delete(tenantId);
       // A part far below its fair share (others still hold more, as instances start together) is renewed as soon
       // as a first part would be: the others give theirs up at their own renewals.
       const starved = rateAt(share, this.options.now()) < fair / 2;
@@ -262,7 +261,7 @@ export class RateSharePacer implements DeliveryPacer {
   /**
    * Looks after the tenant's part every watchEveryInMs while this instance holds one (no Table operation unless
    * it acts): renews it when due; sooner (at most every renewEveryInMs) when it no longer fits the demand (it
-   * turns copies away and the demand is larger, or the demand has fallen below half of it), so parts follow
+   * turns copies away and the demand is larger, or the demand has fallen below a third of it), so parts follow
    * where the copies are; and gives it back after a window without a copy for the tenant.
    */
   private watch(tenantId: string): void {
@@ -287,10 +286,8 @@ export class RateSharePacer implements DeliveryPacer {
         const rate = rateAt(held, now);
         const sinceLease = now - lease.at;
         const short = this.turnedAway.recent(tenantId, now) > rate / 2 && want > rate && sinceLease >= growEveryInMs;
-        const idle = want < rate / 3 && sinceLease >= this.renewEveryInMs;
-        if (now >= lease.due || short || idle) {
-          this.renewSoon(tenantId);
-        }
+        const oversized = want < rate / 3 && sinceLease >= this.renewEveryInMs;
+        if (now >= lease.due || short || oversized) this.renewSoon(tenantId);
       }
       schedule(tick, watchEveryInMs).unref?.();
     };

@@ -6,10 +6,11 @@ import { currentLimit, emptyTenantBudget, recordThrottle, settled, type TenantBu
 import { countsAt, leaseRateShare, type RateShare, type ShareRequest } from './tenantRateShares';
 
 /**
- * The imperative shell around tenantBudgetLedger.ts: read the tenant's row, let the ledger decide, write it
- * back on the ETag read. The last row written is kept, so an uncontended lease costs one write; a 412 (another
- * instance leased first) costs a read and a second write. Changes to one tenant are serialised within the
- * process, so an instance never races itself.
+ * The imperative shell around tenantBudgetLedger.ts and tenantRateShares.ts: read the tenant's row, let them
+ * decide, write it back on the ETag read. The last row written is kept, so a lease while this instance has the
+ * tenant alone costs one write; while others share the row it is read first (it has surely changed), and a 412
+ * (another instance wrote in between) costs a read and another write. Changes to one tenant are serialised
+ * within the process, so an instance never races itself.
  */
 export interface SharedTenantBudgetOptions {
   store: TenantBudgetStore;
@@ -69,8 +70,8 @@ export class SharedTenantBudget {
    */
   async leaseShare(tenantId: string, request: Omit<ShareRequest, 'instance'>): Promise<{ share: RateShare; fair: number }> {
     const leased = await this.change(tenantId, (state, now) => {
-      const leased = leaseRateShare(state.shares ?? {}, currentLimit(state, this.options.policy, now), this.options.policy.shares, now, { ...request, instance: this.instanceId });
-      return { write: settled({ ...state, shares: leased.shares }, this.options.policy, now), result: { share: leased.share, fair: leased.fair } };
+      const { write, share, fair } = this.withShare(state, now, request);
+      return { write, result: { share, fair } };
     }, (state, now) => Object.entries(state.shares ?? {}).some(([id, share]) => id !== this.instanceId && countsAt(share, now, this.options.policy.shares)));
     this.counters.leases++;
     return leased;
@@ -83,9 +84,7 @@ export class SharedTenantBudget {
   async release(tenantId: string, footprint: ShareRequest['footprint']): Promise<void> {
     const row = this.rows.get(tenantId);
     if (row === undefined || row === null) return;
-    const now = this.options.now();
-    const leased = leaseRateShare(row.state.shares ?? {}, currentLimit(row.state, this.options.policy, now), this.options.policy.shares, now, { instance: this.instanceId, want: 0, footprint, validForInMs: 0 });
-    const state = settled({ ...row.state, shares: leased.shares }, this.options.policy, now);
+    const state = this.withShare(row.state, this.options.now(), { want: 0, footprint, validForInMs: 0 }).write;
     this.counters.tableOperations++;
     try {
       const etag = await this.options.store.write(tenantId, state, row.etag);
@@ -94,6 +93,12 @@ export class SharedTenantBudget {
     } catch {
       this.rows.delete(tenantId);
     }
+  }
+
+  /** The row with this instance's part leased anew (a part valid for 0 ms gives it back). */
+  private withShare(state: TenantBudgetState, now: number, request: Omit<ShareRequest, 'instance'>): { write: TenantBudgetState; share: RateShare; fair: number } {
+    const leased = leaseRateShare(state.shares ?? {}, currentLimit(state, this.options.policy, now), this.options.policy.shares, now, { ...request, instance: this.instanceId });
+    return { write: settled({ ...state, shares: leased.shares }, this.options.policy, now), share: leased.share, fair: leased.fair };
   }
 
   /** Tells every instance about a 429: shared cool-down and a lower limit for the tenant. */

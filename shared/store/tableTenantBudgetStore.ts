@@ -72,7 +72,7 @@ function budgetFromEntity(entity: Record<string, unknown>): TenantBudgetState {
 }
 
 /** The rate shares column; a part that does not parse is dropped (its instance's next renewal writes it again). */
-function decodeShares(text: string): Record<string, RateShare> | undefined {
+export function decodeShares(text: string): Record<string, RateShare> | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

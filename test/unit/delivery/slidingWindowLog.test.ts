@@ -120,4 +120,24 @@ describe('SlidingWindowLog', () => {
       }),
     );
   });
+
+  it('peakFrom: the most bookings any window ending at or after a time holds, as a brute force counts them', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5_000 }), { maxLength: 60 }), fc.integer({ min: 0, max: 5_000 }), (times, from) => {
+        const log = new SlidingWindowLog();
+        for (const t of [...times].sort((a, b) => a - b)) log.book(t);
+        // Windows (x − 1,000, x] for every x ≥ from: only the ends at a booking (or at `from`) can hold the most.
+        const ends = [from, ...times.filter((t) => t >= from)];
+        const brute = Math.max(0, ...ends.map((x) => times.filter((t) => t > x - 1_000 && t <= x).length));
+        return log.peakFrom(from, 1_000) === brute;
+      }),
+    );
+  });
+
+  it('has: tells a booking at exactly a time from one near it', () => {
+    const log = new SlidingWindowLog();
+    log.book(100);
+    log.book(300);
+    expect([log.has(100), log.has(300), log.has(200), log.has(101)]).toEqual([true, true, false, false]);
+  });
 });

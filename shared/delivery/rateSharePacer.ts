@@ -59,6 +59,10 @@ const idleReleaseInMs = 1_005;
 const shortestDemandInMs = 100;
 /** The longest a request waits at the departure gate; beyond, its copy comes back instead of holding a session. */
 const maxGateWaitInMs = 1_000;
+/** The longest a copy waits for its part to rise or be renewed when it has no room (partFor). */
+const maxStarvedWaitInMs = 750;
+/** A request the departure gate refuses while its part is being leased asks again this soon. */
+const leaseWaitInMs = 25;
 /** The tenant's sends go in groups of at most this many per 50 ms, not as one burst per window. */
 const group: RateLimit = { limit: 5, windowInMs: 50 };
 
@@ -107,7 +111,7 @@ export class RateSharePacer implements DeliveryPacer {
     const asked = this.options.now();
     if (this.demand.recent(tenantId, asked) === 0) this.demandSince.set(tenantId, asked);
     this.demand.book(tenantId, asked, Number.POSITIVE_INFINITY);
-    const share = await this.share(tenantId);
+    const share = await this.partFor(tenantId, maxWaitInMs);
     const start = this.options.now();
     // Another instance's 429, as the lease read it: nothing is booked before its Retry-After here either.
     const coolDownUntil = this.options.budget.coolDownUntil(tenantId);
@@ -175,15 +179,17 @@ export class RateSharePacer implements DeliveryPacer {
     const held = this.shares.get(tenantId);
     if (held === undefined || now >= held.until) {
       this.renewSoon(tenantId);
-      return { noRoomUntil: now + this.starvedReturnInMs };
+      return { noRoomUntil: now + leaseWaitInMs };
     }
     const claimed = this.claimed.get(tenantId);
     const rate = Math.min(rateAt(held, now), claimed ?? Number.POSITIVE_INFINITY);
     const rise = rate >= 1 ? { at: now, rate } : claimed === undefined ? nextRiseAfter(held, now) : undefined;
-    if (rise === undefined || rise.at - now > maxGateWaitInMs) return { noRoomUntil: Math.min(rise?.at ?? Number.POSITIVE_INFINITY, now + this.starvedReturnInMs) };
+    // While a lease is under way the claim holds requests back, and the new part comes within a round trip.
+    const noRoomUntil = (at: number): NoRoom => ({ noRoomUntil: claimed === undefined ? Math.min(at, now + this.starvedReturnInMs) : now + leaseWaitInMs });
+    if (rise === undefined || rise.at - now > maxGateWaitInMs) return noRoomUntil(rise?.at ?? Number.POSITIVE_INFINITY);
     // Never past the part's end: its requests count after it only for as long as the others allow (tenantRateShares.ts).
     const departure = this.departures.depart(tenantId, now, rise.rate, { from: rise.at, latest: Math.min(now + maxGateWaitInMs, held.until - 1) });
-    return departure ?? { noRoomUntil: now + this.starvedReturnInMs };
+    return departure ?? noRoomUntil(Number.POSITIVE_INFINITY);
   }
 
   /** This instance's rate for the tenant at `at`: its part's, and none when it holds no part. */
@@ -202,6 +208,29 @@ export class RateSharePacer implements DeliveryPacer {
     const held = this.shares.get(tenantId);
     if (held !== undefined && this.options.now() < held.until) return held;
     return this.lease(tenantId, held === undefined ? this.gatherInMs : 0);
+  }
+
+  /**
+   * The part in force. One with no room now (others held the limit when it was leased: instances starting
+   * together) is waited out to its next rise or renewal when that is near, so the copy stays with the instance
+   * whose demand the renewal is sized by. Sent back to the queue instead, it lands on any instance, whose part
+   * may be as full; four instances starting on one broadcast passed copies around for seconds that way.
+   */
+  private async partFor(tenantId: string, maxWaitInMs: number): Promise<RateShare> {
+    let share = await this.share(tenantId);
+    const deadline = this.options.now() + Math.min(maxWaitInMs, maxStarvedWaitInMs);
+    for (;;) {
+      const now = this.options.now();
+      const lease = this.leases.get(tenantId);
+      if (lease === undefined || rateAt(share, now) >= 1) return share;
+      const rise = nextRiseAfter(share, now)?.at ?? Number.POSITIVE_INFINITY;
+      const wake = Math.min(rise, lease.due);
+      if (wake > deadline) return share;
+      await (this.options.wait ?? sleep)(Math.max(0, wake - now));
+      // Renewed meanwhile (by another copy or the watch) or risen: the part in force; else renew it now.
+      const renewed = (this.leases.get(tenantId)?.at ?? Number.NEGATIVE_INFINITY) >= lease.due;
+      share = rise <= lease.due || renewed ? (this.shares.get(tenantId) ?? share) : await this.lease(tenantId, 0);
+    }
   }
 
   /** One lease per tenant at a time; later callers share it. */

@@ -97,22 +97,35 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
 /**
  * Holds the request until its departure keeps the tenant's limit as requests actually reach Teams
  * (DeliveryPacer.depart): `go`, or `coolingDown` when the tenant went into a cool-down meanwhile, or the
- * gate's refusal (then it must not leave).
+ * gate's refusal (then it must not leave). A refusal that lifts within maxGateHoldInMs (a part being renewed)
+ * is waited out here: a copy sent back loads the queue and lands on any instance, whose part may be as full,
+ * and under load that churn fed on itself (slower leases, more refusals).
  */
 async function throughGate(runtime: SenderRuntime, ctx: AttemptContext, tenantId: string): Promise<'go' | 'coolingDown' | NoRoom> {
-  const now = runtime.now().getTime();
-  const gate = runtime.pacer.depart(tenantId, now);
-  if ('noRoomUntil' in gate) return gate;
-  ctx.departure = gate;
-  const delayInMs = gate.at - now;
-  if (delayInMs <= 0) return 'go';
-  await runtime.sleep(delayInMs);
-  if (runtime.pacer.tenantCoolDownUntil(tenantId) <= runtime.now().getTime()) return 'go';
-  // It does not leave: its booking stops waiting for an answer (and ages out from now).
-  gate.landed(runtime.now().getTime());
-  ctx.departure = undefined;
-  return 'coolingDown';
+  const start = runtime.now().getTime();
+  for (;;) {
+    const now = runtime.now().getTime();
+    const gate = runtime.pacer.depart(tenantId, now);
+    if ('noRoomUntil' in gate) {
+      if (gate.noRoomUntil - start > maxGateHoldInMs) return gate;
+      await runtime.sleep(Math.max(1, gate.noRoomUntil - now));
+      if (runtime.pacer.tenantCoolDownUntil(tenantId) > runtime.now().getTime()) return 'coolingDown';
+      continue;
+    }
+    ctx.departure = gate;
+    const delayInMs = gate.at - now;
+    if (delayInMs <= 0) return 'go';
+    await runtime.sleep(delayInMs);
+    if (runtime.pacer.tenantCoolDownUntil(tenantId) <= runtime.now().getTime()) return 'go';
+    // It does not leave: its booking stops waiting for an answer (and ages out from now).
+    gate.landed(runtime.now().getTime());
+    ctx.departure = undefined;
+    return 'coolingDown';
+  }
 }
+
+/** The longest a request waits at the departure gate for a refusal to lift before its copy goes back to the queue. */
+const maxGateHoldInMs = 1_000;
 
 /** Books the copy's slot and waits for it when it is near; a SendResult when the copy was rescheduled instead. */
 export async function paceCopy(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string): Promise<SendResult | undefined> {

@@ -110,7 +110,9 @@ async function finishIntake(record: NotificationRecord, request: NotificationReq
   const plan = planDirectDeliveries(record.id, request.targets, resolutions, record.message, now);
   const stored = await notifications.addDeliveries([...plan.deliveries, ...plan.unresolvedRows]);
   const sends = rowsToSend(stored, 'direct').map((row) => sendMessageFor(row, record));
-  await queue.enqueue(spreadSends(sends, services.spread, now));
+  // Spread from now, not from the request: resolving and writing a large batch's rows takes a second or two,
+  // and copies spread from before it would arrive in a heap, ahead of their turn.
+  await queue.enqueue(spreadSends(sends, services.spread, services.now()));
   // Progress rows first, so a step never runs without one; then the first page of each broadcast.
   for (const fanOut of plan.fanOuts) {
     await notifications.startFanOut({

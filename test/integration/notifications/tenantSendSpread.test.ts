@@ -15,7 +15,7 @@ beforeEach(() => {
 afterEach(async () => rig.close());
 
 describe('spreading a tenant’s sends on the queue', () => {
-  it('queues the first 24 copies of a 60-conversation POST at once and the rest at 47.5 a second, each once', async () => {
+  it('queues a tenant’s first 50 copies of a 60-conversation POST at once and the rest at 49.25 a second, each once', async () => {
     const services = await rig.services();
     const tenantId = newTenantId();
     const chats = await Promise.all(Array.from({ length: 60 }, async () => seedConversation(services, { tenantId, scope: 'groupChat' })));
@@ -23,15 +23,40 @@ describe('spreading a tenant’s sends on the queue', () => {
     const response = await rig.post({ targets: chats.map((chat) => ({ conversationId: chat.conversationId })), message: { text: 'spread' } });
 
     expect(response.status).toBe(202);
-    expect(rig.bus.getCounts()).toMatchObject({ active: 24, scheduled: 36 });
-    expect(await rig.drainQueue()).toHaveLength(24);
-    // Copy k is due k / 47.5 s after the POST and comes 500 ms early: copies 24 to 42 by 400 ms, the last (due at 1,242 ms) at 742.
-    await rig.clock.advanceBy(400);
-    expect(await rig.drainQueue()).toHaveLength(43);
-    await rig.clock.advanceBy(342);
+    expect(rig.bus.getCounts()).toMatchObject({ active: 50, scheduled: 10 });
+    expect(await rig.drainQueue()).toHaveLength(50);
+    // Copy k is due k / 49.25 s after the POST and comes 500 ms early: copy 50 at 515 ms, the last (59) at 697.
+    await rig.clock.advanceBy(514);
+    expect(await rig.drainQueue()).toHaveLength(50);
+    await rig.clock.advanceBy(1);
+    expect(await rig.drainQueue()).toHaveLength(51);
+    await rig.clock.advanceBy(182);
     const seen = await rig.drainQueue();
     expect(seen.map((m) => m.body.conversationId).sort()).toEqual(chats.map((chat) => chat.conversationId).sort());
     expect(rig.bus.getCounts()).toMatchObject({ scheduled: 0 });
+  });
+
+  it('spreads from when the copies are queued, not from the request, when resolving the targets takes a while', async () => {
+    const services = await rig.services();
+    const tenantId = newTenantId();
+    const chats = await Promise.all(Array.from({ length: 60 }, async () => seedConversation(services, { tenantId, scope: 'groupChat' })));
+    // A large request's reads and row writes take a second or two; here the clock moves 1.5 s on the first read.
+    const store = services.conversationStore;
+    const get = store.get.bind(store);
+    let slow = true;
+    jest.spyOn(store, 'get').mockImplementation(async (conversationId) => {
+      if (slow) {
+        slow = false;
+        await rig.clock.advanceBy(1_500);
+      }
+      return get(conversationId);
+    });
+
+    const response = await rig.post({ targets: chats.map((chat) => ({ conversationId: chat.conversationId })), message: { text: 'late' } });
+
+    expect(response.status).toBe(202);
+    // Spread from the request, the copies due by 1.5 s (all 60) would have come in one heap.
+    expect(rig.bus.getCounts()).toMatchObject({ active: 50, scheduled: 10 });
   });
 
   it('spreads each fan-out page after the pages before it, and a repeated page is still dropped as a duplicate', async () => {

@@ -68,8 +68,13 @@ function instance(store: TenantBudgetStore, clock: FakeClock, id: string, timers
 
 /** Asks for one copy's slot, moving the clock (10 ms at a time) while the pacer waits on it. */
 async function ask(clock: FakeClock, pacer: RateSharePacer, conversationId: string): Promise<PaceAnswer> {
+  return askWithin(clock, pacer, conversationId, 1_000);
+}
+
+/** As `ask`, with the wait the copy may spend (a copy that may not wait long is rescheduled instead). */
+async function askWithin(clock: FakeClock, pacer: RateSharePacer, conversationId: string, maxWaitInMs: number): Promise<PaceAnswer> {
   let answer: PaceAnswer | undefined;
-  const asked = pacer.pace({ tenantId: 't', conversationId, now: new Date(clock.now), maxWaitInMs: 1_000 }).then((a) => (answer = a));
+  const asked = pacer.pace({ tenantId: 't', conversationId, now: new Date(clock.now), maxWaitInMs }).then((a) => (answer = a));
   for (let i = 0; answer === undefined && i < 100; i++) await clock.advance(clock.now + 10);
   return asked;
 }
@@ -243,12 +248,38 @@ describe('RateSharePacer', () => {
     const clock = new FakeClock();
     const [a, b] = [instance(store, clock, 'a'), instance(store, clock, 'b')];
     await ask(clock, a.pacer, 'x');
-    const answer = await ask(clock, b.pacer, 'y');
+    // It may wait 100 ms, and its part has room only after its renewal, 250 ms on.
+    const answer = await askWithin(clock, b.pacer, 'y', 100);
     expect(answer.kind).toBe('reschedule');
     if (answer.kind !== 'reschedule') return;
     expect(answer.returnAt.getTime() - clock.now).toBeLessThanOrEqual(500);
     expect(answer.until.getTime()).toBe(answer.returnAt.getTime());
     // Its gate refuses as well: nothing leaves on a part with no room.
     expect(b.pacer.depart('t', clock.now)).toEqual({ noRoomUntil: expect.any(Number) as number });
+  });
+
+  it('a copy whose part has no room yet waits for its renewal when it is near, and is sent from this instance', async () => {
+    const store = new MemoryBudgetStore();
+    const clock = new FakeClock();
+    const [a, b] = [instance(store, clock, 'a'), instance(store, clock, 'b')];
+    await ask(clock, a.pacer, 'x');
+    const asked = clock.now;
+
+    const answer = await askWithin(clock, b.pacer, 'y', 1_000);
+
+    // The first instance held the whole limit; both renew their first parts 250 ms on, and it is shared then.
+    expect(answer.kind).toBe('sendAfter');
+    expect(clock.now - asked).toBeGreaterThanOrEqual(250);
+    expect(b.pacer.rateAt('t', clock.now)).toBeGreaterThan(0);
+  });
+
+  it('a request the gate refuses while its part is being leased is told to ask again within a round trip', async () => {
+    const clock = new FakeClock();
+    const { pacer } = instance(new MemoryBudgetStore(), clock, 'a');
+    // No part yet: the gate starts the lease and refuses until it is in.
+    expect(pacer.depart('t', clock.now)).toEqual({ noRoomUntil: clock.now + 25 });
+    await clock.advance(clock.now + 50);
+    const gate = pacer.depart('t', clock.now);
+    expect('at' in gate && gate.at).toBe(clock.now);
   });
 });

@@ -275,6 +275,42 @@ describe('send: pacing', () => {
     expect(landings[0]).toBeGreaterThanOrEqual(departures[0]! + 90);
   });
 
+  it('a gate refusal that lifts within a second is waited out; one that does not sends the copy back to the queue', async () => {
+    const refuseFor = async (refusals: number[]): Promise<ReturnType<typeof setUp>> => {
+      let asked = 0;
+      const pacer: DeliveryPacer = {
+        pace: async () => Promise.resolve({ kind: 'sendAfter', delayInMs: 0, release: () => undefined }),
+        coolDownTenant: async () => Promise.resolve(),
+        tenantCoolDownUntil: () => Number.NEGATIVE_INFINITY,
+        // Refuses for each given wait in turn (a part being leased), then lets the request go.
+        depart: (_tenantId, now) => {
+          const wait = refusals[asked++];
+          return wait === undefined ? { at: now, landed: () => undefined } : { noRoomUntil: now + wait };
+        },
+      };
+      const env = setUp({
+        pacer,
+        sleep: async (ms) => {
+          env.sleeps.push(ms);
+          env.clock.advance(ms);
+          return Promise.resolve();
+        },
+      });
+      await env.process(withDelivery(env));
+      return env;
+    };
+
+    const lifted = await refuseFor([25, 25, 300]);
+    expect(lifted.sleeps).toEqual([25, 25, 300]);
+    expect(lifted.connector.calls).toHaveLength(1);
+    expect(lifted.queue.enqueued).toEqual([]);
+
+    const stuck = await refuseFor([25, 1_500]);
+    expect(stuck.connector.calls).toHaveLength(0);
+    expect(stuck.queue.enqueued).toHaveLength(1);
+    expect(stuck.queue.enqueued[0]!.body).toMatchObject({ deferral: 1 });
+  });
+
   it('a 429 heard while a request waits for its departure holds it back: the copy is rescheduled, Teams is not asked', async () => {
     const until = new Date(Date.parse('2030-01-01T00:00:05.000Z'));
     let coolDownUntil = Number.NEGATIVE_INFINITY;

@@ -29,6 +29,18 @@ describe('spreading a batch of sends over the tenant budget', () => {
     expect(offsets(spreadSends(batch, undefined, now)).every((offset) => offset === undefined)).toBe(true);
   });
 
+  it('sends a tenant’s first window at once however short the lead: the first window’s burst shapes every later one', () => {
+    const batch = Array.from({ length: 60 }, (_, k) => send(`c${k}`, k < 55 ? 't1' : 't2'));
+
+    const at = offsets(spreadSends(batch, { perTenantPerSecond: 50, leadInMs: 0, atOnce: 50 }, now));
+
+    expect(at.slice(0, 50).every((offset) => offset === undefined)).toBe(true);
+    expect(at.slice(50, 55)).toEqual([1_000, 1_020, 1_040, 1_060, 1_080]);
+    // Another tenant's copies have their own first window.
+    expect(at.slice(55).every((offset) => offset === undefined)).toBe(true);
+    expect(sendSpreadFor({ perTenantRequestsPerSecond: 50 }).atOnce).toBe(50);
+  });
+
   it('counts each tenant on its own, so two tenants’ broadcasts run side by side', () => {
     const batch = Array.from({ length: 120 }, (_, k) => send(`c${k}`, k % 2 === 0 ? 't1' : 't2'));
 

@@ -188,7 +188,10 @@ export class RateSharePacer implements DeliveryPacer {
     const noRoomUntil = (at: number): NoRoom => ({ noRoomUntil: claimed === undefined ? Math.min(at, now + this.starvedReturnInMs) : now + leaseWaitInMs });
     if (rise === undefined || rise.at - now > maxGateWaitInMs) return noRoomUntil(rise?.at ?? Number.POSITIVE_INFINITY);
     // Never past the part's end: its requests count after it only for as long as the others allow (tenantRateShares.ts).
-    const departure = this.departures.depart(tenantId, now, rise.rate, { from: rise.at, latest: Math.min(now + maxGateWaitInMs, held.until - 1) });
+    // Under a lease's claim only now: booked a window on under the claim, a request would keep that late departure
+    // after the new part came in, a few ms later (the last of a window's fifty, and of every window after it).
+    const latest = claimed === undefined ? Math.min(now + maxGateWaitInMs, held.until - 1) : now;
+    const departure = this.departures.depart(tenantId, now, rise.rate, { from: rise.at, latest });
     return departure ?? noRoomUntil(Number.POSITIVE_INFINITY);
   }
 

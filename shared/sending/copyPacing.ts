@@ -107,7 +107,9 @@ async function throughGate(runtime: SenderRuntime, ctx: AttemptContext, tenantId
     const now = runtime.now().getTime();
     const gate = runtime.pacer.depart(tenantId, now);
     if ('noRoomUntil' in gate) {
-      if (gate.noRoomUntil - start > maxGateHoldInMs) return gate;
+      // Given up on, the copy stays away a while: back every few ms while a lease drags on (a machine under load),
+      // copies kept it under load.
+      if (gate.noRoomUntil - start > maxGateHoldInMs) return { noRoomUntil: Math.max(gate.noRoomUntil, now + minGateReturnInMs) };
       await runtime.sleep(Math.max(1, gate.noRoomUntil - now));
       if (runtime.pacer.tenantCoolDownUntil(tenantId) > runtime.now().getTime()) return 'coolingDown';
       continue;
@@ -126,6 +128,8 @@ async function throughGate(runtime: SenderRuntime, ctx: AttemptContext, tenantId
 
 /** The longest a request waits at the departure gate for a refusal to lift before its copy goes back to the queue. */
 const maxGateHoldInMs = 1_000;
+/** A copy the gate turned away comes back no sooner than this. */
+const minGateReturnInMs = 500;
 
 /** Books the copy's slot and waits for it when it is near; a SendResult when the copy was rescheduled instead. */
 export async function paceCopy(runtime: SenderRuntime, ctx: AttemptContext, paceKey: string): Promise<SendResult | undefined> {

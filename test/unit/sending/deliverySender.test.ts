@@ -309,6 +309,12 @@ describe('send: pacing', () => {
     expect(stuck.connector.calls).toHaveLength(0);
     expect(stuck.queue.enqueued).toHaveLength(1);
     expect(stuck.queue.enqueued[0]!.body).toMatchObject({ deferral: 1 });
+
+    // Refused again and again for a second (a lease that drags on): back in half a second, not in 25 ms.
+    const dragging = await refuseFor(Array.from({ length: 60 }, () => 25));
+    const gaveUpAt = dragging.clock.now().getTime();
+    expect(dragging.connector.calls).toHaveLength(0);
+    expect(dragging.queue.enqueued[0]!.notBefore!.getTime() - gaveUpAt).toBe(500);
   });
 
   it('a 429 heard while a request waits for its departure holds it back: the copy is rescheduled, Teams is not asked', async () => {

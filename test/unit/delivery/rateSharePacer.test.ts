@@ -273,6 +273,36 @@ describe('RateSharePacer', () => {
     expect(b.pacer.rateAt('t', clock.now)).toBeGreaterThan(0);
   });
 
+  it('while a renewal is under way, a request beyond what the lease claims is refused for 25 ms, not booked ahead under the claim', async () => {
+    const store = new MemoryBudgetStore();
+    const clock = new FakeClock();
+    const { pacer } = instance(store, clock, 'a');
+    expect((await ask(clock, pacer, 'x')).kind).toBe('sendAfter');
+    // Past the first renewal (250 ms), three requests leave; the next renewal then waits on the table (a slow write).
+    await clock.advance(clock.now + 300);
+    const left = clock.now;
+    for (let n = 0; n < 3; n++) {
+      const gate = pacer.depart('t', left);
+      if (!('at' in gate)) throw new Error('the part had room');
+      gate.landed(left);
+    }
+    let finishWrite: (() => void) | undefined;
+    const write = store.write.bind(store);
+    jest.spyOn(store, 'write').mockImplementation(async (...args) => {
+      await new Promise<void>((resolve) => (finishWrite = resolve));
+      return write(...args);
+    });
+    for (let i = 0; finishWrite === undefined && i < 300; i++) await clock.advance(clock.now + 10);
+    // Under the claim of three, a fourth would have room when the first three age out, 1,005 ms after they left.
+    await clock.advance(Math.max(clock.now, left + 960));
+    expect(finishWrite).toBeDefined();
+
+    expect(pacer.depart('t', clock.now)).toEqual({ noRoomUntil: clock.now + 25 });
+    finishWrite?.();
+    await clock.advance(clock.now + 25);
+    expect(pacer.depart('t', clock.now)).toMatchObject({ at: clock.now });
+  });
+
   it('a request the gate refuses while its part is being leased is told to ask again within a round trip', async () => {
     const clock = new FakeClock();
     const { pacer } = instance(new MemoryBudgetStore(), clock, 'a');

@@ -41,8 +41,8 @@ export interface DeliveryPacer {
    * the next window's. Each request counts from its answer, by which time it has arrived, and this process's
    * requests are held per departureWindowInMs on those times: to the tenant's limit when each process paces
    * alone, to this instance's rate share when the budget is shared (the shares add up to the limit). A
-   * `NoRoom` answer: the request must not leave (its instance's share has no room for it soon); the copy comes
-   * back at `noRoomUntil`.
+   * `NoRoom` answer: the request must not leave before `noRoomUntil` (its instance's share has no room for it,
+   * or is being leased); the caller asks again then, or sends the copy back to the queue when that is far.
    */
   depart(tenantId: string, now: number): Departure | NoRoom;
 }

@@ -1,4 +1,5 @@
 import { type NoRoom, type PaceAnswer, sendLatenessToleranceInMs } from '../delivery/deliveryPacer';
+import { type Departure } from '../delivery/tenantBookings';
 import { type AttemptContext } from './copyAttempt';
 import { type SenderRuntime } from './senderDependencies';
 import { completed, type SendResult } from './sendResult';
@@ -97,32 +98,37 @@ export async function waitForSlot(runtime: SenderRuntime, ctx: AttemptContext, p
 /**
  * Holds the request until its departure keeps the tenant's limit as requests actually reach Teams
  * (DeliveryPacer.depart): `go`, or `coolingDown` when the tenant went into a cool-down meanwhile, or the
- * gate's refusal (then it must not leave). A refusal that lifts within maxGateHoldInMs (a part being renewed)
- * is waited out here: a copy sent back loads the queue and lands on any instance, whose part may be as full,
- * and under load that churn fed on itself (slower leases, more refusals).
+ * gate's refusal (then it must not leave).
  */
 async function throughGate(runtime: SenderRuntime, ctx: AttemptContext, tenantId: string): Promise<'go' | 'coolingDown' | NoRoom> {
+  const gate = await departureOrRefusal(runtime, tenantId);
+  if (gate === 'coolingDown' || 'noRoomUntil' in gate) return gate;
+  ctx.departure = gate;
+  const delayInMs = gate.at - runtime.now().getTime();
+  if (delayInMs <= 0) return 'go';
+  await runtime.sleep(delayInMs);
+  if (runtime.pacer.tenantCoolDownUntil(tenantId) <= runtime.now().getTime()) return 'go';
+  // It does not leave: its booking stops waiting for an answer (and ages out from now).
+  gate.landed(runtime.now().getTime());
+  ctx.departure = undefined;
+  return 'coolingDown';
+}
+
+/**
+ * The gate's departure, waiting out a refusal that lifts within maxGateHoldInMs (a part being renewed): a copy
+ * sent back loads the queue and lands on any instance, whose part may be as full, and under load that churn fed
+ * on itself (slower leases, more refusals). A refusal given up on keeps the copy away minGateReturnInMs at least:
+ * copies back every 25 ms while a lease dragged on stalled four instances for a minute.
+ */
+async function departureOrRefusal(runtime: SenderRuntime, tenantId: string): Promise<Departure | NoRoom | 'coolingDown'> {
   const start = runtime.now().getTime();
   for (;;) {
     const now = runtime.now().getTime();
     const gate = runtime.pacer.depart(tenantId, now);
-    if ('noRoomUntil' in gate) {
-      // Given up on, the copy stays away a while: back every few ms while a lease drags on (a machine under load),
-      // copies kept it under load.
-      if (gate.noRoomUntil - start > maxGateHoldInMs) return { noRoomUntil: Math.max(gate.noRoomUntil, now + minGateReturnInMs) };
-      await runtime.sleep(Math.max(1, gate.noRoomUntil - now));
-      if (runtime.pacer.tenantCoolDownUntil(tenantId) > runtime.now().getTime()) return 'coolingDown';
-      continue;
-    }
-    ctx.departure = gate;
-    const delayInMs = gate.at - now;
-    if (delayInMs <= 0) return 'go';
-    await runtime.sleep(delayInMs);
-    if (runtime.pacer.tenantCoolDownUntil(tenantId) <= runtime.now().getTime()) return 'go';
-    // It does not leave: its booking stops waiting for an answer (and ages out from now).
-    gate.landed(runtime.now().getTime());
-    ctx.departure = undefined;
-    return 'coolingDown';
+    if (!('noRoomUntil' in gate)) return gate;
+    if (gate.noRoomUntil - start > maxGateHoldInMs) return { noRoomUntil: Math.max(gate.noRoomUntil, now + minGateReturnInMs) };
+    await runtime.sleep(Math.max(1, gate.noRoomUntil - now));
+    if (runtime.pacer.tenantCoolDownUntil(tenantId) > runtime.now().getTime()) return 'coolingDown';
   }
 }
 

@@ -14,11 +14,16 @@ beforeEach(() => {
 });
 afterEach(async () => rig.close());
 
+/** `count` group chats of one new tenant, stored. */
+async function seedChats(count: number): Promise<{ conversationId: string }[]> {
+  const services = await rig.services();
+  const tenantId = newTenantId();
+  return Promise.all(Array.from({ length: count }, async () => seedConversation(services, { tenantId, scope: 'groupChat' })));
+}
+
 describe('spreading a tenant’s sends on the queue', () => {
   it('queues a tenant’s first 50 copies of a 60-conversation POST at once and the rest at 49.25 a second, each once', async () => {
-    const services = await rig.services();
-    const tenantId = newTenantId();
-    const chats = await Promise.all(Array.from({ length: 60 }, async () => seedConversation(services, { tenantId, scope: 'groupChat' })));
+    const chats = await seedChats(60);
 
     const response = await rig.post({ targets: chats.map((chat) => ({ conversationId: chat.conversationId })), message: { text: 'spread' } });
 
@@ -38,8 +43,7 @@ describe('spreading a tenant’s sends on the queue', () => {
 
   it('spreads from when the copies are queued, not from the request, when resolving the targets takes a while', async () => {
     const services = await rig.services();
-    const tenantId = newTenantId();
-    const chats = await Promise.all(Array.from({ length: 60 }, async () => seedConversation(services, { tenantId, scope: 'groupChat' })));
+    const chats = await seedChats(60);
     // A large request's reads and row writes take a second or two; here the clock moves 1.5 s on the first read.
     const store = services.conversationStore;
     const get = store.get.bind(store);

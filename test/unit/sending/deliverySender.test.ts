@@ -51,6 +51,29 @@ function setUp(overrides: Partial<DeliverySenderDependencies> = {}) {
   return { clock, conversations, deliveries, connector, queue, sleeps, localPacer, deps, sender, process: async (body: unknown) => sender.process(received(body)) };
 }
 
+/** Sleeps move the clock (and are recorded), so waits at the departure gate take time. */
+function setUpOnClock(pacer: DeliveryPacer) {
+  const env = setUp({
+    pacer,
+    sleep: async (ms) => {
+      env.sleeps.push(ms);
+      env.clock.advance(ms);
+      return Promise.resolve();
+    },
+  });
+  return env;
+}
+
+/** A pacer whose slot is always now, with the departure gate given. */
+function slotNowPacer(depart: DeliveryPacer['depart']): DeliveryPacer {
+  return {
+    pace: async () => Promise.resolve({ kind: 'sendAfter', delayInMs: 0, release: () => undefined }),
+    coolDownTenant: async () => Promise.resolve(),
+    tenantCoolDownUntil: () => Number.NEGATIVE_INFINITY,
+    depart,
+  };
+}
+
 /** A stored conversation and its queued delivery row. */
 function withDelivery(env: ReturnType<typeof setUp>, message: DeliveryMessage = sendMessage()) {
   env.conversations.put(conversation(message.conversationId ?? 'a:conv-1'));
@@ -249,23 +272,12 @@ describe('send: pacing', () => {
   it('after its slot, a request waits for the departure the pacer gives it, and reports when Teams answered it', async () => {
     const departures: number[] = [];
     const landings: number[] = [];
-    const pacer: DeliveryPacer = {
-      pace: async () => Promise.resolve({ kind: 'sendAfter', delayInMs: 0, release: () => undefined }),
-      coolDownTenant: async () => Promise.resolve(),
-      tenantCoolDownUntil: () => Number.NEGATIVE_INFINITY,
-      depart: (_tenantId, now) => {
+    const env = setUpOnClock(
+      slotNowPacer((_tenantId, now) => {
         departures.push(now);
         return { at: now + 90, landed: (at) => landings.push(at) };
-      },
-    };
-    const env = setUp({
-      pacer,
-      sleep: async (ms) => {
-        env.sleeps.push(ms);
-        env.clock.advance(ms);
-        return Promise.resolve();
-      },
-    });
+      }),
+    );
     await env.process(withDelivery(env));
     expect(departures).toHaveLength(1);
     expect(env.sleeps).toEqual([90]);
@@ -276,26 +288,15 @@ describe('send: pacing', () => {
   });
 
   it('a gate refusal that lifts within a second is waited out; one that does not sends the copy back to the queue', async () => {
-    const refuseFor = async (refusals: number[]): Promise<ReturnType<typeof setUp>> => {
+    const refuseFor = async (refusals: number[]): Promise<ReturnType<typeof setUpOnClock>> => {
       let asked = 0;
-      const pacer: DeliveryPacer = {
-        pace: async () => Promise.resolve({ kind: 'sendAfter', delayInMs: 0, release: () => undefined }),
-        coolDownTenant: async () => Promise.resolve(),
-        tenantCoolDownUntil: () => Number.NEGATIVE_INFINITY,
-        // Refuses for each given wait in turn (a part being leased), then lets the request go.
-        depart: (_tenantId, now) => {
+      // Refuses for each given wait in turn (a part being leased), then lets the request go.
+      const env = setUpOnClock(
+        slotNowPacer((_tenantId, now) => {
           const wait = refusals[asked++];
           return wait === undefined ? { at: now, landed: () => undefined } : { noRoomUntil: now + wait };
-        },
-      };
-      const env = setUp({
-        pacer,
-        sleep: async (ms) => {
-          env.sleeps.push(ms);
-          env.clock.advance(ms);
-          return Promise.resolve();
-        },
-      });
+        }),
+      );
       await env.process(withDelivery(env));
       return env;
     };

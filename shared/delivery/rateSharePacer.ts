@@ -6,7 +6,7 @@ import { SendPacer } from './sendPacer';
 import { type SharedTenantBudget } from './sharedTenantBudget';
 import { type RateLimit } from './slidingWindowLog';
 import { type Departure, TenantBookings } from './tenantBookings';
-import { nextRiseAfter, rateAt, type RateShare } from './tenantRateShares';
+import { nextRiseAfter, peakRate, rateAt, type RateShare } from './tenantRateShares';
 
 /**
  * Pacing shared by every instance (`PerTenantBudget=shared`, the default), by rate shares: this instance leases
@@ -63,8 +63,18 @@ const maxGateWaitInMs = 1_000;
 const maxStarvedWaitInMs = 750;
 /** A request the departure gate refuses while its part is being leased asks again this soon. */
 const leaseWaitInMs = 25;
-/** The tenant's sends go in groups of at most this many per 50 ms, not as one burst per window. */
+/**
+ * The tenant's sends go in groups per 50 ms, not as one burst per window: of at least 5, and at most a fifth of
+ * the part (groupLimit), so a full part's first window leaves within 250 ms. Teams' windows slide, so every later
+ * window of a broadcast keeps the first one's shape: with groups of 5 the first fifty took 450 ms at least, and
+ * the whole broadcast as much longer.
+ */
 const group: RateLimit = { limit: 5, windowInMs: 50 };
+const groupsPerWindow = 5;
+
+function groupLimit(rate: number): number {
+  return Math.max(group.limit, Math.floor(rate / groupsPerWindow));
+}
 
 export class RateSharePacer implements DeliveryPacer {
   readonly local: SendPacer;
@@ -101,7 +111,7 @@ export class RateSharePacer implements DeliveryPacer {
         const rate = this.rateAt(tenantId, at);
         return [
           { limit: rate, windowInMs: departureWindowInMs },
-          { limit: Math.min(rate, group.limit), windowInMs: group.windowInMs },
+          { limit: Math.min(rate, groupLimit(rate)), windowInMs: group.windowInMs },
         ];
       },
     });
@@ -250,13 +260,18 @@ export class RateSharePacer implements DeliveryPacer {
       const previous = this.shares.get(tenantId);
       this.claimed.set(tenantId, footprint.count);
       const first = previous === undefined || now >= previous.until;
-      const renewInMs = first ? firstRenewalInMs : this.renewalInterval(tenantId, now);
+      // The row records how long the part is valid before its size is known: sized by the part held until now.
+      const renewInMs = first ? firstRenewalInMs : this.renewalInterval(rateAt(previous, now));
       const { share, fair } = await this.options.budget.leaseShare(tenantId, { want, footprint, validForInMs: renewInMs + renewalSlackInMs });
       this.shares.set(tenantId, share);
       // A part far below its fair share (others still hold more, as instances start together) is renewed as soon
       // as a first part would be: the others give theirs up at their own renewals.
       const starved = rateAt(share, this.options.now()) < fair / 2;
-      this.leases.set(tenantId, { at: now, due: now + (starved ? Math.min(renewInMs, firstRenewalInMs) : renewInMs) });
+      // Renewed as often as the new part's size asks (within its validity): a part that grew from little to much,
+      // as one instance's does while the others start, is shared out again within a second, not after 2.5 s of
+      // the others waiting for room it holds.
+      const sizedInMs = Math.min(renewInMs, this.renewalInterval(peakRate(share)));
+      this.leases.set(tenantId, { at: now, due: now + (starved ? Math.min(sizedInMs, firstRenewalInMs) : sizedInMs) });
       this.options.onLease?.();
       this.watch(tenantId);
       return share;
@@ -273,9 +288,8 @@ export class RateSharePacer implements DeliveryPacer {
    * Every renewEveryInMs at full rate; a smaller part less often, about every sendsPerRenewal of its requests (up
    * to longestRenewal × renewEveryInMs).
    */
-  private renewalInterval(tenantId: string, now: number): number {
-    const rate = Math.max(1, this.rateAt(tenantId, now));
-    return Math.min(longestRenewal * this.renewEveryInMs, Math.max(this.renewEveryInMs, Math.round((sendsPerRenewal * departureWindowInMs) / rate)));
+  private renewalInterval(rate: number): number {
+    return Math.min(longestRenewal * this.renewEveryInMs, Math.max(this.renewEveryInMs, Math.round((sendsPerRenewal * departureWindowInMs) / Math.max(1, rate))));
   }
 
   /** Requests per window this instance could use for the tenant: its demand with headroom. */

@@ -51,7 +51,8 @@ interface PacedKey {
 }
 
 const defaultMaxTracked = 50_000;
-const defaultSafetyMarginInMs = 100;
+/** How much longer than Teams' windows a conversation's windows are kept (arrival jitter, a send that leaves late). */
+export const defaultSafetyMarginInMs = 100;
 
 export class SendPacer {
   private readonly conversationLimits: readonly RateLimit[];

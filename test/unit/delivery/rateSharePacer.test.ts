@@ -303,6 +303,42 @@ describe('RateSharePacer', () => {
     expect(pacer.depart('t', clock.now)).toMatchObject({ at: clock.now });
   });
 
+  it("a full part's first window leaves within 250 ms, in groups of a fifth of the part per 50 ms", async () => {
+    const clock = new FakeClock();
+    const { pacer } = instance(new MemoryBudgetStore(), clock, 'a');
+    const asked = clock.now;
+    const answers = Array.from({ length: 50 }, (_, n) => pacer.pace({ tenantId: 't', conversationId: `c-${n}`, now: new Date(asked), maxWaitInMs: 1_000 }));
+    await clock.advance(asked + 50);
+    const slots = (await Promise.all(answers)).map((answer) => {
+      if (answer.kind !== 'sendAfter') throw new Error('a copy of the first window was sent back');
+      return clock.now + answer.delayInMs;
+    });
+    // Teams' windows slide: every later window of the broadcast keeps this one's shape (in groups of 5, 450 ms).
+    expect(Math.max(...slots) - Math.min(...slots)).toBeLessThan(250);
+    expect(mostInAnyWindow(slots, 50)).toBeLessThanOrEqual(10);
+  });
+
+  it('a part that grew from little to much is renewed within a second, not when the small part would have been', async () => {
+    const store = new MemoryBudgetStore();
+    const clock = new FakeClock();
+    const [a, b] = [instance(store, clock, 'a'), instance(store, clock, 'b')];
+    const leasesOfA: { at: number; rate: number }[] = [];
+    // For 3 s b has copies all the time and a few; then b falls quiet (it gives its part back) and a is busy.
+    for (let t = 0; t < 9_000; t += 10) {
+      if (t < 3_000 && t % 20 === 0) void b.pacer.pace({ tenantId: 't', conversationId: `b-${t}`, now: new Date(clock.now), maxWaitInMs: 1_000 });
+      if (t % (t < 3_000 ? 250 : 20) === 0) void a.pacer.pace({ tenantId: 't', conversationId: `a-${t}`, now: new Date(clock.now), maxWaitInMs: 1_000 });
+      const before = a.budget.counters.leases;
+      await clock.advance(clock.now + 10);
+      if (a.budget.counters.leases > before) leasesOfA.push({ at: clock.now, rate: a.pacer.rateAt('t', clock.now + 1_000) });
+    }
+    const grown = leasesOfA.findIndex((lease, i) => i > 0 && lease.rate >= 40 && (leasesOfA[i - 1]?.rate ?? 0) <= 12);
+    expect(grown).toBeGreaterThan(0);
+    const next = leasesOfA[grown + 1];
+    expect(next).toBeDefined();
+    // A small part is renewed every 2.5 s (two Table operations for the few requests it carries); a large one every second.
+    expect((next?.at ?? Number.POSITIVE_INFINITY) - (leasesOfA[grown]?.at ?? 0)).toBeLessThanOrEqual(1_300);
+  });
+
   it('a request the gate refuses while its part is being leased is told to ask again within a round trip', async () => {
     const clock = new FakeClock();
     const { pacer } = instance(new MemoryBudgetStore(), clock, 'a');

@@ -396,6 +396,23 @@ describe('send: pacing', () => {
     expect(env.queue.enqueued).toEqual([]);
   });
 
+  it('a send that wakes a little late (the reads before it ran long) leaves on its slot, not booked again: the departure gate holds the tenant', async () => {
+    const env = setUp({
+      sleep: async (ms) => {
+        env.sleeps.push(ms);
+        env.clock.advance(ms + 60);
+        return Promise.resolve();
+      },
+    });
+    env.localPacer.coolDownTenant(tenantId, 800, env.clock.now());
+    const reserve = jest.spyOn(env.localPacer, 'reserve');
+    await env.process(withDelivery(env));
+    expect(env.sleeps).toEqual([800]);
+    expect(reserve).toHaveBeenCalledTimes(1);
+    expect(env.connector.calls).toHaveLength(1);
+    expect(env.queue.enqueued).toEqual([]);
+  });
+
   it('a late send with no near slot left goes on its late slot rather than to the back of the queue (it would starve)', async () => {
     const sleeps: number[] = [];
     let conversationId = '';

@@ -142,7 +142,12 @@ export function leaseRateShare(
   const want = Math.max(0, request.want);
   const wants = new Map(others.filter(([, share]) => share.until > now).map(([id, share]) => [id, share.want]));
   wants.set(request.instance, want);
-  const fair = fairParts(limit, wants).get(request.instance) ?? 0;
+  // A lone instance may use the whole limit, but not with its first part: instances starting on one broadcast
+  // lease within milliseconds of each other, and the first of them would hold the whole limit (counting a window
+  // after it ends) while it has a quarter of the copies; the others then sent nothing for a second and a half.
+  const held = shares[request.instance];
+  const starting = held === undefined || held.until <= now;
+  const fair = wants.size === 1 && starting ? Math.min(Math.floor(limit), Math.ceil(want)) : (fairParts(limit, wants).get(request.instance) ?? 0);
   const until = now + (request.validForInMs ?? policy.shareTtlInMs);
   // Others' parts may still grow (capacity freed later was granted to them ahead), so this part's rate at each
   // change point is the least free capacity from there until it stops counting (a window after `until`).

@@ -79,6 +79,13 @@ async function askWithin(clock: FakeClock, pacer: RateSharePacer, conversationId
   return asked;
 }
 
+/** Copies at once (a broadcast's first window): the instance's first part is sized by its demand, so this takes the whole limit. */
+async function burst(clock: FakeClock, pacer: RateSharePacer, copies = 50): Promise<PaceAnswer[]> {
+  const asked = Array.from({ length: copies }, (_, n) => pacer.pace({ tenantId: 't', conversationId: `burst-${n}`, now: new Date(clock.now), maxWaitInMs: 1_000 }));
+  await clock.advance(clock.now + 50);
+  return Promise.all(asked);
+}
+
 function mostInAnyWindow(times: readonly number[], windowInMs: number): number {
   const sorted = [...times].sort((a, b) => a - b);
   let most = 0;
@@ -202,8 +209,9 @@ describe('RateSharePacer', () => {
     const aTimers = new FakeClock();
     aTimers.now = clock.now;
     const [a, b] = [instance(store, clock, 'a', aTimers), instance(store, clock, 'b')];
-    // a takes the whole limit alone (its lease gathers for 30 ms on its own timers); then it dies: nothing of it runs again.
-    const leased = a.pacer.pace({ tenantId: 't', conversationId: 'x', now: new Date(clock.now), maxWaitInMs: 1_000 });
+    // a takes the whole limit alone, fifty copies at once (its lease gathers for 30 ms on its own timers); then it
+    // dies: nothing of it runs again.
+    const leased = Promise.all(Array.from({ length: 50 }, (_, n) => a.pacer.pace({ tenantId: 't', conversationId: `x-${n}`, now: new Date(clock.now), maxWaitInMs: 1_000 })));
     await aTimers.advance(aTimers.now + 30);
     clock.now = aTimers.now;
     await leased;
@@ -213,7 +221,7 @@ describe('RateSharePacer', () => {
     expect((await ask(clock, b.pacer, 'y')).kind).toBe('reschedule');
     // a's first part was valid for 500 ms (renewed after 250 ms, plus 250): then one window and the lag, and b's renewal.
     await clock.advance(diedAt + 500 + policy.shares.windowInMs + policy.shares.arrivalLagInMs + 1_000);
-    expect((await ask(clock, b.pacer, 'z')).kind).toBe('sendAfter');
+    expect((await burst(clock, b.pacer)).every((answer) => answer.kind === 'sendAfter')).toBe(true);
     expect(b.pacer.rateAt('t', clock.now)).toBe(50);
   });
 
@@ -247,7 +255,7 @@ describe('RateSharePacer', () => {
     const store = new MemoryBudgetStore();
     const clock = new FakeClock();
     const [a, b] = [instance(store, clock, 'a'), instance(store, clock, 'b')];
-    await ask(clock, a.pacer, 'x');
+    await burst(clock, a.pacer);
     // It may wait 100 ms, and its part has room only after its renewal, 250 ms on.
     const answer = await askWithin(clock, b.pacer, 'y', 100);
     expect(answer.kind).toBe('reschedule');
@@ -262,7 +270,7 @@ describe('RateSharePacer', () => {
     const store = new MemoryBudgetStore();
     const clock = new FakeClock();
     const [a, b] = [instance(store, clock, 'a'), instance(store, clock, 'b')];
-    await ask(clock, a.pacer, 'x');
+    await burst(clock, a.pacer);
     const asked = clock.now;
 
     const answer = await askWithin(clock, b.pacer, 'y', 1_000);

@@ -39,10 +39,20 @@ describe('fairParts', () => {
 });
 
 describe('leaseRateShare', () => {
-  it('gives a lone instance the whole limit at once', () => {
-    const { share } = leaseRateShare({}, 50, policy, t0, { instance: 'a', want: 10, footprint: idle });
-    expect(share.steps).toEqual([[t0, 50]]);
-    expect(share.until).toBe(t0 + policy.shareTtlInMs);
+  it('gives a lone instance what it wants with its first part, and the whole limit once it renews alone', () => {
+    const first = leaseRateShare({}, 50, policy, t0, { instance: 'a', want: 10, footprint: idle });
+    expect(first.share.steps).toEqual([[t0, 10]]);
+    expect(first.share.until).toBe(t0 + policy.shareTtlInMs);
+    const renewed = leaseRateShare(first.shares, 50, policy, t0 + 250, { instance: 'a', want: 10, footprint: { count: 3, countsUntil: t0 + 1_255 } });
+    expect(renewed.share.steps).toEqual([[t0 + 250, 50]]);
+  });
+
+  it('lets instances starting on one broadcast a few ms apart all send at once: the first does not take the whole limit', () => {
+    const a = leaseRateShare({}, 50, policy, t0, { instance: 'a', want: 14, footprint: idle });
+    const b = leaseRateShare(a.shares, 50, policy, t0 + 5, { instance: 'b', want: 14, footprint: idle });
+    const c = leaseRateShare(b.shares, 50, policy, t0 + 10, { instance: 'c', want: 50, footprint: idle });
+    expect([rateAt(a.share, t0 + 10), rateAt(b.share, t0 + 10), rateAt(c.share, t0 + 10)]).toEqual([14, 14, 22]);
+    expect(peakOccupancy(c.shares, t0 + 10)).toBeLessThanOrEqual(50);
   });
 
   it('gives a newcomer nothing while another part fills the limit, and its fair part from when that part stops counting', () => {
@@ -72,7 +82,7 @@ describe('leaseRateShare', () => {
     expect(countsAt(a.share, t0 + 2_000, policy)).toBe(true);
     const later = t0 + policy.shareTtlInMs + policy.windowInMs + policy.arrivalLagInMs;
     expect(countsAt(a.share, later, policy)).toBe(false);
-    const b = leaseRateShare(a.shares, 50, policy, later, { instance: 'b', want: 5, footprint: idle });
+    const b = leaseRateShare(a.shares, 50, policy, later, { instance: 'b', want: 50, footprint: idle });
     expect(Object.keys(b.shares)).toEqual(['b']);
     expect(rateAt(b.share, later)).toBe(50);
   });

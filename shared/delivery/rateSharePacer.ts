@@ -262,7 +262,8 @@ export class RateSharePacer implements DeliveryPacer {
       const first = previous === undefined || now >= previous.until;
       // The row records how long the part is valid before its size is known: sized by the part held until now.
       const renewInMs = first ? firstRenewalInMs : this.renewalInterval(rateAt(previous, now));
-      const { share, fair } = await this.options.budget.leaseShare(tenantId, { want, footprint, validForInMs: renewInMs + renewalSlackInMs });
+      const early = now - (this.demandSince.get(tenantId) ?? now) < departureWindowInMs;
+      const { share, fair } = await this.options.budget.leaseShare(tenantId, { want, footprint, validForInMs: renewInMs + renewalSlackInMs, early });
       this.shares.set(tenantId, share);
       // A part far below its fair share (others still hold more, as instances start together) is renewed as soon
       // as a first part would be: the others give theirs up at their own renewals.

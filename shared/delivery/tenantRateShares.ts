@@ -48,6 +48,8 @@ export interface ShareRequest {
   footprint: { count: number; countsUntil: number };
   /** How long the part is valid (default: the policy's shareTtlInMs). */
   validForInMs?: number;
+  /** The want is from a demand younger than a window (a broadcast's start): no less than an even split is asked. */
+  early?: boolean;
 }
 
 /** The part's rate at t: 0 before its first step and from `until` on. */
@@ -139,8 +141,12 @@ export function leaseRateShare(
   request: ShareRequest,
 ): { shares: Record<string, RateShare>; share: RateShare; fair: number } {
   const others = Object.entries(shares).filter(([id, share]) => id !== request.instance && countsAt(share, now, policy));
-  const want = Math.max(0, request.want);
   const wants = new Map(others.filter(([, share]) => share.until > now).map(([id, share]) => [id, share.want]));
+  // A want from less than a window of demand (a broadcast's start, its copies still arriving) is a guess: among
+  // instances starting together it asks for an even split at least, so the first to see copies does not take the
+  // others' parts and hold them a window past its renewal, and the others are not renewed again and again to grow.
+  const evenSplit = Math.ceil(Math.floor(limit) / (wants.size + 1));
+  const want = Math.max(0, request.early === true && wants.size > 0 ? Math.max(request.want, evenSplit) : request.want);
   wants.set(request.instance, want);
   // A lone instance may use the whole limit, but not with its first part: instances starting on one broadcast
   // lease within milliseconds of each other, and the first of them would hold the whole limit (counting a window

@@ -55,6 +55,16 @@ describe('leaseRateShare', () => {
     expect(peakOccupancy(c.shares, t0 + 10)).toBeLessThanOrEqual(50);
   });
 
+  it('asks for an even split at least while its demand is younger than a window and others are on the row; alone, or later, as it wants', () => {
+    const a = leaseRateShare({}, 50, policy, t0, { instance: 'a', want: 6, footprint: idle, early: true });
+    expect(a.share.want).toBe(6);
+    const b = leaseRateShare(a.shares, 50, policy, t0 + 5, { instance: 'b', want: 6, footprint: idle, early: true });
+    expect(b.share.want).toBe(25);
+    const c = leaseRateShare(b.shares, 50, policy, t0 + 10, { instance: 'c', want: 6, footprint: idle });
+    expect(c.share.want).toBe(6);
+    expect(peakOccupancy(c.shares, t0 + 10)).toBeLessThanOrEqual(50);
+  });
+
   it('gives a newcomer nothing while another part fills the limit, and its fair part from when that part stops counting', () => {
     const first = leaseRateShare({}, 50, policy, t0, { instance: 'a', want: 50, footprint: idle });
     const second = leaseRateShare(first.shares, 50, policy, t0 + 100, { instance: 'b', want: 50, footprint: idle });

@@ -262,7 +262,7 @@ export class RateSharePacer implements DeliveryPacer {
       const first = previous === undefined || now >= previous.until;
       // The row records how long the part is valid before its size is known: sized by the part held until now.
       const renewInMs = first ? firstRenewalInMs : this.renewalInterval(rateAt(previous, now));
-      const early = now - (this.demandSince.get(tenantId) ?? now) < departureWindowInMs;
+      const early = this.demandAge(tenantId, now) < departureWindowInMs;
       const { share, fair } = await this.options.budget.leaseShare(tenantId, { want, footprint, validForInMs: renewInMs + renewalSlackInMs, early });
       this.shares.set(tenantId, share);
       // A part far below its fair share (others still hold more, as instances start together) is renewed as soon
@@ -301,8 +301,12 @@ export class RateSharePacer implements DeliveryPacer {
   /** Pace calls in the last window, scaled up to a whole window when the demand began less than one ago. */
   private demandPerWindow(tenantId: string, now: number): number {
     const calls = this.demand.recent(tenantId, now);
-    const since = this.demandSince.get(tenantId) ?? now;
-    return (calls * departureWindowInMs) / Math.min(departureWindowInMs, Math.max(shortestDemandInMs, now - since));
+    return (calls * departureWindowInMs) / Math.min(departureWindowInMs, Math.max(shortestDemandInMs, this.demandAge(tenantId, now)));
+  }
+
+  /** How long the tenant has had pace calls without a quiet window: younger than a window, its demand is a guess. */
+  private demandAge(tenantId: string, now: number): number {
+    return now - (this.demandSince.get(tenantId) ?? now);
   }
 
   /**

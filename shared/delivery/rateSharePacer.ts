@@ -127,20 +127,31 @@ export class RateSharePacer implements DeliveryPacer {
     const coolDownUntil = this.options.budget.coolDownUntil(tenantId);
     if (coolDownUntil > this.local.tenantCoolDownUntil(tenantId)) this.local.coolDownTenant(tenantId, coolDownUntil - start, new Date(start));
     if (heldSlotAt !== undefined) {
-      // Its own slot, booked here when it was rescheduled: booking again would take a second one. A copy the
-      // queue hands over late has lost it. One that holds no booking here (it came back to another instance, or
-      // was sent back holding nothing) goes on it only if its conversation's windows here allow.
+      // Its own slot, booked here when it was rescheduled: booking again would take a second one. One that holds
+      // no booking here (it came back to another instance, or was sent back holding nothing) goes on it only if
+      // its conversation's windows here allow.
       const waitInMs = heldSlotAt - start;
       const held = this.local.holds(conversationId, heldSlotAt);
-      const onTime = waitInMs >= -lateSlotToleranceInMs && waitInMs <= maxWaitInMs && rateAt(share, Math.max(start, heldSlotAt)) >= 1;
+      const late = waitInMs < -lateSlotToleranceInMs;
+      const onTime = !late && waitInMs <= maxWaitInMs && rateAt(share, Math.max(start, heldSlotAt)) >= 1;
       if (held && onTime) {
         return { kind: 'sendAfter', delayInMs: Math.max(0, waitInMs), release: () => this.local.release(tenantId, conversationId, heldSlotAt) };
       }
-      if (!held && onTime) {
-        // Booked by another instance (its departure gate and part hold the tenant's limit here): only its
-        // conversation's windows are booked here, from its slot on.
-        const slot = this.local.reserveConversation(conversationId, new Date(start), heldSlotAt, maxWaitInMs);
-        if (slot !== undefined) return { kind: 'sendAfter', delayInMs: Math.max(0, slot - start), release: () => this.local.release(tenantId, conversationId, slot) };
+      // A copy the queue hands over late (a busy machine) goes first, as its conversation's windows allow from
+      // now, through the departure gate, which holds the part as it leaves; its tenant booking stays where the
+      // part counted it. Booked again behind every copy booked meanwhile, it was far behind, came back within
+      // ms and was late again: under load four instances passed copies around for a minute and sent nothing.
+      if (onTime || (late && rateAt(share, start) >= 1)) {
+        // Booked by another instance when not held here (its departure gate and part hold the tenant's limit).
+        if (held) this.local.releaseConversation(conversationId, heldSlotAt);
+        const slot = this.local.reserveConversation(conversationId, new Date(start), Math.max(start, heldSlotAt), maxWaitInMs);
+        if (slot !== undefined) {
+          const release = (): void => {
+            this.local.releaseConversation(conversationId, slot);
+            if (held) this.local.releaseTenant(tenantId, heldSlotAt);
+          };
+          return { kind: 'sendAfter', delayInMs: Math.max(0, slot - start), release };
+        }
       }
       this.local.release(tenantId, conversationId, heldSlotAt);
     }
@@ -157,9 +168,10 @@ export class RateSharePacer implements DeliveryPacer {
     const release = (): void => this.local.release(tenantId, conversationId, slotAt);
     if (reservation.delayInMs <= maxWaitInMs) return { kind: 'sendAfter', delayInMs: reservation.delayInMs, release };
     if (reservation.delayInMs <= this.holdHorizonInMs) return { kind: 'reschedule', until: new Date(slotAt), returnAt: new Date(slotAt), release };
-    // Far behind this instance's part: the part grows with the demand, so the copy is paced again in a second.
+    // Far behind this instance's part: the part grows with the demand, so the copy is paced again within a
+    // second, never sooner than a copy with no room (a return within ms found the slots taken again).
     release();
-    return this.comeBack(tenantId, now + Math.min(1_000, reservation.delayInMs - this.holdHorizonInMs));
+    return this.comeBack(tenantId, now + Math.max(this.starvedReturnInMs, Math.min(1_000, reservation.delayInMs - this.holdHorizonInMs)));
   }
 
   async coolDownTenant(tenantId: string, retryAfterInMs: number, now: Date): Promise<void> {

@@ -105,7 +105,17 @@ export class SendPacer {
 
   /** Hands back a slot booked at `slotAt` (a rescheduled copy that re-reserves, or a slot the tenant budget refused). */
   release(tenantId: string, conversationId: string, slotAt: number): void {
+    this.releaseConversation(conversationId, slotAt);
+    this.releaseTenant(tenantId, slotAt);
+  }
+
+  /** Hands back the conversation's booking at `slotAt` alone (reserveConversation's, or one moved to a later slot). */
+  releaseConversation(conversationId: string, slotAt: number): void {
     this.conversations.get(conversationId)?.log.unbook(slotAt);
+  }
+
+  /** Hands back the tenant's booking at `slotAt` alone. */
+  releaseTenant(tenantId: string, slotAt: number): void {
     this.tenants.get(tenantId)?.log.unbook(slotAt);
   }
 

@@ -326,6 +326,50 @@ describe('RateSharePacer', () => {
     expect(mostInAnyWindow(slots, 50)).toBeLessThanOrEqual(10);
   });
 
+  /** A burst fills the first window; copies asked 300 ms later, allowed to wait 100 ms, are rescheduled to the next two (full) windows. */
+  async function twoWindowsAhead(clock: FakeClock, pacer: RateSharePacer): Promise<{ start: number; held: { conversationId: string; slotAt: number }[] }> {
+    const start = clock.now;
+    await burst(clock, pacer);
+    await clock.advance(start + 300);
+    const answers = await Promise.all(Array.from({ length: 100 }, async (_, n) => pacer.pace({ tenantId: 't', conversationId: `ahead-${n}`, now: new Date(clock.now), maxWaitInMs: 100 })));
+    const held = answers.map((answer, n) => {
+      if (answer.kind !== 'reschedule') throw new Error(`copy ${n} was not rescheduled to a slot`);
+      return { conversationId: `ahead-${n}`, slotAt: answer.until.getTime() };
+    });
+    return { start, held };
+  }
+
+  it('a rescheduled copy the queue hands back late (a busy machine) goes at once, not behind every copy booked after it', async () => {
+    const clock = new FakeClock();
+    const { pacer } = instance(new MemoryBudgetStore(), clock, 'a');
+    const { start, held } = await twoWindowsAhead(clock, pacer);
+    // The next two windows are booked in full (50 each), up to two seconds on.
+    expect(held.filter(({ slotAt }) => slotAt >= start + 2_000)).toHaveLength(50);
+    const late = held[0] as { conversationId: string; slotAt: number };
+    await clock.advance(late.slotAt + 300);
+
+    const answer = await pacer.pace({ tenantId: 't', conversationId: late.conversationId, now: new Date(clock.now), maxWaitInMs: 1_000, heldSlotAt: late.slotAt });
+
+    // Booked again, it would land after the full window ahead, be late again on a busy machine, and so on: under
+    // load four instances passed copies around for a minute and sent nothing. The departure gate holds the part.
+    expect(answer).toEqual({ kind: 'sendAfter', delayInMs: 0, release: expect.any(Function) as () => void });
+  });
+
+  it('a copy far behind its part comes back after half a second at least, not within a few ms', async () => {
+    const clock = new FakeClock();
+    const { pacer } = instance(new MemoryBudgetStore(), clock, 'a');
+    const { start } = await twoWindowsAhead(clock, pacer);
+    // The earliest free slot is in the fourth window, just past the two seconds a copy is held for.
+    await clock.advance(start + 990);
+
+    const asked = clock.now;
+    const answer = await askWithin(clock, pacer, 'far', 100);
+
+    expect(answer.kind).toBe('reschedule');
+    if (answer.kind !== 'reschedule') return;
+    expect(answer.returnAt.getTime() - asked).toBeGreaterThanOrEqual(500);
+  });
+
   it('a part that grew from little to much is renewed within a second, not when the small part would have been', async () => {
     const store = new MemoryBudgetStore();
     const clock = new FakeClock();

@@ -114,7 +114,7 @@ export const benchUsage = `npm run bench -- [options]
   --cpu-prof                      each gateway process writes a CPU profile to <out>/profiles/
   --scale-out-instances <list>    gateway processes per scale-out run (default 1,2,4; smoke 1,2)
   --tenant-limit <n>              Teams' per-tenant limit in the emulator and the gateway's ceiling (default 50)
-  --scale-out-largest-only        skip the largest K's extra rows (a queue and a POST each; each process pacing alone)
+  --scale-out-largest-only        skip the largest K's extra rows (a queue and a POST each; each process pacing alone; a busy host)
 ${Object.entries(numberFlags)
   .map(([flag, key]) => `  --${flag} <n>`.padEnd(34) + `default ${defaults[key]} (smoke ${smokeSizes[key]})`)
   .join('\n')}`;

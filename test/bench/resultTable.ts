@@ -248,7 +248,7 @@ function scaleOutRows(figure: NonNullable<BenchReport['figures']['scaleOut']>): 
     const operations = run.budgetOperationsPerSend === null ? '' : `, ${run.budgetOperationsPerSend.toFixed(3)} Table ops/send`;
     const split = run.sentPerProcess.length > 1 ? `, sent ${run.sentPerProcess.join('/')}` : '';
     rows.push({
-      figure: `  K = ${run.instances}, ${run.budget === 'shared' ? 'shared tenant budget' : 'each process pacing alone'}, ${run.queue === 'shared' ? 'one queue' : 'a queue and a POST each'}`,
+      figure: `  K = ${run.instances}, ${run.budget === 'shared' ? 'shared tenant budget' : 'each process pacing alone'}, ${run.queue === 'shared' ? 'one queue' : 'a queue and a POST each'}${run.busyProcesses > 0 ? `, ${run.busyProcesses} busy processes` : ''}`,
       ours: `${run.delivered} of ${run.deliveriesExpected}, ${seconds(run.sendingSpanInMs)}${share(run.fractionOfCeiling)}`,
       baseline: `${run.throttled} × 429, ${run.duplicates} dup.`,
       ratio: dash,

@@ -175,7 +175,7 @@ async function runStackFigures(options: BenchOptions, report: BenchReport, logDi
     if (wants('scaleout') && seeds?.oneTenant !== undefined) {
       const { oneTenant, warmUp } = seeds;
       report.figures.scaleOut = await measured(async () =>
-        runScaleOutBenchmark(stack, oneTenant, warmUp, limits, { instanceCounts: options.scaleOutInstances, extraRows: options.scaleOutExtraRows, gatewayEnv: options.gatewayEnv }, log),
+        runScaleOutBenchmark(stack, oneTenant, warmUp, limits, { instanceCounts: options.scaleOutInstances, extraRows: options.scaleOutExtraRows, busyHostRow: options.scaleOutExtraRows && !options.smoke, gatewayEnv: options.gatewayEnv }, log),
       );
     }
     if (wants('capture')) {

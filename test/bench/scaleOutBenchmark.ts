@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,13 +24,16 @@ import { type SharedQueueProcess, startSharedQueueProcess } from './sharedQueueP
  * takes from the queue. One more run gives each process its own queue and its own notification to a quarter of
  * them, all POSTed at once (several broadcasts to one tenant at the same moment). The tenant's limit holds for
  * their sum. Run with the shared tenant budget (the default) and, as the baseline, with PerTenantBudget=process
- * (each process pacing the tenant alone).
+ * (each process pacing the tenant alone). And one more with the largest K while two other processes spin on the
+ * machine's two cores (an instance on a busy host: its copies come back late for their slots).
  */
 export interface ScaleOutRun extends DeliveryCounts {
   instances: number;
   budget: 'shared' | 'process';
   /** `shared`: one queue for all processes, one notification; `own`: a queue and a notification per process. */
   queue: 'shared' | 'own';
+  /** Processes spinning on the CPU meanwhile (a busy host), 0 for a quiet machine. */
+  busyProcesses: number;
   /** First arrival at Teams to the last: the sending itself, without intake (each process resolves its targets first). */
   sendingSpanInMs: number | null;
   /** Ideal time of the k-th delivery ÷ the sending span of the k delivered (idealSchedule.ts). */
@@ -52,6 +56,8 @@ export interface ScaleOutOptions {
   instanceCounts: readonly number[];
   /** The largest K also with a queue and a POST per process, and with each process pacing alone. */
   extraRows: boolean;
+  /** The largest K once more on a busy host (not in the smoke run: it would slow every test running beside it). */
+  busyHostRow: boolean;
   gatewayEnv: Readonly<Record<string, string>>;
 }
 
@@ -61,7 +67,11 @@ interface Plan {
   instances: number;
   budget: 'shared' | 'process';
   queue: 'shared' | 'own';
+  busy: number;
 }
+
+/** Busy processes for the busy-host row: one per core of this 2-core machine. */
+const busyProcessesOnBusyHost = 2;
 
 export async function runScaleOutBenchmark(
   stack: BenchStack,
@@ -75,12 +85,18 @@ export async function runScaleOutBenchmark(
     conversations.map((c) => ({ conversationId: c.conversationId, tenantId: c.tenantId })),
     limits,
   );
-  const plans: Plan[] = options.instanceCounts.map((instances) => ({ instances, budget: 'shared', queue: 'shared' }));
+  const plans: Plan[] = options.instanceCounts.map((instances) => ({ instances, budget: 'shared', queue: 'shared', busy: 0 }));
   const most = Math.max(...options.instanceCounts);
-  if (most > 1 && options.extraRows) plans.push({ instances: most, budget: 'shared', queue: 'own' }, { instances: most, budget: 'process', queue: 'shared' });
+  if (most > 1 && options.extraRows) {
+    plans.push(
+      { instances: most, budget: 'shared', queue: 'own', busy: 0 },
+      { instances: most, budget: 'process', queue: 'shared', busy: 0 },
+    );
+    if (options.busyHostRow) plans.push({ instances: most, budget: 'shared', queue: 'shared', busy: busyProcessesOnBusyHost });
+  }
   const runs: Maybe<ScaleOutRun>[] = [];
   for (const plan of plans) {
-    log(`scaleout: ${plan.instances} process(es), ${plan.budget} tenant budget, ${plan.queue} queue...`);
+    log(`scaleout: ${plan.instances} process(es), ${plan.budget} tenant budget, ${plan.queue} queue${plan.busy > 0 ? `, ${plan.busy} busy processes` : ''}...`);
     const run = await runOne(stack, conversations, warmUp, plan, options.gatewayEnv, ideal).catch((error: unknown) => notMeasured(firstLine(error)));
     log(`scaleout: ${plan.instances} × ${plan.budget}, ${plan.queue} queue: ${run.measured ? `${run.delivered}/${run.deliveriesExpected}, ${run.throttled} × 429, span ${((run.sendingSpanInMs ?? 0) / 1000).toFixed(1)} s` : run.reason}`);
     runs.push(run);
@@ -96,11 +112,12 @@ async function runOne(
   gatewayEnv: Readonly<Record<string, string>>,
   ideal: ReturnType<typeof idealSchedule>,
 ): Promise<Maybe<ScaleOutRun>> {
-  const runName = `scaleout-${plan.instances}-${plan.budget}${plan.queue === 'own' ? '-own-queues' : ''}`;
+  const runName = `scaleout-${plan.instances}-${plan.budget}${plan.queue === 'own' ? '-own-queues' : ''}${plan.busy > 0 ? '-busy' : ''}`;
   const env: Record<string, string> = { ...gatewayEnv, [settingNames.perTenantBudget]: plan.budget };
   const gateways: GatewayProcess[] = [];
   const logFiles: string[] = [];
   let queue: SharedQueueProcess | undefined;
+  const busy: ChildProcess[] = [];
   try {
     if (plan.queue === 'shared') {
       queue = await startSharedQueueProcess(path.join(stack.logDir, `queue-${runName}.log`));
@@ -126,6 +143,7 @@ async function runOne(
     // One queue: one notification, to the first process (an HTTP request reaches one instance). Own queues: each its share.
     const posting = plan.queue === 'shared' ? gateways.slice(0, 1) : gateways;
     const shares = Array.from({ length: posting.length }, (_, i) => conversations.filter((_c, index) => index % posting.length === i));
+    for (let i = 0; i < plan.busy; i++) busy.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
     const sentBefore = logFiles.map(sentCount);
     const statsBefore = await stack.control.stats();
     const startedAt = Date.now();
@@ -143,6 +161,7 @@ async function runOne(
       deadlineEpochMs: startedAt + 60_000 + 3 * ideal.lastSendAtInMs,
     });
     if (progress.kind !== 'complete') notes.push(`${progress.kind}: ${progress.accepted} of ${conversations.length} sends accepted when the run ended`);
+    for (const child of busy.splice(0)) child.kill();
     // The budget's report trails its last lease by a second.
     await sleep(1_500);
     const operationsAfter = budgetOperations(logFiles);
@@ -165,6 +184,7 @@ async function runOne(
       instances: plan.instances,
       budget: plan.budget,
       queue: plan.queue,
+      busyProcesses: plan.busy,
       ...counts,
       sendingSpanInMs: span,
       fractionOfCeiling: shareOfCeiling(ideal, delivered, span),
@@ -174,6 +194,7 @@ async function runOne(
       notes,
     };
   } finally {
+    for (const child of busy) child.kill();
     await Promise.all(gateways.map(async (gateway) => gateway.stop()));
     await queue?.stop();
   }

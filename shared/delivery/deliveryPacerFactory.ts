@@ -46,21 +46,22 @@ export function createDeliveryPacer(parts: DeliveryPacerParts): DeliveryPacer {
   }
   const now = (): number => parts.now().getTime();
   const budget = new SharedTenantBudget({ store: new TableTenantBudgetStore(parts.budgetTable()), policy: tenantBudgetPolicy(settings), now });
-  const report = countersReporter(budget.counters, parts.log);
+  const report = countersReporter(budget.counters, parts.log, () => parts.now().getTime());
   return new RateSharePacer({ budget, now, warn: parts.log, onLease: report });
 }
 
 /**
- * One JSON line `{"event":"tenantBudget",...}` with the totals, at most once a second and once more after the
- * last lease, so operators (and the bench) can see what the shared budget costs in Table operations.
+ * One JSON line `{"event":"tenantBudget",...}` with the totals and when they were taken (`at`, epoch ms), at most
+ * once a second and once more after the last lease, so operators (and the bench) can see what the shared budget
+ * costs in Table operations, and at what rate.
  */
-function countersReporter(counters: BudgetCounters, log: (line: string) => void): () => void {
+function countersReporter(counters: BudgetCounters, log: (line: string) => void, now: () => number): () => void {
   let timer: NodeJS.Timeout | undefined;
   return () => {
     if (timer !== undefined) return;
     timer = setTimeout(() => {
       timer = undefined;
-      log(JSON.stringify({ event: 'tenantBudget', ...counters }));
+      log(JSON.stringify({ event: 'tenantBudget', ...counters, at: now() }));
     }, 1_000);
     timer.unref();
   };

@@ -245,7 +245,8 @@ function scaleOutRows(figure: NonNullable<BenchReport['figures']['scaleOut']>): 
       rows.push(notMeasuredRow('  run', run.reason));
       continue;
     }
-    const operations = run.budgetOperationsPerSend === null ? '' : `, ${run.budgetOperationsPerSend.toFixed(3)} Table ops/send`;
+    const atFullRate = run.budgetOperationsPerSendAtFullRate === null ? '' : ` (${run.budgetOperationsPerSendAtFullRate.toFixed(3)} at full rate)`;
+    const operations = run.budgetOperationsPerSend === null ? '' : `, ${run.budgetOperationsPerSend.toFixed(3)} Table ops/send${atFullRate}`;
     const split = run.sentPerProcess.length > 1 ? `, sent ${run.sentPerProcess.join('/')}` : '';
     rows.push({
       figure: `  K = ${run.instances}, ${run.budget === 'shared' ? 'shared tenant budget' : 'each process pacing alone'}, ${run.queue === 'shared' ? 'one queue' : 'a queue and a POST each'}${run.busyProcesses > 0 ? `, ${run.busyProcesses} busy processes` : ''}`,

@@ -10,6 +10,7 @@ import { type EmulatorLimits } from '../../dev/teamsEmulator/emulatorLimits';
 import { settingNames } from '../../shared/config';
 import { type Maybe, notMeasured } from './benchReport';
 import { type BenchStack } from './benchStack';
+import { type BudgetReport, operationsPerSendAtFullRate } from './budgetOperationsAtFullRate';
 import { type DeliveryCounts, deliveryCounts, observeDeliveries, waitForSends } from './deliveryObserver';
 import { acceptedSends, type CreatedConversation } from './emulatorControl';
 import { type GatewayProcess, startGatewayProcess } from './gatewayProcess';
@@ -40,6 +41,8 @@ export interface ScaleOutRun extends DeliveryCounts {
   fractionOfCeiling: number | null;
   /** Table operations the processes spent on the tenant budget (their `tenantBudget` log lines), per delivery. */
   budgetOperationsPerSend: number | null;
+  /** The same at full rate: 3 s after the first arrival to 3 s before the last (budgetOperationsAtFullRate.ts). */
+  budgetOperationsPerSendAtFullRate: number | null;
   /** Copies each process sent (the emulator's arrivals by the process's bot token are not told apart, so from each log). */
   sentPerProcess: number[];
   perSecond: number[];
@@ -189,6 +192,13 @@ async function runOne(
       sendingSpanInMs: span,
       fractionOfCeiling: shareOfCeiling(ideal, delivered, span),
       budgetOperationsPerSend: plan.budget === 'shared' && delivered > 0 ? operations / delivered : null,
+      budgetOperationsPerSendAtFullRate:
+        plan.budget === 'shared'
+          ? operationsPerSendAtFullRate(
+              budgetReports(logFiles, startedAt),
+              observed.arrivalsInMs.slice(0, delivered).map((t) => startedAt + t),
+            )
+          : null,
       sentPerProcess,
       perSecond: perSecondCounts(observed.arrivalsInMs.map((t) => t - (first ?? 0))),
       notes,
@@ -226,6 +236,23 @@ function budgetOperations(logFiles: readonly string[]): number {
     if (typeof parsed.tableOperations === 'number') total += parsed.tableOperations;
   }
   return total;
+}
+
+/** Each process's `tenantBudget` lines from `since` (epoch ms) on, with their time. */
+function budgetReports(logFiles: readonly string[], since: number): BudgetReport[][] {
+  return logFiles.map((file) => {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return [];
+    }
+    return (text.match(/\{"event":"tenantBudget"[^\n]*\}/g) ?? []).flatMap((line) => {
+      const parsed = JSON.parse(line) as { tableOperations?: unknown; at?: unknown };
+      const { tableOperations, at } = parsed;
+      return typeof tableOperations === 'number' && typeof at === 'number' && at >= since ? [{ at, tableOperations }] : [];
+    });
+  });
 }
 
 function firstLine(error: unknown): string {

@@ -46,7 +46,7 @@ export function createDeliveryPacer(parts: DeliveryPacerParts): DeliveryPacer {
   }
   const now = (): number => parts.now().getTime();
   const budget = new SharedTenantBudget({ store: new TableTenantBudgetStore(parts.budgetTable()), policy: tenantBudgetPolicy(settings), now });
-  const report = countersReporter(budget.counters, parts.log, () => parts.now().getTime());
+  const report = countersReporter(budget.counters, parts.log, now);
   return new RateSharePacer({ budget, now, warn: parts.log, onLease: report });
 }
 

@@ -137,23 +137,31 @@ export class RateSharePacer implements DeliveryPacer {
       if (held && onTime) {
         return { kind: 'sendAfter', delayInMs: Math.max(0, waitInMs), release: () => this.local.release(tenantId, conversationId, heldSlotAt) };
       }
-      // A copy the queue hands over late (a busy machine) goes first, as its conversation's windows allow from
-      // now, through the departure gate, which holds the part as it leaves; its tenant booking stays where the
-      // part counted it. Booked again behind every copy booked meanwhile, it was far behind, came back within
-      // ms and was late again: under load four instances passed copies around for a minute and sent nothing.
-      if (onTime || (late && rateAt(share, start) >= 1)) {
-        // Booked by another instance when not held here (its departure gate and part hold the tenant's limit).
-        if (held) this.local.releaseConversation(conversationId, heldSlotAt);
-        const slot = this.local.reserveConversation(conversationId, new Date(start), Math.max(start, heldSlotAt), maxWaitInMs);
+      if (!held && onTime) {
+        // Booked by another instance (its departure gate and part hold the tenant's limit here): only its
+        // conversation's windows are booked here, from its slot on.
+        const slot = this.local.reserveConversation(conversationId, new Date(start), heldSlotAt, maxWaitInMs);
+        if (slot !== undefined) return { kind: 'sendAfter', delayInMs: Math.max(0, slot - start), release: () => this.local.releaseConversation(conversationId, slot) };
+      }
+      // One booked here that the queue hands over late (a busy machine) goes first, as its conversation's windows
+      // allow from now, through the departure gate, which holds the part as it leaves; its tenant booking stays
+      // where the part counted it. Booked again behind every copy booked meanwhile, it was far behind, came back
+      // within ms and was late again: under load four instances passed copies around for a minute and sent nothing.
+      const coolingDown = this.local.tenantCoolDownUntil(tenantId) > start;
+      if (held && late && !coolingDown && rateAt(share, start) >= 1) {
+        this.local.releaseConversation(conversationId, heldSlotAt);
+        const slot = this.local.reserveConversation(conversationId, new Date(start), start, maxWaitInMs);
         if (slot !== undefined) {
           const release = (): void => {
             this.local.releaseConversation(conversationId, slot);
-            if (held) this.local.releaseTenant(tenantId, heldSlotAt);
+            this.local.releaseTenant(tenantId, heldSlotAt);
           };
           return { kind: 'sendAfter', delayInMs: Math.max(0, slot - start), release };
         }
+        this.local.releaseTenant(tenantId, heldSlotAt);
+      } else if (held) {
+        this.local.release(tenantId, conversationId, heldSlotAt);
       }
-      this.local.release(tenantId, conversationId, heldSlotAt);
     }
     const now = this.options.now();
     if (rateAt(share, now) < 1) {

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { findFreePort } from '../../dev/freePort';
 import { localQueueUrlSetting } from '../../dev/localSettings';
 import { type EmulatorLimits } from '../../dev/teamsEmulator/emulatorLimits';
 import { settingNames } from '../../shared/config';
+import { type BenchChild, startBenchChild } from './benchChild';
 import { type Maybe, notMeasured } from './benchReport';
 import { type BenchStack } from './benchStack';
 import { type BudgetReport, operationsPerSendAtFullRate } from './budgetOperationsAtFullRate';
@@ -120,7 +120,7 @@ async function runOne(
   const gateways: GatewayProcess[] = [];
   const logFiles: string[] = [];
   let queue: SharedQueueProcess | undefined;
-  const busy: ChildProcess[] = [];
+  const busy: BenchChild[] = [];
   try {
     if (plan.queue === 'shared') {
       queue = await startSharedQueueProcess(path.join(stack.logDir, `queue-${runName}.log`));
@@ -146,7 +146,8 @@ async function runOne(
     // One queue: one notification, to the first process (an HTTP request reaches one instance). Own queues: each its share.
     const posting = plan.queue === 'shared' ? gateways.slice(0, 1) : gateways;
     const shares = Array.from({ length: posting.length }, (_, i) => conversations.filter((_c, index) => index % posting.length === i));
-    for (let i = 0; i < plan.busy; i++) busy.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    // Bench children: killed with the bench however it ends (Ctrl-C, SIGTERM), not only by the finally below.
+    for (let i = 0; i < plan.busy; i++) busy.push(startBenchChild(process.execPath, ['-e', 'for (;;) {}'], path.join(stack.logDir, `busy-${runName}-${i + 1}.log`)));
     const sentBefore = logFiles.map(sentCount);
     const statsBefore = await stack.control.stats();
     const startedAt = Date.now();
@@ -164,7 +165,7 @@ async function runOne(
       deadlineEpochMs: startedAt + 60_000 + 3 * ideal.lastSendAtInMs,
     });
     if (progress.kind !== 'complete') notes.push(`${progress.kind}: ${progress.accepted} of ${conversations.length} sends accepted when the run ended`);
-    for (const child of busy.splice(0)) child.kill();
+    await Promise.all(busy.splice(0).map(async (child) => child.stop()));
     // The budget's report trails its last lease by a second.
     await sleep(1_500);
     const operationsAfter = budgetOperations(logFiles);
@@ -195,7 +196,7 @@ async function runOne(
       budgetOperationsPerSendAtFullRate:
         plan.budget === 'shared'
           ? operationsPerSendAtFullRate(
-              budgetReports(logFiles, startedAt),
+              budgetReports(logFiles),
               observed.arrivalsInMs.slice(0, delivered).map((t) => startedAt + t),
             )
           : null,
@@ -204,7 +205,7 @@ async function runOne(
       notes,
     };
   } finally {
-    for (const child of busy) child.kill();
+    await Promise.all(busy.map(async (child) => child.stop()));
     await Promise.all(gateways.map(async (gateway) => gateway.stop()));
     await queue?.stop();
   }
@@ -238,8 +239,8 @@ function budgetOperations(logFiles: readonly string[]): number {
   return total;
 }
 
-/** Each process's `tenantBudget` lines from `since` (epoch ms) on, with their time. */
-function budgetReports(logFiles: readonly string[], since: number): BudgetReport[][] {
+/** Each process's `tenantBudget` lines with their time (its warm-up's too: running counts, read at the window's ends). */
+function budgetReports(logFiles: readonly string[]): BudgetReport[][] {
   return logFiles.map((file) => {
     let text = '';
     try {
@@ -250,7 +251,7 @@ function budgetReports(logFiles: readonly string[], since: number): BudgetReport
     return (text.match(/\{"event":"tenantBudget"[^\n]*\}/g) ?? []).flatMap((line) => {
       const parsed = JSON.parse(line) as { tableOperations?: unknown; at?: unknown };
       const { tableOperations, at } = parsed;
-      return typeof tableOperations === 'number' && typeof at === 'number' && at >= since ? [{ at, tableOperations }] : [];
+      return typeof tableOperations === 'number' && typeof at === 'number' ? [{ at, tableOperations }] : [];
     });
   });
 }

@@ -8,7 +8,7 @@ function arrivals(seconds: number): number[] {
 }
 
 describe('operationsPerSendAtFullRate', () => {
-  it("sums each process's operations per ms between its reports inside the window, over the arrivals per ms there", () => {
+  it("sums each process's operations over the window, its count interpolated between its reports, over the arrivals in it", () => {
     // Two processes, each 5 operations every 2.5 s (a lease of two operations and a bit), reported through the run.
     const every = (offset: number) => Array.from({ length: 9 }, (_, n) => ({ at: start + offset + n * 2_500, tableOperations: 10 + n * 5 }));
 
@@ -18,18 +18,25 @@ describe('operationsPerSendAtFullRate', () => {
     expect(perSend).toBeCloseTo(0.08, 3);
   });
 
-  it("leaves out the start's and the end's leases: a burst of them at either edge does not count", () => {
-    const steady = Array.from({ length: 6 }, (_, n) => ({ at: start + 4_000 + n * 2_500, tableOperations: 40 + n * 5 }));
-    const withEdges = [{ at: start + 500, tableOperations: 30 }, ...steady, { at: start + 19_500, tableOperations: 90 }];
+  it("leaves out the start's and the end's leases: a burst of them in the first or last 3 s does not count", () => {
+    // Reported every second: 10 operations a second in the first and last 3 s, 2 a second in between.
+    const rates = Array.from({ length: 20 }, (_, s) => (s < 3 || s >= 17 ? 10 : 2));
+    const reports = [{ at: start, tableOperations: 0 }];
+    rates.forEach((rate, s) => reports.push({ at: start + (s + 1) * 1_000, tableOperations: (reports[s]?.tableOperations ?? 0) + rate }));
 
-    expect(operationsPerSendAtFullRate([withEdges], arrivals(20))).toBeCloseTo(operationsPerSendAtFullRate([steady], arrivals(20)) as number, 6);
-    expect(operationsPerSendAtFullRate([withEdges], arrivals(20))).toBeCloseTo(0.04, 3);
+    // 2 a second over 13.98 s, against 700 arrivals.
+    expect(operationsPerSendAtFullRate([reports], arrivals(20))).toBeCloseTo(0.04, 3);
   });
 
-  it('is unknown for a run too short to have a full-rate part, or a process that reported only once in it', () => {
-    const reports = [{ at: start + 3_500, tableOperations: 4 }, { at: start + 5_500, tableOperations: 8 }];
-    expect(operationsPerSendAtFullRate([reports], arrivals(10))).toBeNull();
-    expect(operationsPerSendAtFullRate([[{ at: start + 8_000, tableOperations: 4 }]], arrivals(20))).toBeNull();
+  it('counts a process that finished early only up to its last report, and one that never leased as none', () => {
+    const early = [{ at: start + 1_000, tableOperations: 2 }, { at: start + 6_000, tableOperations: 12 }];
+
+    // 2 operations a second from 3 s to 6 s, then none: 6 operations against 700 arrivals.
+    expect(operationsPerSendAtFullRate([early, []], arrivals(20))).toBeCloseTo(6 / 700, 6);
+  });
+
+  it('is unknown for a run too short to have a full-rate part, or without arrivals', () => {
+    expect(operationsPerSendAtFullRate([[{ at: start, tableOperations: 1 }]], arrivals(10))).toBeNull();
     expect(operationsPerSendAtFullRate([], [])).toBeNull();
   });
 });

@@ -353,6 +353,38 @@ describe('RateSharePacer', () => {
     // Booked again, it would land after the full window ahead, be late again on a busy machine, and so on: under
     // load four instances passed copies around for a minute and sent nothing. The departure gate holds the part.
     expect(answer).toEqual({ kind: 'sendAfter', delayInMs: 0, release: expect.any(Function) as () => void });
+    // Its conversation's booking moved to now; handing the slot back frees it.
+    expect([pacer.local.holds(late.conversationId, clock.now), pacer.local.holds(late.conversationId, late.slotAt)]).toEqual([true, false]);
+    if (answer.kind === 'sendAfter') answer.release();
+    expect(pacer.local.holds(late.conversationId, clock.now)).toBe(false);
+  });
+
+  it('a late copy holding no booking here (sent back holding nothing) does not go ahead of copies booked before it', async () => {
+    const clock = new FakeClock();
+    const { pacer } = instance(new MemoryBudgetStore(), clock, 'a');
+    await twoWindowsAhead(clock, pacer);
+    const comesBackAt = clock.now;
+    await clock.advance(comesBackAt + 300);
+
+    const answer = await pacer.pace({ tenantId: 't', conversationId: 'sent-back', now: new Date(clock.now), maxWaitInMs: 1_000, heldSlotAt: comesBackAt });
+
+    expect(answer.kind).not.toBe('sendAfter');
+  });
+
+  it('a late copy does not go during a tenant cool-down (a 429): nothing is booked before its Retry-After', async () => {
+    const clock = new FakeClock();
+    const { pacer } = instance(new MemoryBudgetStore(), clock, 'a');
+    const { held } = await twoWindowsAhead(clock, pacer);
+    const late = held[0] as { conversationId: string; slotAt: number };
+    await clock.advance(late.slotAt + 300);
+    await pacer.coolDownTenant('t', 5_000, new Date(clock.now));
+    const coolDownUntil = clock.now + 5_000;
+
+    const answer = await pacer.pace({ tenantId: 't', conversationId: late.conversationId, now: new Date(clock.now), maxWaitInMs: 1_000, heldSlotAt: late.slotAt });
+
+    // Rescheduled (it is paced again when it comes back), or sent after the cool-down: never during it.
+    const sendsDuringCoolDown = answer.kind === 'sendAfter' && clock.now + answer.delayInMs < coolDownUntil;
+    expect(sendsDuringCoolDown).toBe(false);
   });
 
   it('a copy far behind its part comes back after half a second at least, not within a few ms', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -25,8 +26,8 @@ import { type SharedQueueProcess, startSharedQueueProcess } from './sharedQueueP
  * takes from the queue. One more run gives each process its own queue and its own notification to a quarter of
  * them, all POSTed at once (several broadcasts to one tenant at the same moment). The tenant's limit holds for
  * their sum. Run with the shared tenant budget (the default) and, as the baseline, with PerTenantBudget=process
- * (each process pacing the tenant alone). And one more with the largest K while two other processes spin on the
- * machine's two cores (an instance on a busy host: its copies come back late for their slots).
+ * (each process pacing the tenant alone). And one more with the largest K while as many other processes as the
+ * machine has cores spin on them (an instance on a busy host: its copies come back late for their slots).
  */
 export interface ScaleOutRun extends DeliveryCounts {
   instances: number;
@@ -73,8 +74,8 @@ interface Plan {
   busy: number;
 }
 
-/** Busy processes for the busy-host row: one per core of this 2-core machine. */
-const busyProcessesOnBusyHost = 2;
+/** Busy processes for the busy-host row: one per core (two on the reference machine). */
+const busyProcessesOnBusyHost = availableParallelism();
 
 export async function runScaleOutBenchmark(
   stack: BenchStack,

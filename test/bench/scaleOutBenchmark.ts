@@ -223,21 +223,7 @@ function sentCount(logFile: string): number {
 
 /** Sum over the processes of the last `{"event":"tenantBudget",...}` line each logged (0 before any lease). */
 function budgetOperations(logFiles: readonly string[]): number {
-  let total = 0;
-  for (const file of logFiles) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    const lines = text.match(/\{"event":"tenantBudget"[^\n]*\}/g) ?? [];
-    const lastLine = lines[lines.length - 1];
-    if (lastLine === undefined) continue;
-    const parsed = JSON.parse(lastLine) as { tableOperations?: unknown };
-    if (typeof parsed.tableOperations === 'number') total += parsed.tableOperations;
-  }
-  return total;
+  return budgetReports(logFiles).reduce((total, reports) => total + (reports[reports.length - 1]?.tableOperations ?? 0), 0);
 }
 
 /** Each process's `tenantBudget` lines with their time (its warm-up's too: running counts, read at the window's ends). */

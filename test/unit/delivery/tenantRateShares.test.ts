@@ -32,6 +32,14 @@ describe('fairParts', () => {
     expect(parts(50, { b: 16, a: 16, c: 16, d: 16 })).toEqual({ a: 13, b: 13, c: 12, d: 12 });
   });
 
+  it('gives the extra requests first to the instances that hold one now, so an extra does not move while its holder still holds it', () => {
+    const wants = new Map(Object.entries({ a: 20, b: 20, c: 30, d: 20 }));
+    // a and b hold 13 each: c, wanting more, still gets 12 (the old rule gave c 13 while b held its 13 until it renewed).
+    expect(Object.fromEntries(fairParts(50, wants, new Map(Object.entries({ a: 13, b: 13, c: 12, d: 12 }))))).toEqual({ a: 13, b: 13, c: 12, d: 12 });
+    // Holding 13 when the level is 12.5 is holding an extra; a part at or below the level's floor is not.
+    expect(Object.fromEntries(fairParts(50, wants, new Map(Object.entries({ a: 12, b: 13, c: 12, d: 12 }))))).toEqual({ a: 12, b: 13, c: 13, d: 12 });
+  });
+
   it('keeps what nobody wants free among several, and gives it all to a lone instance', () => {
     expect(parts(50, { a: 10, b: 20 })).toEqual({ a: 10, b: 20 });
     expect(parts(50, { a: 10 })).toEqual({ a: 50 });
@@ -85,6 +93,26 @@ describe('leaseRateShare', () => {
       [t0 + 2_150, 25],
     ]);
     expect(peakOccupancy(b2.shares, t0 + 1_100)).toBeLessThanOrEqual(50);
+  });
+
+  it('keeps four busy instances at the whole limit together while their wants wobble from renewal to renewal', () => {
+    // Four instances renewing in turn every 600 ms (each every 2.4 s), their wants (demand with headroom) moving
+    // between 20 and 28 as they do in a broadcast; each holds back its requests from then on as its part allows.
+    let shares: Record<string, RateShare> = {};
+    const ids = ['a', 'b', 'c', 'd'];
+    const validForInMs = 2_600;
+    for (const [n, id] of ids.entries()) shares = leaseRateShare(shares, 50, policy, t0 + n * 600, { instance: id, want: 20, footprint: idle, validForInMs }).shares;
+    const sums: number[] = [];
+    for (let round = 0; round < 40; round++) {
+      const now = t0 + 2_400 + round * 600;
+      const id = ids[round % 4] as string;
+      const want = 20 + ((round * 5) % 9);
+      const held = shares[id] as RateShare;
+      shares = leaseRateShare(shares, 50, policy, now, { instance: id, want, footprint: { count: rateAt(held, now - 1), countsUntil: now + policy.windowInMs }, validForInMs }).shares;
+      if (round >= 4) sums.push(ids.reduce((sum, other) => sum + rateAt(shares[other] as RateShare, now + 300), 0));
+      expect(peakOccupancy(shares, now)).toBeLessThanOrEqual(50);
+    }
+    expect(Math.min(...sums)).toBe(50);
   });
 
   it('drops parts that no longer count', () => {

@@ -90,9 +90,9 @@ export function countsAt(share: RateShare, t: number, policy: RateSharePolicy): 
 /**
  * Divides a limit of whole requests among instances by their wants, the smallest first (water-filling): each
  * gets what it wants up to a common level. The fractions of that level go, a request each, first to the
- * instances that hold one now (`held`: each one's part as it stands), then to the largest wants (the most
- * waiting), ties by id, so the parts add up to the limit. Extras that followed the wants moved from instance to
- * instance as demand wobbled, and an instance given one at its lease found it still held by the instance that
+ * instances that hold one now (`held`: each one's part at its peak, rises granted ahead included), then to the
+ * largest wants (the most waiting), ties by id, so the parts add up to the limit. Extras that followed the wants
+ * moved from instance to instance as demand wobbled, and an instance given one at its lease found it still held by the instance that
  * had it until that one renewed: four instances at 12 or 13 a second sent 44 to 47 in such seconds. What nobody
  * wants goes to a lone instance (one instance sending alone may use the whole limit at once); among several it
  * stays free, so an instance whose demand grows finds it at its next lease instead of waiting for the others to

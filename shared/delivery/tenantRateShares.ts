@@ -92,8 +92,9 @@ export function countsAt(share: RateShare, t: number, policy: RateSharePolicy): 
  * gets what it wants up to a common level. The fractions of that level go, a request each, first to the
  * instances that hold one now (`held`: each one's part at its peak, rises granted ahead included), then to the
  * largest wants (the most waiting), ties by id, so the parts add up to the limit. Extras that followed the wants
- * moved from instance to instance as demand wobbled, and an instance given one at its lease found it still held by the instance that
- * had it until that one renewed: four instances at 12 or 13 a second sent 44 to 47 in such seconds. What nobody
+ * moved from instance to instance as demand wobbled, and an instance given one at its lease found it still held
+ * by the instance that had it until that one renewed: four instances at 12 or 13 a second sent 44 to 47 in such
+ * seconds. What nobody
  * wants goes to a lone instance (one instance sending alone may use the whole limit at once); among several it
  * stays free, so an instance whose demand grows finds it at its next lease instead of waiting for the others to
  * give back what they hold without using.
@@ -147,7 +148,8 @@ export function leaseRateShare(
   request: ShareRequest,
 ): { shares: Record<string, RateShare>; share: RateShare; fair: number } {
   const others = Object.entries(shares).filter(([id, share]) => id !== request.instance && countsAt(share, now, policy));
-  const wants = new Map(others.filter(([, share]) => share.until > now).map(([id, share]) => [id, share.want]));
+  const inForce = others.filter(([, share]) => share.until > now);
+  const wants = new Map(inForce.map(([id, share]) => [id, share.want]));
   // A want from less than a window of demand (a broadcast's start, its copies still arriving) is a guess: among
   // instances starting together it asks for an even split at least, so the first to see copies does not take the
   // others' parts and hold them a window past its renewal, and the others are not renewed again and again to grow.
@@ -159,7 +161,7 @@ export function leaseRateShare(
   // after it ends) while it has a quarter of the copies; the others then sent nothing for a second and a half.
   const held = shares[request.instance];
   const starting = held === undefined || held.until <= now;
-  const parts = new Map(others.filter(([, share]) => share.until > now).map(([id, share]) => [id, peakRate(share)]));
+  const parts = new Map(inForce.map(([id, share]) => [id, peakRate(share)]));
   if (!starting) parts.set(request.instance, peakRate(held));
   const fair = wants.size === 1 && starting ? Math.min(Math.floor(limit), Math.ceil(want)) : (fairParts(limit, wants, parts).get(request.instance) ?? 0);
   const until = now + (request.validForInMs ?? policy.shareTtlInMs);

@@ -141,7 +141,7 @@ async function runOne(
     }
     // Budget operations of the warm-up are not the run's: take each process's count now.
     await sleep(1_500);
-    const operationsBefore = budgetOperations(logFiles);
+    const operationsBefore = lastCounts(budgetReports(logFiles));
 
     const tag = `${runName}-${randomBytes(3).toString('hex')}`;
     // One queue: one notification, to the first process (an HTTP request reaches one instance). Own queues: each its share.
@@ -169,7 +169,8 @@ async function runOne(
     await Promise.all(busy.splice(0).map(async (child) => child.stop()));
     // The budget's report trails its last lease by a second.
     await sleep(1_500);
-    const operationsAfter = budgetOperations(logFiles);
+    const reports = budgetReports(logFiles);
+    const operationsAfter = lastCounts(reports);
     const sentPerProcess = logFiles.map((file, i) => sentCount(file) - (sentBefore[i] ?? 0));
     const statsAfter = await stack.control.stats();
     const observed = await observeDeliveries(
@@ -197,7 +198,7 @@ async function runOne(
       budgetOperationsPerSendAtFullRate:
         plan.budget === 'shared'
           ? operationsPerSendAtFullRate(
-              budgetReports(logFiles),
+              reports,
               observed.arrivalsInMs.slice(0, delivered).map((t) => startedAt + t),
             )
           : null,
@@ -222,8 +223,8 @@ function sentCount(logFile: string): number {
 }
 
 /** Sum over the processes of the last `{"event":"tenantBudget",...}` line each logged (0 before any lease). */
-function budgetOperations(logFiles: readonly string[]): number {
-  return budgetReports(logFiles).reduce((total, reports) => total + (reports[reports.length - 1]?.tableOperations ?? 0), 0);
+function lastCounts(reports: readonly (readonly BudgetReport[])[]): number {
+  return reports.reduce((total, process) => total + (process[process.length - 1]?.tableOperations ?? 0), 0);
 }
 
 /** Each process's `tenantBudget` lines with their time (its warm-up's too: running counts, read at the window's ends). */

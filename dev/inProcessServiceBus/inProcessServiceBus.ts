@@ -42,6 +42,11 @@ export interface InProcessServiceBusOptions {
 export interface SubscribeOptions {
   /** Session entity: sessions served at once (host.json maxConcurrentSessions). Default 8. */
   maxConcurrentSessions?: number;
+  /**
+   * Session entity: how long a session keeps its slot waiting for its next message after its handler returns
+   * (host.json sessionIdleTimeout; the host's default is a minute). Default 0: the slot is free at once.
+   */
+  sessionIdleTimeoutInMs?: number;
   /** Sessionless entity (the dead-letter queue): messages at once. Default 16. */
   maxConcurrentCalls?: number;
   /** Told of every handler that throws (the message is abandoned either way). */
@@ -74,9 +79,10 @@ interface Waiter {
  * messages, duplicate detection, TTL, dead-letter reason/description). Sending is the DeliveryQueue port with
  * the same message shape as Azure; consumers get the same trigger context as the Functions SDK binding.
  *
- * Known simplifications: a session is locked per message in flight (a real session receiver holds it until
- * idle, which orders the same way); only the per-message size limit is checked (no batch limit, the local
- * host sends arrays); no defer, peek, Long sequence numbers or partitioning.
+ * A session holds one of the consumer's maxConcurrentSessions slots from its first message until it has had
+ * none for sessionIdleTimeout after its handler returned, as the host's session processor holds it (the
+ * throughput of one-message sessions depends on it). Known simplifications: only the per-message size limit is
+ * checked (no batch limit, the local host sends arrays); no defer, peek, Long sequence numbers or partitioning.
  */
 export class InProcessServiceBus implements DeliveryQueue {
   readonly queuePath: string;
@@ -180,7 +186,12 @@ export class InProcessServiceBus implements DeliveryQueue {
     this.assertOpen();
     const entity = this.entity(queuePath);
     const maxConcurrent = entity.settings.requiresSession ? (options.maxConcurrentSessions ?? 8) : (options.maxConcurrentCalls ?? 16);
-    const consumer = { handler, maxConcurrent, ...(options.onHandlerError === undefined ? {} : { onHandlerError: options.onHandlerError }) };
+    const consumer = {
+      handler,
+      maxConcurrent,
+      ...(entity.settings.requiresSession && options.sessionIdleTimeoutInMs !== undefined ? { sessionIdleTimeoutInMs: options.sessionIdleTimeoutInMs } : {}),
+      ...(options.onHandlerError === undefined ? {} : { onHandlerError: options.onHandlerError }),
+    };
     entity.setConsumer(consumer);
     this.changed();
     return {

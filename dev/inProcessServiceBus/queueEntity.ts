@@ -42,6 +42,11 @@ export interface EntityConsumer {
   handler: TriggerHandler;
   /** Sessions at once on a session entity (one message per session), messages at once otherwise. */
   maxConcurrent: number;
+  /**
+   * Session entity: how long a session keeps its slot after its handler returns, waiting for the session's next
+   * message (host.json sessionIdleTimeout). 0 or absent: the slot is free as soon as the message is settled.
+   */
+  sessionIdleTimeoutInMs?: number;
   onHandlerError?: (error: Error, message: ServiceBusReceivedMessage) => void;
 }
 
@@ -50,8 +55,14 @@ interface SessionState {
   readonly fifo: FifoQueue<BrokeredMessage>;
   /** A message of this session is in flight: nothing else of it is delivered. */
   locked: boolean;
-  /** In the ready-session queue. */
+  /** In the ready-session queue (or, bound, in the queue of sessions whose receiver has a message to take). */
   ready: boolean;
+  /** Holds one of the consumer's slots: accepted by a session receiver, kept until idle (sessionIdleTimeoutInMs). */
+  bound: boolean;
+  /** The lock token of the message whose handler runs on its receiver (which asks for the next one only after). */
+  handling: string | undefined;
+  /** The idle wait under way, if any: its timer releases the session only if this is still the same wait. */
+  idleWait: number | undefined;
 }
 
 interface Delivery {
@@ -59,6 +70,8 @@ interface Delivery {
   readonly message: BrokeredMessage;
   readonly session: SessionState | undefined;
   lockedUntil: number;
+  /** Its session lock ran out while the handler ran: the session went to other receivers, the slot stays busy. */
+  orphaned?: boolean;
 }
 
 export interface EntityTotals {
@@ -86,6 +99,13 @@ export class QueueEntity {
 
   private readonly sessions = new Map<string, SessionState>();
   private readonly readySessions = new FifoQueue<SessionState>();
+  /** Bound sessions with a message for their waiting receiver: served before any new session is accepted. */
+  private readonly resumableSessions = new FifoQueue<SessionState>();
+  /** Sessions holding a slot (session entity): what maxConcurrent caps. */
+  private boundSessions = 0;
+  /** Slots whose handler still runs on a message whose session lock was lost. */
+  private orphanedSlots = 0;
+  private idleWaits = 0;
   private readonly readyMessages = new FifoQueue<BrokeredMessage>();
   private readonly inFlight = new Map<string, Delivery>();
   private consumer: EntityConsumer | undefined;
@@ -145,6 +165,7 @@ export class QueueEntity {
       throw new ServiceBusError(`${this.settings.path} already has a consumer`, 'GeneralError');
     }
     this.consumer = consumer;
+    if (consumer === undefined) this.releaseAllSessions();
   }
 
   /** A message becomes available (sent, activated after its schedule, or moved here as a dead letter). */
@@ -159,39 +180,68 @@ export class QueueEntity {
     }
   }
 
-  /** Starts deliveries while the consumer has room. */
+  /**
+   * Starts deliveries: first to the sessions that hold a slot and have a message again, then new sessions (or
+   * messages) while the consumer has room. As in the Functions host's session processor, a slot stays with its
+   * session until the session has had no message for sessionIdleTimeout, so a queue of one-message sessions (a
+   * broadcast: one conversation each) is served at maxConcurrent per (handler time + sessionIdleTimeout).
+   */
   pump(): void {
     const consumer = this.consumer;
     if (consumer === undefined) return;
-    while (this.inFlight.size < consumer.maxConcurrent) {
-      const next = this.takeNext();
+    for (;;) {
+      const next = this.takeResumed() ?? (this.hasRoom(consumer) ? this.takeNext() : undefined);
       if (next === undefined) return;
       this.deliver(consumer, next.message, next.session);
     }
   }
 
+  private hasRoom(consumer: EntityConsumer): boolean {
+    return (this.settings.requiresSession ? this.boundSessions + this.orphanedSlots : this.inFlight.size) < consumer.maxConcurrent;
+  }
+
+  /** The next message of a bound session whose receiver waits for it. */
+  private takeResumed(): { message: BrokeredMessage; session: SessionState } | undefined {
+    for (let session = this.resumableSessions.shift(); session !== undefined; session = this.resumableSessions.shift()) {
+      session.ready = false;
+      session.idleWait = undefined;
+      const message = this.takeFrom(session);
+      if (message !== undefined) return { message, session };
+    }
+    return undefined;
+  }
+
+  /** A session's next message, or undefined when it has none left that has not expired (expiry is lazy, as in Service Bus). */
+  private takeFrom(session: SessionState): BrokeredMessage | undefined {
+    for (let message = session.fifo.shift(); message !== undefined; message = session.fifo.shift()) {
+      this.activeCount--;
+      if (this.settings.onExpiry === 'ignore' || this.host.now() < message.expiresAt) return message;
+      this.expire(message);
+    }
+    this.markReady(session);
+    return undefined;
+  }
+
   private takeNext(): { message: BrokeredMessage; session: SessionState | undefined } | undefined {
-    for (;;) {
-      let message: BrokeredMessage | undefined;
-      let session: SessionState | undefined;
-      if (this.settings.requiresSession) {
-        session = this.readySessions.shift();
-        if (session === undefined) return undefined;
+    if (this.settings.requiresSession) {
+      for (let session = this.readySessions.shift(); session !== undefined; session = this.readySessions.shift()) {
         session.ready = false;
-        message = session.fifo.shift();
-      } else {
-        message = this.readyMessages.shift();
+        const message = this.takeFrom(session);
+        if (message === undefined) continue;
+        // A session receiver accepts it: the slot is the session's until it goes idle.
+        session.bound = true;
+        this.boundSessions++;
+        return { message, session };
       }
-      if (message === undefined) return undefined;
+      return undefined;
+    }
+    for (let message = this.readyMessages.shift(); message !== undefined; message = this.readyMessages.shift()) {
       this.activeCount--;
       // Expiry is lazy, as in Service Bus: an expired message is never handed out, it is moved on instead.
-      if (this.settings.onExpiry !== 'ignore' && this.host.now() >= message.expiresAt) {
-        this.expire(message);
-        if (session !== undefined) this.markReady(session);
-        continue;
-      }
-      return { message, session };
+      if (this.settings.onExpiry === 'ignore' || this.host.now() < message.expiresAt) return { message, session: undefined };
+      this.expire(message);
     }
+    return undefined;
   }
 
   private deliver(consumer: EntityConsumer, message: BrokeredMessage, session: SessionState | undefined): void {
@@ -200,6 +250,7 @@ export class QueueEntity {
     // While the function runs the Functions host renews the lock, up to maxAutoLockRenewalDuration.
     const lockedUntil = now + Math.max(this.settings.lockDurationInMs, this.settings.maxAutoLockRenewalDurationInMs);
     const delivery: Delivery = { lockToken: randomUUID(), message, session, lockedUntil };
+    if (session !== undefined) session.handling = delivery.lockToken;
     this.inFlight.set(delivery.lockToken, delivery);
     this.scheduleLockExpiry(delivery.lockToken, lockedUntil);
     this.totals.delivered++;
@@ -221,6 +272,8 @@ export class QueueEntity {
    */
   private handlerReturned(delivery: Delivery, error: Error | undefined, consumer: EntityConsumer, received: ServiceBusReceivedMessage): void {
     this.handlersRunning--;
+    if (delivery.orphaned === true) this.orphanedSlots--;
+    else if (delivery.session?.handling === delivery.lockToken) delivery.session.handling = undefined;
     if (error !== undefined) consumer.onHandlerError?.(error, received);
     if (this.inFlight.get(delivery.lockToken) === delivery) {
       if (error !== undefined) {
@@ -236,6 +289,8 @@ export class QueueEntity {
         }
       }
     }
+    // Settled while the handler ran: its receiver now asks for the session's next message.
+    if (delivery.session !== undefined && delivery.orphaned !== true) this.markReady(delivery.session);
     this.host.changed();
   }
 
@@ -251,6 +306,16 @@ export class QueueEntity {
     if (this.inFlight.get(delivery.lockToken) !== delivery || delivery.lockedUntil > this.host.now()) return;
     this.inFlight.delete(delivery.lockToken);
     this.totals.lockExpired++;
+    const session = delivery.session;
+    if (session?.bound === true && session.handling === delivery.lockToken) {
+      // The broker gives the session to another receiver; this slot is busy until its handler returns.
+      session.handling = undefined;
+      session.bound = false;
+      session.idleWait = undefined;
+      this.boundSessions--;
+      this.orphanedSlots++;
+      delivery.orphaned = true;
+    }
     this.redeliverOrDeadLetter(delivery);
     this.unlock(delivery.session);
     this.host.changed();
@@ -295,7 +360,7 @@ export class QueueEntity {
   private sessionFor(id: string): SessionState {
     let session = this.sessions.get(id);
     if (session === undefined) {
-      session = { id, fifo: new FifoQueue(), locked: false, ready: false };
+      session = { id, fifo: new FifoQueue(), locked: false, ready: false, bound: false, handling: undefined, idleWait: undefined };
       this.sessions.set(id, session);
     }
     return session;
@@ -307,14 +372,66 @@ export class QueueEntity {
     this.markReady(session);
   }
 
-  /** Queues a session for delivery when it has messages and none in flight; forgets it when empty and free. */
+  /**
+   * Queues a session for delivery when it has messages and none in flight; forgets it when empty and free. A
+   * bound session goes to its own receiver once its handler has returned, or waits idle for a next message.
+   */
   private markReady(session: SessionState): void {
     if (session.locked || session.ready) return;
+    if (session.bound) {
+      if (session.handling !== undefined) return;
+      if (session.fifo.length > 0) {
+        session.ready = true;
+        this.resumableSessions.push(session);
+      } else {
+        this.waitIdle(session);
+      }
+      return;
+    }
     if (session.fifo.length === 0) {
       this.sessions.delete(session.id);
       return;
     }
     session.ready = true;
     this.readySessions.push(session);
+  }
+
+  /** The session's receiver waits sessionIdleTimeout for its next message, then closes it and frees the slot. */
+  private waitIdle(session: SessionState): void {
+    if (session.idleWait !== undefined) return;
+    const idle = this.consumer?.sessionIdleTimeoutInMs ?? 0;
+    if (idle <= 0) {
+      this.release(session);
+      return;
+    }
+    const wait = ++this.idleWaits;
+    session.idleWait = wait;
+    this.host.at(this.host.now() + idle, () => {
+      if (session.idleWait !== wait) return;
+      session.idleWait = undefined;
+      if (session.bound && session.handling === undefined && !session.locked && session.fifo.length === 0) this.release(session);
+      else this.markReady(session);
+      this.host.changed();
+    });
+  }
+
+  private release(session: SessionState): void {
+    if (!session.bound) return;
+    session.bound = false;
+    session.idleWait = undefined;
+    this.boundSessions--;
+    this.markReady(session);
+  }
+
+  /** The consumer went away: its receivers close, and their sessions are free for the next one. */
+  private releaseAllSessions(): void {
+    for (let session = this.resumableSessions.shift(); session !== undefined; session = this.resumableSessions.shift()) session.ready = false;
+    for (const session of [...this.sessions.values()]) {
+      if (!session.bound) continue;
+      session.bound = false;
+      session.idleWait = undefined;
+      this.boundSessions--;
+      if (session.handling === undefined) this.markReady(session);
+    }
   }
 }

@@ -54,6 +54,7 @@ export function bindServiceBusTriggers(options: ServiceBusTriggerBindingOptions)
     subscriptions.push(
       options.bus.subscribe(plan.queuePath, handler, {
         maxConcurrentSessions: options.serviceBus.maxConcurrentSessions,
+        sessionIdleTimeoutInMs: options.serviceBus.sessionIdleTimeoutInMs,
         maxConcurrentCalls: options.serviceBus.maxConcurrentCalls,
         onHandlerError: (error, message) => {
           options.log.write(

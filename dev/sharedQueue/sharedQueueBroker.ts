@@ -17,11 +17,13 @@ import { fromWireMessage, toWireDelivery, type WireDelivery, type WireMessage } 
  *
  * - a message is handed to one process at a time (the entity's peek-lock, held while that process runs it);
  * - a session stays with the process that last ran it until it has been idle for `sessionIdleTimeoutInMs`
- *   (host.json sessionIdleTimeout), so one conversation's messages are handled by one instance at a time;
+ *   (host.json sessionIdleTimeout), so one conversation's messages are handled by one instance at a time, and
+ *   it holds one of that process's `slots` (host.json maxConcurrentSessions) meanwhile, as a session receiver
+ *   of the Functions host does: a process takes a new session only while it holds fewer than its slots;
  * - a process that stops polling for `consumerTimeoutInMs` is gone: what it held is abandoned and redelivered.
  *
  * Protocol (JSON over HTTP, loopback only): `GET /queue`, `POST /messages` {messages}, `POST /receive`
- * {consumer, queuePath, max, waitInMs} → {deliveries}, `POST /settle` {lockToken, action, reason?,
+ * {consumer, queuePath, max, slots?, waitInMs} → {deliveries}, `POST /settle` {lockToken, action, reason?,
  * description?}, `POST /return` {lockToken, error?} (the function returned without settling, or threw).
  */
 export interface SharedQueueBrokerOptions {
@@ -61,6 +63,7 @@ interface Poll {
   readonly consumer: string;
   readonly queuePath: string;
   readonly max: number;
+  readonly slots: number | undefined;
   readonly answer: (deliveries: WireDelivery[]) => void;
 }
 
@@ -93,22 +96,33 @@ export async function startSharedQueueBroker(options: SharedQueueBrokerOptions):
     return owner === undefined || owner.consumer === consumer || owner.until <= now;
   };
 
-  const take = (consumer: string, queuePath: string, max: number): WireDelivery[] => {
+  /** Sessions a process holds now: running there, or idle there for less than sessionIdleTimeout. */
+  const sessionsHeldBy = (consumer: string, now: number): number => {
+    let count = 0;
+    for (const owner of sessions.values()) if (owner.consumer === consumer && owner.until > now) count++;
+    return count;
+  };
+
+  const take = (consumer: string, queuePath: string, max: number, slots: number | undefined): WireDelivery[] => {
     const list = pending.get(queuePath) ?? [];
     const now = Date.now();
     const taken: WireDelivery[] = [];
+    let held = slots === undefined ? 0 : sessionsHeldBy(consumer, now);
     for (let i = 0; i < list.length && taken.length < max; ) {
-      const held = list[i];
-      if (held === undefined || !mayTake(held, consumer, now)) {
+      const next = list[i];
+      const session = next === undefined ? undefined : sessionOf(next);
+      const owner = session === undefined ? undefined : sessions.get(session);
+      const newSession = session !== undefined && (owner === undefined || owner.consumer !== consumer || owner.until <= now);
+      if (next === undefined || !mayTake(next, consumer, now) || (newSession && slots !== undefined && held >= slots)) {
         i++;
         continue;
       }
+      if (newSession) held++;
       list.splice(i, 1);
-      held.consumer = consumer;
-      const session = sessionOf(held);
+      next.consumer = consumer;
       if (session !== undefined) sessions.set(session, { consumer, until: Number.POSITIVE_INFINITY });
-      running.set(held.received.lockToken ?? '', held);
-      taken.push(toWireDelivery(held.received));
+      running.set(next.received.lockToken ?? '', next);
+      taken.push(toWireDelivery(next.received));
     }
     return taken;
   };
@@ -118,7 +132,7 @@ export async function startSharedQueueBroker(options: SharedQueueBrokerOptions):
     const waiting = polls;
     polls = [];
     for (const poll of waiting) {
-      const deliveries = take(poll.consumer, poll.queuePath, poll.max);
+      const deliveries = take(poll.consumer, poll.queuePath, poll.max, poll.slots);
       if (deliveries.length > 0) poll.answer(deliveries);
       else polls.push(poll);
     }
@@ -129,7 +143,11 @@ export async function startSharedQueueBroker(options: SharedQueueBrokerOptions):
     held.finished = true;
     running.delete(held.received.lockToken ?? '');
     const session = sessionOf(held);
-    if (session !== undefined && held.consumer !== undefined) sessions.set(session, { consumer: held.consumer, until: Date.now() + sessionIdleTimeoutInMs });
+    if (session !== undefined && held.consumer !== undefined) {
+      sessions.set(session, { consumer: held.consumer, until: Date.now() + sessionIdleTimeoutInMs });
+      // The slot it holds frees when the wait is over: a waiting poll may then take a new session.
+      setTimeout(dispatch, sessionIdleTimeoutInMs + 1).unref();
+    }
     if (error === undefined) held.finish.resolve();
     else held.finish.reject(error);
   };
@@ -176,12 +194,13 @@ export async function startSharedQueueBroker(options: SharedQueueBrokerOptions):
       return { status: 204 };
     },
     'POST /receive': async (body, gone) => {
-      const { consumer, queuePath, max, waitInMs } = body as { consumer?: string; queuePath?: string; max?: number; waitInMs?: number };
+      const { consumer, queuePath, max, slots, waitInMs } = body as { consumer?: string; queuePath?: string; max?: number; slots?: number; waitInMs?: number };
       if (typeof consumer !== 'string' || consumer === '') return { status: 400, json: { code: 'BadRequest', message: 'consumer: a string is required' } };
       if (typeof queuePath !== 'string' || !pending.has(queuePath)) throw new ServiceBusError(`The messaging entity '${String(queuePath)}' could not be found.`, 'MessagingEntityNotFound');
       lastSeen.set(consumer, Date.now());
       const limit = Math.max(1, Math.floor(max ?? 1));
-      const now = take(consumer, queuePath, limit);
+      const slotLimit = typeof slots === 'number' && slots >= 1 ? Math.floor(slots) : undefined;
+      const now = take(consumer, queuePath, limit, slotLimit);
       if (now.length > 0 || (waitInMs ?? 0) <= 0) return { status: 200, json: { deliveries: now } };
       const deliveries = await new Promise<WireDelivery[]>((resolve) => {
         // Answered, timed out, or the process went away (then it holds nothing of this poll).
@@ -192,7 +211,7 @@ export async function startSharedQueueBroker(options: SharedQueueBrokerOptions):
           if (index >= 0) polls.splice(index, 1);
           resolve(answer);
         };
-        const poll: Poll = { consumer, queuePath, max: limit, answer: end };
+        const poll: Poll = { consumer, queuePath, max: limit, slots: slotLimit, answer: end };
         const onGone = (): void => end([]);
         const timer = setTimeout(() => end([]), Math.min(waitInMs ?? 0, 30_000));
         polls.push(poll);

@@ -71,7 +71,9 @@ export class SharedQueueClient implements DeliveryQueue {
         }
         let deliveries: WireDelivery[];
         try {
-          const answer = (await call(this.url, 'POST', '/receive', { consumer, queuePath, max: max - running, waitInMs: pollWaitInMs }, abort.signal)) as { deliveries: WireDelivery[] };
+          // On the session queue the broker also counts the sessions this process holds idle (slots).
+          const slots = queuePath === this.queuePath ? { slots: max } : {};
+          const answer = (await call(this.url, 'POST', '/receive', { consumer, queuePath, max: max - running, ...slots, waitInMs: pollWaitInMs }, abort.signal)) as { deliveries: WireDelivery[] };
           deliveries = answer.deliveries;
         } catch {
           if (abort.signal.aborted) return;

@@ -57,6 +57,12 @@ const growEveryInMs = 1_500;
 const idleReleaseInMs = 1_005;
 /** A demand is measured over at least this long (the first copies of a broadcast arrive at once). */
 const shortestDemandInMs = 100;
+/**
+ * The furthest slot a copy is put back on the queue for, holding it; a copy further behind comes back within a
+ * second to be paced again. host.json's sessionIdleTimeout is no shorter, so such a copy finds its session (and
+ * the conversation's windows) still with this instance.
+ */
+export const defaultHoldHorizonInMs = 2_000;
 /** The longest a request waits at the departure gate; beyond, its copy comes back instead of holding a session. */
 const maxGateWaitInMs = 1_000;
 /** The longest a copy waits for its part to rise or be renewed when it has no room (partFor). */
@@ -101,7 +107,7 @@ export class RateSharePacer implements DeliveryPacer {
   constructor(private readonly options: RateSharePacerOptions) {
     this.gatherInMs = Math.max(0, options.gatherInMs ?? 30);
     this.renewEveryInMs = Math.max(1, options.renewEveryInMs ?? 1_000);
-    this.holdHorizonInMs = Math.max(0, options.holdHorizonInMs ?? 2_000);
+    this.holdHorizonInMs = Math.max(0, options.holdHorizonInMs ?? defaultHoldHorizonInMs);
     this.starvedReturnInMs = Math.max(1, options.starvedReturnInMs ?? 500);
     this.local = new SendPacer({
       perTenantRequestsPerSecond: options.budget.policy.ceiling,

@@ -30,7 +30,7 @@ export interface DeliveryRigOptions {
   backoffMaxInMs?: number;
   maxAttempts?: number;
   requestTimeoutInMs?: number;
-  /** host.json maxConcurrentSessions is 64; the rig's default keeps a 2-core machine responsive. */
+  /** host.json maxConcurrentSessions is 256; the rig's default keeps a 2-core machine responsive (and frees a slot at once). */
   maxConcurrentSessions?: number;
   /** Takes the send queue's messages instead of the registered send handler (e.g. to play two instances). */
   sendHandler?: (trigger: unknown, context: InvocationContext) => Promise<void>;

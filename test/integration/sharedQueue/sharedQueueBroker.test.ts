@@ -67,7 +67,8 @@ describe('shared queue broker', () => {
   });
 
   it('hands each message to one of the processes once, and completes it on the queue they share', async () => {
-    await start();
+    // 40 one-message sessions on 8 slots: a short idle wait keeps the test quick.
+    await start({ sessionIdleTimeoutInMs: 20 });
     await processNamed('A');
     await processNamed('B');
     const sender = await SharedQueueClient.connect(broker.url);
@@ -100,6 +101,26 @@ describe('shared queue broker', () => {
 
     expect(handled.map((h) => h.process)).toEqual(['A', 'A', 'A', 'A', 'A', 'A']);
     expect(handled.map((h) => (h.message.body as DeliveryMessage).notificationId)).toEqual(['n-1', 'n-2', 'n-3', 'n-4', 'n-5', 'n-6']);
+  });
+
+  it('takes a new session only while the process holds fewer than its slots, counting sessions it holds idle', async () => {
+    await start({ sessionIdleTimeoutInMs: 1_500 });
+    await processNamed('A');
+    const sender = await SharedQueueClient.connect(broker.url);
+    clients.push(sender);
+    await sender.enqueue(['a:1', 'a:2', 'a:3', 'a:4', 'a:5'].map((c) => ({ body: delivery(c, c) })));
+    await until('the first four', () => handled.length === 4);
+    await sleep(500);
+    // Four slots, each held by its session waiting for a next message: a:5 waits.
+    expect(handled.map((h) => h.message.sessionId)).toEqual(['a:1', 'a:2', 'a:3', 'a:4']);
+
+    // A held session's next message goes to its slot at once.
+    await sender.enqueue([{ body: delivery('a:2', 'again') }]);
+    await until('a:2 again', () => handled.length === 5);
+    expect(handled[4]?.message.sessionId).toBe('a:2');
+
+    await until('a:5 once a slot is idle long enough', () => handled.length === 6);
+    expect(handled[5]?.message.sessionId).toBe('a:5');
   });
 
   it('redelivers what a process abandons or throws on, and dead-letters with the reason given', async () => {

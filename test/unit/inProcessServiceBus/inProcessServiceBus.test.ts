@@ -320,6 +320,79 @@ describe('InProcessServiceBus', () => {
       expect(consumer.notificationIds()).toStrictEqual(['S1', 'S2', 'S3']);
     });
 
+    it('keeps a slot with its session until the session has been idle for sessionIdleTimeout, as the host does', async () => {
+      createBus();
+      const consumer = holdingConsumer();
+      bus.subscribe(queueNames.notifications, consumer.handler, { maxConcurrentSessions: 2, sessionIdleTimeoutInMs: 5_000 });
+
+      await bus.enqueue(['S1', 'S2', 'S3'].map((s) => ({ body: delivery(s, s) })));
+      await settle();
+      await consumer.take(0).complete();
+      await consumer.take(1).complete();
+      await settle();
+      // Both slots wait on their (empty) sessions: S3 is not accepted yet.
+      await clock.advanceBy(4_999);
+      expect(consumer.notificationIds()).toStrictEqual(['S1', 'S2']);
+      expect(bus.getCounts()).toMatchObject({ active: 1, inFlight: 0 });
+
+      await clock.advanceBy(1);
+      expect(consumer.notificationIds()).toStrictEqual(['S1', 'S2', 'S3']);
+    });
+
+    it('hands a held session its next message at once, and starts its idle wait again after it', async () => {
+      createBus();
+      const consumer = holdingConsumer();
+      bus.subscribe(queueNames.notifications, consumer.handler, { maxConcurrentSessions: 1, sessionIdleTimeoutInMs: 5_000 });
+
+      await bus.enqueue([{ body: delivery('S1', 'first') }, { body: delivery('S2', 'other') }]);
+      await settle();
+      await consumer.take(0).complete();
+      await clock.advanceBy(3_000);
+      await bus.enqueue([{ body: delivery('S1', 'second') }]);
+      await settle();
+      // The one slot is S1's: its next message goes to it while S2 waits.
+      expect(consumer.notificationIds()).toStrictEqual(['first', 'second']);
+
+      await consumer.take(1).complete();
+      await clock.advanceBy(4_999);
+      expect(consumer.notificationIds()).toStrictEqual(['first', 'second']);
+      await clock.advanceBy(1);
+      expect(consumer.notificationIds()).toStrictEqual(['first', 'second', 'other']);
+    });
+
+    it('frees the slot of a handler whose session lock ran out only when the handler returns', async () => {
+      createBus({ lockDurationInMs: minute, maxAutoLockRenewalDurationInMs: minute });
+      const bodies: string[] = [];
+      let release: () => void = () => undefined;
+      const stuck = new Promise<void>((resolve) => (release = resolve));
+      bus.subscribe(
+        queueNames.notifications,
+        async (context) => {
+          const [message] = context.messages as ServiceBusReceivedMessage[];
+          const body = message!.body as DeliveryMessage;
+          bodies.push(`${body.notificationId}#${message!.deliveryCount}`);
+          if (bodies.length === 1) await stuck;
+          else await context.actions.complete(message!);
+        },
+        { maxConcurrentSessions: 2, sessionIdleTimeoutInMs: 1_000 },
+      );
+      await bus.enqueue([{ body: delivery('S1', 'S1') }, { body: delivery('S2', 'S2') }]);
+      await settle();
+      expect(bodies).toStrictEqual(['S1#0', 'S2#0']);
+
+      // S1's lock is lost while its handler is stuck: S1 goes to the other slot; the stuck one stays busy.
+      await clock.advanceBy(minute);
+      expect(bodies).toStrictEqual(['S1#0', 'S2#0', 'S1#1']);
+      await bus.enqueue([{ body: delivery('S3', 'S3') }, { body: delivery('S4', 'S4') }]);
+      await clock.advanceBy(999);
+      expect(bodies).toStrictEqual(['S1#0', 'S2#0', 'S1#1']);
+      await clock.advanceBy(1);
+      expect(bodies).toStrictEqual(['S1#0', 'S2#0', 'S1#1', 'S3#0']);
+      release();
+      await settle();
+      expect(bodies).toStrictEqual(['S1#0', 'S2#0', 'S1#1', 'S3#0', 'S4#0']);
+    });
+
     it('refuses a message without a session id, as a session-enabled queue does', async () => {
       createBus();
 

@@ -389,7 +389,8 @@ export class QueueEntity {
       return;
     }
     if (session.fifo.length === 0) {
-      this.sessions.delete(session.id);
+      // Only this object: a handler of a session released at close may return after a new one took its id.
+      if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
       return;
     }
     session.ready = true;

@@ -393,6 +393,44 @@ describe('InProcessServiceBus', () => {
       expect(bodies).toStrictEqual(['S1#0', 'S2#0', 'S1#1', 'S3#0', 'S4#0']);
     });
 
+    it('keeps a session to one handler at a time when a consumer closes with a handler running and another subscribes', async () => {
+      createBus();
+      let settleFirst: () => void = () => undefined;
+      let returnFirst: () => void = () => undefined;
+      const settled = new Promise<void>((resolve) => (settleFirst = resolve));
+      const returned = new Promise<void>((resolve) => (returnFirst = resolve));
+      const first = bus.subscribe(
+        queueNames.notifications,
+        async (context) => {
+          const [message] = context.messages as ServiceBusReceivedMessage[];
+          await settled;
+          await context.actions.complete(message!);
+          await returned;
+        },
+        { maxConcurrentSessions: 4, sessionIdleTimeoutInMs: 1_000 },
+      );
+      await bus.enqueue([{ body: delivery('S', 'm1') }]);
+      await settle();
+      first.close();
+      settleFirst();
+      await settle();
+
+      const second = holdingConsumer();
+      bus.subscribe(queueNames.notifications, second.handler, { maxConcurrentSessions: 4, sessionIdleTimeoutInMs: 1_000 });
+      await bus.enqueue([{ body: delivery('S', 'm2') }]);
+      await settle();
+      returnFirst();
+      await settle();
+      await bus.enqueue([{ body: delivery('S', 'm3') }]);
+      await settle();
+
+      // m2 is not settled yet: m3 of the same session waits for it.
+      expect(second.notificationIds()).toStrictEqual(['m2']);
+      await second.take(0).complete();
+      await settle();
+      expect(second.notificationIds()).toStrictEqual(['m2', 'm3']);
+    });
+
     it('refuses a message without a session id, as a session-enabled queue does', async () => {
       createBus();
 

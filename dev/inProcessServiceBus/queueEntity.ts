@@ -310,9 +310,7 @@ export class QueueEntity {
     if (session?.bound === true && session.handling === delivery.lockToken) {
       // The broker gives the session to another receiver; this slot is busy until its handler returns.
       session.handling = undefined;
-      session.bound = false;
-      session.idleWait = undefined;
-      this.boundSessions--;
+      this.unbind(session);
       this.orphanedSlots++;
       delivery.orphaned = true;
     }
@@ -418,10 +416,15 @@ export class QueueEntity {
 
   private release(session: SessionState): void {
     if (!session.bound) return;
+    this.unbind(session);
+    this.markReady(session);
+  }
+
+  /** The session no longer holds a slot (its receiver closed it, lost it, or went away). */
+  private unbind(session: SessionState): void {
     session.bound = false;
     session.idleWait = undefined;
     this.boundSessions--;
-    this.markReady(session);
   }
 
   /** The consumer went away: its receivers close, and their sessions are free for the next one. */
@@ -429,9 +432,7 @@ export class QueueEntity {
     for (let session = this.resumableSessions.shift(); session !== undefined; session = this.resumableSessions.shift()) session.ready = false;
     for (const session of [...this.sessions.values()]) {
       if (!session.bound) continue;
-      session.bound = false;
-      session.idleWait = undefined;
-      this.boundSessions--;
+      this.unbind(session);
       if (session.handling === undefined) this.markReady(session);
     }
   }

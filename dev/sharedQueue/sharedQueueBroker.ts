@@ -89,13 +89,6 @@ export async function startSharedQueueBroker(options: SharedQueueBrokerOptions):
   /** The session of a held message, on the session-enabled queue only (the dead-letter queue has none). */
   const sessionOf = (held: Held): string | undefined => (held.queuePath === bus.queuePath ? held.received.sessionId : undefined);
 
-  const mayTake = (held: Held, consumer: string, now: number): boolean => {
-    const session = sessionOf(held);
-    if (session === undefined) return true;
-    const owner = sessions.get(session);
-    return owner === undefined || owner.consumer === consumer || owner.until <= now;
-  };
-
   /** Sessions a process holds now: running there, or idle there for less than sessionIdleTimeout. */
   const sessionsHeldBy = (consumer: string, now: number): number => {
     let count = 0;
@@ -111,9 +104,11 @@ export async function startSharedQueueBroker(options: SharedQueueBrokerOptions):
     for (let i = 0; i < list.length && taken.length < max; ) {
       const next = list[i];
       const session = next === undefined ? undefined : sessionOf(next);
+      // A session still held (running or idle) by a process goes only to it; any other is new to whoever takes it.
       const owner = session === undefined ? undefined : sessions.get(session);
-      const newSession = session !== undefined && (owner === undefined || owner.consumer !== consumer || owner.until <= now);
-      if (next === undefined || !mayTake(next, consumer, now) || (newSession && slots !== undefined && held >= slots)) {
+      const heldByOther = owner !== undefined && owner.until > now && owner.consumer !== consumer;
+      const newSession = session !== undefined && (owner === undefined || owner.until <= now || owner.consumer !== consumer);
+      if (next === undefined || heldByOther || (newSession && slots !== undefined && held >= slots)) {
         i++;
         continue;
       }

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ensureError } from '../errors';
+import { CopiesInHand } from './copiesInHand';
 import { type DeliveryPacer, departureWindowInMs, lateSlotToleranceInMs, type NoRoom, type PaceAnswer, type PaceRequest } from './deliveryPacer';
+import { partWant } from './partWant';
 import { SendPacer } from './sendPacer';
 import { type SharedTenantBudget } from './sharedTenantBudget';
 import { type RateLimit } from './slidingWindowLog';
@@ -35,8 +37,6 @@ export interface RateSharePacerOptions {
   onLease?: () => void;
 }
 
-/** A part's want: the last window's demand (pace calls) with this much headroom, so a part can grow to what is queued. */
-const wantHeadroom = 1.25;
 /** The first part after a quiet spell is renewed this soon (see lease). */
 const firstRenewalInMs = 250;
 /** A part stays valid this long after its renewal is due (the renewal's own round trip). */
@@ -91,6 +91,8 @@ export class RateSharePacer implements DeliveryPacer {
   private readonly demandSince = new Map<string, number>();
   /** Copies sent back (no room in the part, or far behind it) per tenant in the last window: the part is short. */
   private readonly turnedAway = new TenantBookings(departureWindowInMs);
+  /** Copies between their slot and their departure, per tenant: a part's want keeps room for them. */
+  private readonly inHand = new CopiesInHand();
   private readonly shares = new Map<string, RateShare>();
   private readonly leasing = new Map<string, Promise<RateShare>>();
   /** Tenants whose part is looked after (watch). */
@@ -123,7 +125,21 @@ export class RateSharePacer implements DeliveryPacer {
     });
   }
 
-  async pace({ tenantId, conversationId, maxWaitInMs, heldSlotAt }: PaceRequest): Promise<PaceAnswer> {
+  async pace(request: PaceRequest): Promise<PaceAnswer> {
+    const answer = await this.paceCopy(request);
+    if (answer.kind !== 'sendAfter') return answer;
+    // Held from its slot until it departs (depart) or is released.
+    const handBack = this.inHand.add(request.tenantId, this.options.now());
+    return {
+      ...answer,
+      release: () => {
+        handBack();
+        answer.release();
+      },
+    };
+  }
+
+  private async paceCopy({ tenantId, conversationId, maxWaitInMs, heldSlotAt }: PaceRequest): Promise<PaceAnswer> {
     const asked = this.options.now();
     if (this.demand.recent(tenantId, asked) === 0) this.demandSince.set(tenantId, asked);
     this.demand.book(tenantId, asked, Number.POSITIVE_INFINITY);
@@ -228,7 +244,9 @@ export class RateSharePacer implements DeliveryPacer {
     // after the new part came in, a few ms later (the last of a window's fifty, and of every window after it).
     const latest = claimed === undefined ? Math.min(now + maxGateWaitInMs, held.until - 1) : now;
     const departure = this.departures.depart(tenantId, now, rise.rate, { from: rise.at, latest });
-    return departure ?? noRoomUntil(Number.POSITIVE_INFINITY);
+    if (departure === undefined) return noRoomUntil(Number.POSITIVE_INFINITY);
+    this.inHand.departed(tenantId);
+    return departure;
   }
 
   /** This instance's rate for the tenant at `at`: its part's, and none when it holds no part. */
@@ -319,9 +337,14 @@ export class RateSharePacer implements DeliveryPacer {
     return Math.min(longestRenewal * this.renewEveryInMs, Math.max(this.renewEveryInMs, Math.round((sendsPerRenewal * departureWindowInMs) / Math.max(1, rate))));
   }
 
-  /** Requests per window this instance could use for the tenant: its demand with headroom. */
+  /** Requests per window this instance could use for the tenant (partWant.ts). */
   private wantOf(tenantId: string, now: number): number {
-    return Math.min(this.options.budget.policy.ceiling, Math.ceil(this.demandPerWindow(tenantId, now) * wantHeadroom) + 1);
+    return partWant({
+      demandPerWindow: this.demandPerWindow(tenantId, now),
+      inHand: this.inHand.count(tenantId, now),
+      inWindow: this.departures.peak(tenantId, now).count,
+      ceiling: this.options.budget.policy.ceiling,
+    });
   }
 
   /** Pace calls in the last window, scaled up to a whole window when the demand began less than one ago. */

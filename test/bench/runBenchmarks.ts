@@ -138,8 +138,9 @@ async function runStackFigures(options: BenchOptions, report: BenchReport, logDi
     let seeds: ThroughputSeeds | undefined;
     if (wants('throughput') || wants('cpu') || wants('intake') || wants('intakerate') || wants('scaleout')) {
       try {
-        const [warmUp] = await seed(1, 'warm-up');
-        seeds = { warmUp: warmUp as CreatedConversation };
+        // Scale-out warms each of its processes on a conversation of its own (a session stays with one process).
+        const warmUps = await seed(wants('scaleout') ? Math.max(1, ...options.scaleOutInstances) : 1, 'warm-up');
+        seeds = { warmUp: warmUps[0] as CreatedConversation, warmUps };
         if (wants('throughput') || wants('scaleout')) seeds.oneTenant = await seed(options.tenantConversations, 'one-tenant');
         if (wants('throughput')) {
           const busyTenant = randomUUID();
@@ -173,9 +174,9 @@ async function runStackFigures(options: BenchOptions, report: BenchReport, logDi
       report.figures.cpu = await measured(async () => runCpuBenchmark(stack, ready, limits, options, severalTenantsGatewayRun, log));
     }
     if (wants('scaleout') && seeds?.oneTenant !== undefined) {
-      const { oneTenant, warmUp } = seeds;
+      const { oneTenant, warmUps } = seeds;
       report.figures.scaleOut = await measured(async () =>
-        runScaleOutBenchmark(stack, oneTenant, warmUp, limits, { instanceCounts: options.scaleOutInstances, extraRows: options.scaleOutExtraRows, busyHostRow: options.scaleOutExtraRows && !options.smoke, gatewayEnv: options.gatewayEnv }, log),
+        runScaleOutBenchmark(stack, oneTenant, warmUps, limits, { instanceCounts: options.scaleOutInstances, extraRows: options.scaleOutExtraRows, busyHostRow: options.scaleOutExtraRows && !options.smoke, gatewayEnv: options.gatewayEnv }, log),
       );
     }
     if (wants('capture')) {

@@ -80,7 +80,7 @@ const busyProcessesOnBusyHost = availableParallelism();
 export async function runScaleOutBenchmark(
   stack: BenchStack,
   conversations: readonly CreatedConversation[],
-  warmUp: CreatedConversation,
+  warmUps: readonly CreatedConversation[],
   limits: EmulatorLimits,
   options: ScaleOutOptions,
   log: Progress,
@@ -101,7 +101,7 @@ export async function runScaleOutBenchmark(
   const runs: Maybe<ScaleOutRun>[] = [];
   for (const plan of plans) {
     log(`scaleout: ${plan.instances} process(es), ${plan.budget} tenant budget, ${plan.queue} queue${plan.busy > 0 ? `, ${plan.busy} busy processes` : ''}...`);
-    const run = await runOne(stack, conversations, warmUp, plan, options.gatewayEnv, ideal).catch((error: unknown) => notMeasured(firstLine(error)));
+    const run = await runOne(stack, conversations, warmUps, plan, options.gatewayEnv, ideal).catch((error: unknown) => notMeasured(firstLine(error)));
     log(`scaleout: ${plan.instances} × ${plan.budget}, ${plan.queue} queue: ${run.measured ? `${run.delivered}/${run.deliveriesExpected}, ${run.throttled} × 429, span ${((run.sendingSpanInMs ?? 0) / 1000).toFixed(1)} s` : run.reason}`);
     runs.push(run);
   }
@@ -111,7 +111,7 @@ export async function runScaleOutBenchmark(
 async function runOne(
   stack: BenchStack,
   conversations: readonly CreatedConversation[],
-  warmUp: CreatedConversation,
+  warmUps: readonly CreatedConversation[],
   plan: Plan,
   gatewayEnv: Readonly<Record<string, string>>,
   ideal: ReturnType<typeof idealSchedule>,
@@ -132,13 +132,24 @@ async function runOne(
       logFiles.push(logFile);
       gateways.push(await startGatewayProcess({ port: await findFreePort(), emulatorUrl: stack.emulatorUrl, tablesConnectionString: stack.tablesConnectionString, logFile, extraEnv: env }));
     }
-    for (const [index, gateway] of gateways.entries()) {
+    // Every process sends once before the run (its Connector stack loaded, its token acquired), as instances that
+    // have been running. With one queue a copy goes to whichever process takes its session, so warm-up copies go
+    // to conversations of their own, one after another, until each process has sent one: all to one conversation,
+    // they went to the process that held its session, and the others loaded the Connector stack (0.4 to 0.8 s
+    // here) in the run's first second.
+    const warmUpAttempts = 4 * plan.instances;
+    for (let attempt = 0; attempt < warmUpAttempts && logFiles.some((file) => sentCount(file) === 0); attempt++) {
+      const gateway = gateways[attempt % gateways.length] as GatewayProcess;
+      const target = warmUps[attempt % warmUps.length] as CreatedConversation;
       const before = acceptedSends(await stack.control.stats());
-      const response = await gateway.api.postNotification({ targets: [{ conversationId: warmUp.conversationId }], message: { text: `warm-up ${runName} ${index}` } });
+      const response = await gateway.api.postNotification({ targets: [{ conversationId: target.conversationId }], message: { text: `warm-up ${runName} ${attempt}` } });
       if (response.status !== 202) return notMeasured(`the warm-up notification was refused: ${response.status} ${response.text.slice(0, 200)}`);
       const warm = await waitForSends(stack.control, { acceptedBefore: before, expected: 1, stallTimeoutInMs: 30_000, deadlineEpochMs: Date.now() + 30_000 });
-      if (warm.kind !== 'complete') return notMeasured(`process ${index + 1} delivered nothing within 30 s of its warm-up`);
+      if (warm.kind !== 'complete') return notMeasured(`process ${(attempt % gateways.length) + 1} delivered nothing within 30 s of its warm-up`);
+      // The copy's answer is logged after Teams accepted it.
+      await sleep(100);
     }
+    const cold = logFiles.flatMap((file, index) => (sentCount(file) === 0 ? [index + 1] : []));
     // Budget operations of the warm-up are not the run's: take each process's count now.
     await sleep(1_500);
     const operationsBefore = lastCounts(budgetReports(logFiles));
@@ -152,7 +163,7 @@ async function runOne(
     const sentBefore = logFiles.map(sentCount);
     const statsBefore = await stack.control.stats();
     const startedAt = Date.now();
-    const notes: string[] = [];
+    const notes: string[] = cold.map((index) => `process ${index} sent no warm-up copy (another process took each): it started cold`);
     const answers = await Promise.all(
       posting.map(async (gateway, i) =>
         gateway.api.postNotification({ targets: (shares[i] ?? []).map((c) => ({ conversationId: c.conversationId })), message: { text: `Bench ${tag}` } }),

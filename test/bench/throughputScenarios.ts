@@ -10,6 +10,8 @@ import { type IdealSchedule, idealSchedule, perSecondCounts, type PlannedSend } 
 /** The conversations the throughput runs deliver to, seeded once for the whole bench. */
 export interface ThroughputSeeds {
   warmUp: CreatedConversation;
+  /** The scale-out figure's: one per process of its largest run (the first is `warmUp`). */
+  warmUps: readonly CreatedConversation[];
   oneTenant?: CreatedConversation[];
   /** One busy conversation for the gateway and another for the baseline: the 30 s and 1 h windows are per conversation. */
   busy?: { ours: CreatedConversation; baseline: CreatedConversation };

@@ -6,21 +6,25 @@
  * 12 to 13 of the window used) and left them to trickle out a second later.
  *
  * A count, not a ledger: a departure takes the oldest copy (the gate does not say whose departure it is), and a
- * copy held longer than maxAgeInMs is forgotten (one waits at most its invocation's wait and the gate's hold).
+ * copy is forgotten at its `until` (one waits at most its invocation's wait and the gate's hold; a rescheduled
+ * copy is paced again at its slot).
  */
 export class CopiesInHand {
-  private readonly byTenant = new Map<string, { at: number }[]>();
+  private readonly byTenant = new Map<string, { at: number; until: number }[]>();
 
   constructor(private readonly maxAgeInMs = 3_000) {}
 
-  /** One copy more from `at` (epoch ms); the returned function hands it back (its slot released), once. */
-  add(tenantId: string, at: number): () => void {
+  /**
+   * One copy more from `at` (epoch ms) until `until` (default: maxAgeInMs later; a rescheduled copy's, its slot);
+   * the returned function hands it back (its slot released), once.
+   */
+  add(tenantId: string, at: number, until: number = at + this.maxAgeInMs): () => void {
     let copies = this.byTenant.get(tenantId);
     if (copies === undefined) {
       copies = [];
       this.byTenant.set(tenantId, copies);
     }
-    const copy = { at };
+    const copy = { at, until };
     copies.push(copy);
     const held = copies;
     return () => {
@@ -38,7 +42,7 @@ export class CopiesInHand {
   count(tenantId: string, now: number): number {
     const copies = this.byTenant.get(tenantId);
     if (copies === undefined) return 0;
-    while (copies.length > 0 && (copies[0] as { at: number }).at <= now - this.maxAgeInMs) copies.shift();
+    for (let i = copies.length - 1; i >= 0; i--) if ((copies[i] as { until: number }).until <= now) copies.splice(i, 1);
     if (copies.length === 0) this.byTenant.delete(tenantId);
     return copies.length;
   }

@@ -4,7 +4,11 @@ export const wantHeadroom = 1.25;
 export interface WantInputs {
   /** Pace calls for the tenant per window (scaled up to a window while the demand is younger than one). */
   demandPerWindow: number;
-  /** Copies this instance holds for the tenant, waiting for their slot or at the departure gate (copiesInHand.ts). */
+  /**
+   * Copies this instance holds for the tenant (copiesInHand.ts): waiting for their slot or at the departure gate,
+   * or rescheduled to a slot it booked. An instance behind the others (it took more of a broadcast's first copies)
+   * holds more, and wants more: the odd requests of the split go to it (tenantRateShares.ts, fairParts).
+   */
   inHand: number;
   /** This instance's requests to the tenant in the current window (and booked to leave): they count against any part. */
   inWindow: number;

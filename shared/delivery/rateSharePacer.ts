@@ -93,6 +93,8 @@ export class RateSharePacer implements DeliveryPacer {
   private readonly turnedAway = new TenantBookings(departureWindowInMs);
   /** Copies between their slot and their departure, per tenant: a part's want keeps room for them. */
   private readonly inHand = new CopiesInHand();
+  /** Copies rescheduled to a slot booked here, per tenant, until that slot: the want counts them as well. */
+  private readonly held = new CopiesInHand();
   private readonly shares = new Map<string, RateShare>();
   private readonly leasing = new Map<string, Promise<RateShare>>();
   /** Tenants whose part is looked after (watch). */
@@ -197,7 +199,18 @@ export class RateSharePacer implements DeliveryPacer {
     const slotAt = now + reservation.delayInMs;
     const release = (): void => this.local.release(tenantId, conversationId, slotAt);
     if (reservation.delayInMs <= maxWaitInMs) return { kind: 'sendAfter', delayInMs: reservation.delayInMs, release };
-    if (reservation.delayInMs <= this.holdHorizonInMs) return { kind: 'reschedule', until: new Date(slotAt), returnAt: new Date(slotAt), release };
+    if (reservation.delayInMs <= this.holdHorizonInMs) {
+      const unhold = this.held.add(tenantId, now, slotAt);
+      return {
+        kind: 'reschedule',
+        until: new Date(slotAt),
+        returnAt: new Date(slotAt),
+        release: () => {
+          unhold();
+          release();
+        },
+      };
+    }
     // Far behind this instance's part: the part grows with the demand, so the copy is paced again within a
     // second, never sooner than a copy with no room (a return within ms found the slots taken again).
     release();
@@ -341,7 +354,7 @@ export class RateSharePacer implements DeliveryPacer {
   private wantOf(tenantId: string, now: number): number {
     return partWant({
       demandPerWindow: this.demandPerWindow(tenantId, now),
-      inHand: this.inHand.count(tenantId, now),
+      inHand: this.inHand.count(tenantId, now) + this.held.count(tenantId, now),
       inWindow: this.departures.peak(tenantId, now).count,
       ceiling: this.options.budget.policy.ceiling,
     });

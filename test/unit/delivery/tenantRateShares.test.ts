@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-import { countsAt, fairParts,leaseRateShare, nextRiseAfter, occupancyAt, rateAt, type RateShare, type RateSharePolicy } from '../../../shared/delivery/tenantRateShares';
+import { countsAt, extraHoldMargin, fairParts, leaseRateShare, nextRiseAfter, occupancyAt, rateAt, type RateShare, type RateSharePolicy } from '../../../shared/delivery/tenantRateShares';
 
 const policy: RateSharePolicy = { windowInMs: 1_005, shareTtlInMs: 1_250, arrivalLagInMs: 250 };
 const t0 = 1_800_000_000_000;
@@ -32,12 +32,14 @@ describe('fairParts', () => {
     expect(parts(50, { b: 16, a: 16, c: 16, d: 16 })).toEqual({ a: 13, b: 13, c: 12, d: 12 });
   });
 
-  it('gives the extra requests first to the instances that hold one now, so an extra does not move while its holder still holds it', () => {
-    const wants = new Map(Object.entries({ a: 20, b: 20, c: 30, d: 20 }));
-    // a and b hold 13 each: c, wanting more, still gets 12 (the old rule gave c 13 while b held its 13 until it renewed).
-    expect(Object.fromEntries(fairParts(50, wants, new Map(Object.entries({ a: 13, b: 13, c: 12, d: 12 }))))).toEqual({ a: 13, b: 13, c: 12, d: 12 });
+  it('leaves an extra request with the instance that holds it unless another wants more than extraHoldMargin more', () => {
+    const holding = new Map(Object.entries({ a: 13, b: 13, c: 12, d: 12 }));
+    // c wants more, but within the margin: a and b keep theirs (an extra given to c stays held by b until b renews).
+    expect(Object.fromEntries(fairParts(50, new Map(Object.entries({ a: 20, b: 20, c: 20 + extraHoldMargin, d: 20 })), holding))).toEqual({ a: 13, b: 13, c: 12, d: 12 });
+    // c holds many more copies than b (it took more of the broadcast's first ones): it takes b's extra.
+    expect(Object.fromEntries(fairParts(50, new Map(Object.entries({ a: 20, b: 20, c: 21 + extraHoldMargin, d: 20 })), holding))).toEqual({ a: 13, b: 12, c: 13, d: 12 });
     // Holding 13 when the level is 12.5 is holding an extra; a part at or below the level's floor is not.
-    expect(Object.fromEntries(fairParts(50, wants, new Map(Object.entries({ a: 12, b: 13, c: 12, d: 12 }))))).toEqual({ a: 12, b: 13, c: 13, d: 12 });
+    expect(Object.fromEntries(fairParts(50, new Map(Object.entries({ a: 20, b: 20, c: 30, d: 20 })), new Map(Object.entries({ a: 12, b: 13, c: 12, d: 12 }))))).toEqual({ a: 12, b: 13, c: 13, d: 12 });
   });
 
   it('keeps what nobody wants free among several, and gives it all to a lone instance', () => {

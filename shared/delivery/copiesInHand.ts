@@ -10,7 +10,7 @@
  * copy is paced again at its slot).
  */
 export class CopiesInHand {
-  private readonly byTenant = new Map<string, { at: number; until: number }[]>();
+  private readonly byTenant = new Map<string, { until: number }[]>();
 
   constructor(private readonly maxAgeInMs = 3_000) {}
 
@@ -24,7 +24,7 @@ export class CopiesInHand {
       copies = [];
       this.byTenant.set(tenantId, copies);
     }
-    const copy = { at, until };
+    const copy = { until };
     copies.push(copy);
     const held = copies;
     return () => {

@@ -87,21 +87,21 @@ export function countsAt(share: RateShare, t: number, policy: RateSharePolicy): 
   return t < Math.max(share.until + policy.windowInMs, share.priorUntil) + policy.arrivalLagInMs;
 }
 
-/** How many more requests a window another instance must want to take an odd request from the instance holding it. */
+/** Another instance takes an odd request from the instance holding it only when it wants more than this many more. */
 export const extraHoldMargin = 10;
 
 /**
  * Divides a limit of whole requests among instances by their wants, the smallest first (water-filling): each
  * gets what it wants up to a common level. The fractions of that level go, a request each, to the largest wants
  * (the most copies waiting: partWant.ts), ties by id, so the parts add up to the limit; an instance that holds
- * one now (`held`: each one's part at its peak, rises granted ahead included) keeps it unless another wants
- * more than extraHoldMargin more. Extras that followed every wobble of the wants moved from instance to instance, and an
- * instance given one at its lease found it still held by the instance that had it until that one renewed: four
- * instances at 12 or 13 a second sent 44 to 47 in such seconds. Extras that never moved left the instances at 12
- * a second last, with the copies they had taken at a broadcast's start still to send. What nobody wants goes to a
- * lone instance (one instance sending alone may use the whole limit at once); among several it stays free, so an
- * instance whose demand grows finds it at its next lease instead of waiting for the others to give back what
- * they hold without using.
+ * one now (`held`: each one's part at its peak, rises granted ahead included) keeps it unless another wants more
+ * than extraHoldMargin more. Extras that followed every wobble of the wants moved from instance to instance, and
+ * an instance given one at its lease found it still held by the instance that had it until that one renewed:
+ * four instances at 12 or 13 a second sent 44 to 47 in such seconds. Extras that never moved left the instances
+ * at 12 a second last, with the copies they had taken at a broadcast's start still to send. What nobody wants
+ * goes to a lone instance (one instance sending alone may use the whole limit at once); among several it stays
+ * free, so an instance whose demand grows finds it at its next lease instead of waiting for the others to give
+ * back what they hold without using.
  */
 export function fairParts(limit: number, wants: ReadonlyMap<string, number>, held: ReadonlyMap<string, number> = new Map()): Map<string, number> {
   const entries = [...wants].map(([id, want]) => ({ id, want: Math.max(0, want) }));

@@ -1,5 +1,5 @@
 /** A part's want: the last window's demand (pace calls) with this much headroom, so a part can grow to what is queued. */
-export const wantHeadroom = 1.25;
+const wantHeadroom = 1.25;
 
 export interface WantInputs {
   /** Pace calls for the tenant per window (scaled up to a window while the demand is younger than one). */
